@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-event.h>
+
+#include "config.h"
+#include "http.h"
+#include "store.h"
+
+#define KT_BUS_NAME "org.kino.Trakt"
+#define KT_OBJECT_PATH "/org/kino/Trakt"
+#define KT_INTERFACE "org.kino.Trakt"
+#define KT_SESSION_INTERFACE "org.kino.Trakt.Session"
+
+typedef struct PolkitQuery PolkitQuery;
+struct TraktClient;
+struct ConnectFlow;
+
+/* The connection's life cycle, as the State property shows it. */
+typedef enum ConnState {
+        CONN_UNCONFIGURED,
+        CONN_DISCONNECTED,
+        CONN_AUTHORIZING,
+        CONN_AUTHORIZED,
+        CONN_CONNECTED,
+        CONN_EXPIRED,
+} ConnState;
+
+const char *conn_state_to_string(ConnState s);
+ConnState conn_state_from_string(const char *s); /* unknown → CONN_DISCONNECTED */
+
+/* One context owns everything; created in main() and torn down there. */
+typedef struct Context {
+        sd_event *event;
+        sd_bus *bus;
+        Config config;
+        Store *store;
+        Http *http;
+        struct TraktClient *trakt_client; /* trakt-client.c: tokens, refresh */
+        struct ConnectFlow *connect;      /* connect.c: a device authorization in progress */
+
+        char *state_dir;
+        bool session_bus;
+
+        /* Idle exit. */
+        uint64_t idle_timeout_usec; /* 0 = never */
+        uint64_t last_activity_usec; /* CLOCK_MONOTONIC */
+        sd_event_source *idle_timer;
+        sd_bus_slot *filter_slot;
+
+        /* Authorization checks in flight. */
+        PolkitQuery *polkit_queries;
+        unsigned n_polkit_queries;
+
+        /* Cached copies of what the properties show. */
+        ConnState state;
+        char *last_error;
+} Context;
+
+/* Mark the daemon as busy now (resets the idle countdown). */
+void context_touch(Context *c);
+
+/* Whether the daemon may exit for idleness right now. */
+bool context_is_idle(Context *c);
+
+/* Set State and emit PropertiesChanged. */
+void context_set_state(Context *c, ConnState s);
+/* Set LastError ("" or NULL clears it), stored durably, PropertiesChanged. */
+void context_set_last_error(Context *c, const char *error);

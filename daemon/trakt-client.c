@@ -1,0 +1,324 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <stdio.h>
+
+#include "log.h"
+#include "trakt-bus.h"
+#include "trakt-client.h"
+#include "trakt-json.h"
+#include "util.h"
+
+#define OOB_REDIRECT "urn:ietf:wg:oauth:2.0:oob"
+
+struct TraktCall {
+        Context *context;
+        HttpMethod method;
+        char *url;
+        char *body;
+        unsigned flags;
+        HttpCallback cb;
+        void *userdata;
+        HttpRequest *request;   /* in flight, or NULL while waiting for a refresh */
+        bool retried_after_401;
+        TraktCall *next, *prev;
+};
+
+struct TraktClient {
+        TraktCall *calls;       /* every live call */
+        HttpRequest *refresh;   /* the one refresh in flight */
+        sd_event_source *refresh_timer;
+};
+
+static struct TraktClient *client(Context *c) {
+        if (!c->trakt_client)
+                c->trakt_client = calloc(1, sizeof(struct TraktClient));
+        return c->trakt_client;
+}
+
+int64_t trakt_refresh_margin(int64_t lifetime_sec) {
+        int64_t tenth = lifetime_sec / 10, floor_ = lifetime_sec / 4 < 60 ? lifetime_sec / 4 : 60;
+        return tenth > floor_ ? tenth : floor_;
+}
+
+static void call_free(TraktCall *call) {
+        struct TraktClient *tc = call->context->trakt_client;
+        if (call->prev)
+                call->prev->next = call->next;
+        else
+                tc->calls = call->next;
+        if (call->next)
+                call->next->prev = call->prev;
+        free(call->url);
+        free(call->body);
+        free(call);
+}
+
+void trakt_call_cancel(TraktCall *call) {
+        if (!call)
+                return;
+        if (call->request)
+                http_request_cancel(call->request);
+        call_free(call);
+}
+
+static void call_deliver(TraktCall *call, Http *h, const HttpResponse *r) {
+        HttpCallback cb = call->cb;
+        void *userdata = call->userdata;
+        call_free(call);
+        cb(h, r, userdata);
+}
+
+static void call_fail(TraktCall *call, long status, const char *error) {
+        HttpResponse r = {
+                .status = status,
+                .error = error,
+                .body = "",
+                .retry_after_sec = -1,
+                .page = -1, .limit = -1, .page_count = -1, .item_count = -1,
+        };
+        call_deliver(call, call->context->http, &r);
+}
+
+static void on_call_done(Http *h, const HttpResponse *r, void *userdata);
+static int refresh_start(Context *c);
+
+static int call_send(TraktCall *call) {
+        Context *c = call->context;
+        _cleanup_free_ char *access = NULL;
+        int r;
+
+        r = store_get_tokens(c->store, &access, NULL, NULL, NULL);
+        if (r < 0 || isempty(access))
+                return -ENOTCONN;
+        return http_request(c->http, call->method, call->url, access, call->body, call->flags, on_call_done, call,
+                            &call->request);
+}
+
+/* Whether the stored token is close enough to its end to refresh first. */
+static bool token_due(Context *c) {
+        int64_t created = 0, expires = 0;
+        if (store_get_tokens(c->store, NULL, NULL, &created, &expires) < 0 || expires <= 0)
+                return false;
+        int64_t now = (int64_t) (now_realtime_usec() / USEC_PER_SEC);
+        return now >= expires - trakt_refresh_margin(expires - created);
+}
+
+static void on_call_done(Http *h, const HttpResponse *r, void *userdata) {
+        TraktCall *call = userdata;
+        Context *c = call->context;
+
+        call->request = NULL;
+        if (r->status == 401 && !call->retried_after_401) {
+                /* Trakt no longer takes the token: refresh once, then send again. */
+                call->retried_after_401 = true;
+                log_info("Trakt answered 401; refreshing the token and retrying once.");
+                if (refresh_start(c) >= 0)
+                        return; /* waits for the refresh */
+        }
+        call_deliver(call, h, r);
+}
+
+int trakt_api(Context *c, HttpMethod method, const char *path, const char *body, unsigned flags, HttpCallback cb,
+              void *userdata, TraktCall **ret) {
+        struct TraktClient *tc = client(c);
+        int r;
+
+        if (!tc)
+                return -ENOMEM;
+        if (c->state != CONN_CONNECTED && c->state != CONN_AUTHORIZED && c->state != CONN_AUTHORIZING)
+                return -ENOTCONN;
+
+        TraktCall *call = calloc(1, sizeof(*call));
+        if (!call)
+                return -ENOMEM;
+        call->context = c;
+        call->method = method;
+        call->flags = flags;
+        call->cb = cb;
+        call->userdata = userdata;
+        if (asprintf(&call->url, "%s%s", c->config.api_url, path) < 0) {
+                free(call);
+                return -ENOMEM;
+        }
+        call->body = body ? strdup(body) : NULL;
+        call->next = tc->calls;
+        if (call->next)
+                call->next->prev = call;
+        tc->calls = call;
+
+        if (tc->refresh || token_due(c)) {
+                r = refresh_start(c);
+                if (r < 0) {
+                        call_free(call);
+                        return r;
+                }
+        } else {
+                r = call_send(call);
+                if (r < 0) {
+                        call_free(call);
+                        return r;
+                }
+        }
+        if (ret)
+                *ret = call;
+        return 0;
+}
+
+int trakt_oauth(Context *c, const char *path, const char *body, unsigned flags, HttpCallback cb, void *userdata,
+                HttpRequest **ret) {
+        _cleanup_free_ char *url = NULL;
+        if (asprintf(&url, "%s%s", c->config.auth_url, path) < 0)
+                return -ENOMEM;
+        return http_request(c->http, HTTP_POST, url, NULL, body, flags | HTTP_FLAG_UNGOVERNED, cb, userdata, ret);
+}
+
+/* After a refresh ended: send (or fail) every call that waited for it. */
+static void flush_waiting(Context *c, const HttpResponse *failure) {
+        struct TraktClient *tc = c->trakt_client;
+        TraktCall *next;
+
+        for (TraktCall *call = tc->calls; call; call = next) {
+                next = call->next;
+                if (call->request)
+                        continue;
+                if (failure) {
+                        call_deliver(call, c->http, failure);
+                        next = tc->calls; /* the list may have changed under the callback */
+                        continue;
+                }
+                int r = call_send(call);
+                if (r < 0) {
+                        call_fail(call, 401, "Not connected to Trakt; connect again from Settings.");
+                        next = tc->calls;
+                }
+        }
+}
+
+static bool is_invalid_grant(const HttpResponse *r) {
+        if (r->status != 400 && r->status != 401)
+                return false;
+        if (r->www_authenticate && strstr(r->www_authenticate, "invalid_grant"))
+                return true;
+        if (r->json) {
+                struct json_object *e;
+                if (json_object_object_get_ex(r->json, "error", &e) && json_object_is_type(e, json_type_string))
+                        return streq(json_object_get_string(e), "invalid_grant");
+        }
+        /* A 400/401 from the token endpoint without a readable reason still means
+         * the grant is not accepted: retrying the same refresh token cannot help. */
+        return true;
+}
+
+static void on_refresh_done(Http *h, const HttpResponse *r, void *userdata) {
+        Context *c = userdata;
+        struct TraktClient *tc = c->trakt_client;
+        TraktToken tok = {};
+
+        tc->refresh = NULL;
+
+        if (r->status >= 200 && r->status < 300 && r->json && trakt_parse_token(r->json, &tok) >= 0) {
+                int64_t created = tok.created_at > 0 ? tok.created_at : (int64_t) (now_realtime_usec() / USEC_PER_SEC);
+                log_add_secret(tok.access_token);
+                log_add_secret(tok.refresh_token);
+                /* Refresh tokens are single-use: the new pair is on disk before anything uses it. */
+                int k = store_set_tokens(c->store, tok.access_token, tok.refresh_token, created, created + tok.expires_in);
+                trakt_token_done(&tok);
+                if (k < 0) {
+                        HttpResponse fail = { .status = 0, .error = "Could not store the refreshed Trakt token.", .body = "",
+                                              .retry_after_sec = -1, .page = -1, .limit = -1, .page_count = -1, .item_count = -1 };
+                        flush_waiting(c, &fail);
+                        return;
+                }
+                log_info("Trakt token refreshed (valid for %" PRIi64 " s).", tok.expires_in);
+                trakt_client_schedule_refresh(c);
+                flush_waiting(c, NULL);
+                return;
+        }
+        trakt_token_done(&tok);
+
+        if (r->status != 0 && !http_status_is_transient(r->status) && is_invalid_grant(r)) {
+                log_warning("Trakt refused the refresh token (status %ld); the connection has expired.", r->status);
+                context_set_last_error(c, "Trakt disconnected — click to reconnect: the access token expired and refreshing it failed.");
+                context_set_state(c, CONN_EXPIRED);
+                HttpResponse fail = { .status = 401, .error = "Trakt disconnected — reconnect from Settings.", .body = "",
+                                      .retry_after_sec = -1, .page = -1, .limit = -1, .page_count = -1, .item_count = -1 };
+                flush_waiting(c, &fail);
+                return;
+        }
+
+        /* Network, 5xx, 429, malformed: keep the tokens, let the callers retry later. */
+        log_warning("Refreshing the Trakt token failed for now: %s", r->error ?: "unknown error");
+        flush_waiting(c, r);
+}
+
+static int refresh_start(Context *c) {
+        struct TraktClient *tc = client(c);
+        _cleanup_free_ char *refresh = NULL, *id = NULL, *secret = NULL;
+        int r;
+
+        if (!tc)
+                return -ENOMEM;
+        if (tc->refresh)
+                return 0; /* single-flight: join the one in progress */
+
+        r = store_get_tokens(c->store, NULL, &refresh, NULL, NULL);
+        if (r < 0 || isempty(refresh))
+                return -ENOTCONN;
+        r = store_get_credentials(c->store, &id, &secret);
+        if (r < 0)
+                return -ENOKEY;
+
+        struct json_object *o = json_object_new_object();
+        if (!o)
+                return -ENOMEM;
+        json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
+        json_object_object_add(o, "client_id", json_object_new_string(id));
+        json_object_object_add(o, "client_secret", json_object_new_string(secret));
+        json_object_object_add(o, "redirect_uri", json_object_new_string(OOB_REDIRECT));
+        json_object_object_add(o, "grant_type", json_object_new_string("refresh_token"));
+        r = trakt_oauth(c, "/oauth/token", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), 0,
+                        on_refresh_done, c, &tc->refresh);
+        json_object_put(o);
+        if (r < 0)
+                return r;
+        log_debug("Refreshing the Trakt token.");
+        return 0;
+}
+
+static int on_refresh_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        if (c->state == CONN_CONNECTED)
+                (void) refresh_start(c);
+        return 0;
+}
+
+void trakt_client_schedule_refresh(Context *c) {
+        struct TraktClient *tc = client(c);
+        int64_t created = 0, expires = 0;
+
+        if (!tc || store_get_tokens(c->store, NULL, NULL, &created, &expires) < 0 || expires <= 0)
+                return;
+        uint64_t at = (uint64_t) (expires - trakt_refresh_margin(expires - created)) * USEC_PER_SEC;
+
+        if (tc->refresh_timer) {
+                (void) sd_event_source_set_time(tc->refresh_timer, at);
+                (void) sd_event_source_set_enabled(tc->refresh_timer, SD_EVENT_ONESHOT);
+                return;
+        }
+        /* Realtime: the token's end is a wall-clock time, and suspend must count. */
+        (void) sd_event_add_time(c->event, &tc->refresh_timer, CLOCK_REALTIME, at, USEC_PER_SEC * 10,
+                                 on_refresh_timer, c);
+}
+
+void trakt_client_done(Context *c) {
+        struct TraktClient *tc = c->trakt_client;
+        if (!tc)
+                return;
+        while (tc->calls)
+                trakt_call_cancel(tc->calls);
+        if (tc->refresh)
+                http_request_cancel(tc->refresh);
+        sd_event_source_disable_unref(tc->refresh_timer);
+        free(tc);
+        c->trakt_client = NULL;
+}

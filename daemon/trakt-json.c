@@ -1,0 +1,920 @@
+/* SPDX-License-Identifier: MIT */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "trakt-json.h"
+
+/* ---- small accessors: tolerant of null and of numbers sent as strings ---- */
+
+static struct json_object *get(struct json_object *o, const char *key) {
+        struct json_object *v = NULL;
+        if (!o || !json_object_is_type(o, json_type_object))
+                return NULL;
+        if (!json_object_object_get_ex(o, key, &v) || json_object_is_type(v, json_type_null))
+                return NULL;
+        return v;
+}
+
+static struct json_object *get_object(struct json_object *o, const char *key) {
+        struct json_object *v = get(o, key);
+        return v && json_object_is_type(v, json_type_object) ? v : NULL;
+}
+
+static const char *get_string(struct json_object *o, const char *key) {
+        struct json_object *v = get(o, key);
+        return v && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : NULL;
+}
+
+static char *dup_string(struct json_object *o, const char *key) {
+        const char *s = get_string(o, key);
+        return s ? strdup(s) : NULL;
+}
+
+/* An integer, or a string holding one; false when absent or not a number. */
+static bool get_int(struct json_object *o, const char *key, int64_t *ret) {
+        struct json_object *v = get(o, key);
+        if (!v)
+                return false;
+        if (json_object_is_type(v, json_type_int)) {
+                *ret = json_object_get_int64(v);
+                return true;
+        }
+        if (json_object_is_type(v, json_type_double)) {
+                double d = json_object_get_double(v);
+                if (d != d || d < -9e18 || d > 9e18)
+                        return false;
+                *ret = (int64_t) d;
+                return true;
+        }
+        if (json_object_is_type(v, json_type_string)) {
+                const char *s = json_object_get_string(v);
+                char *end;
+                errno = 0;
+                long long n = strtoll(s, &end, 10);
+                if (errno || end == s || *end)
+                        return false;
+                *ret = n;
+                return true;
+        }
+        return false;
+}
+
+static bool get_double(struct json_object *o, const char *key, double *ret) {
+        struct json_object *v = get(o, key);
+        if (!v)
+                return false;
+        if (json_object_is_type(v, json_type_double) || json_object_is_type(v, json_type_int)) {
+                *ret = json_object_get_double(v);
+                return *ret == *ret;
+        }
+        if (json_object_is_type(v, json_type_string)) {
+                char *end;
+                const char *s = json_object_get_string(v);
+                double d = strtod(s, &end);
+                if (end == s || *end || d != d)
+                        return false;
+                *ret = d;
+                return true;
+        }
+        return false;
+}
+
+static bool get_time(struct json_object *o, const char *key, int64_t *ret) {
+        const char *s = get_string(o, key);
+        return s && trakt_parse_time(s, ret) >= 0;
+}
+
+static uint64_t get_id(struct json_object *ids, const char *key) {
+        int64_t v;
+        return get_int(ids, key, &v) && v > 0 ? (uint64_t) v : 0;
+}
+
+/* ---- media ---- */
+
+static const char *const type_names[] = {
+        [TRAKT_MOVIE] = "movie", [TRAKT_SHOW] = "show", [TRAKT_SEASON] = "season", [TRAKT_EPISODE] = "episode",
+};
+
+const char *trakt_media_type_to_string(TraktMediaType t) {
+        return t > TRAKT_NONE && t <= TRAKT_EPISODE ? type_names[t] : NULL;
+}
+
+TraktMediaType trakt_media_type_from_string(const char *s) {
+        for (int t = TRAKT_MOVIE; s && t <= TRAKT_EPISODE; t++)
+                if (strcmp(type_names[t], s) == 0)
+                        return (TraktMediaType) t;
+        return TRAKT_NONE;
+}
+
+static void ids_done(TraktIds *ids) {
+        free(ids->imdb);
+        free(ids->slug);
+        *ids = (TraktIds) {};
+}
+
+bool trakt_ids_empty(const TraktIds *ids) {
+        return !ids->trakt && !ids->tmdb && !ids->tvdb && !ids->imdb && !ids->slug;
+}
+
+void trakt_media_done(TraktMedia *m) {
+        ids_done(&m->ids);
+        ids_done(&m->show_ids);
+        free(m->title);
+        free(m->show_title);
+        *m = (TraktMedia) {};
+}
+
+static int ids_copy(TraktIds *d, const TraktIds *s) {
+        *d = *s;
+        d->imdb = s->imdb ? strdup(s->imdb) : NULL;
+        d->slug = s->slug ? strdup(s->slug) : NULL;
+        return (s->imdb && !d->imdb) || (s->slug && !d->slug) ? -ENOMEM : 0;
+}
+
+int trakt_media_copy(TraktMedia *dst, const TraktMedia *src) {
+        *dst = *src;
+        dst->ids = (TraktIds) {};
+        dst->show_ids = (TraktIds) {};
+        dst->title = src->title ? strdup(src->title) : NULL;
+        dst->show_title = src->show_title ? strdup(src->show_title) : NULL;
+        int r = ids_copy(&dst->ids, &src->ids);
+        if (r >= 0)
+                r = ids_copy(&dst->show_ids, &src->show_ids);
+        if (r < 0 || (src->title && !dst->title) || (src->show_title && !dst->show_title)) {
+                trakt_media_done(dst);
+                return -ENOMEM;
+        }
+        return 0;
+}
+
+static void parse_ids(struct json_object *o, TraktIds *ids) {
+        struct json_object *i = get_object(o, "ids");
+        ids->trakt = get_id(i, "trakt");
+        ids->tmdb = get_id(i, "tmdb");
+        ids->tvdb = get_id(i, "tvdb");
+        ids->imdb = dup_string(i, "imdb");
+        ids->slug = dup_string(i, "slug");
+        if (ids->imdb && !*ids->imdb) {
+                free(ids->imdb);
+                ids->imdb = NULL;
+        }
+}
+
+static unsigned get_small(struct json_object *o, const char *key) {
+        int64_t v;
+        return get_int(o, key, &v) && v > 0 && v < 100000 ? (unsigned) v : 0;
+}
+
+static void parse_title_year(struct json_object *o, char **title, unsigned *year) {
+        *title = dup_string(o, "title");
+        *year = get_small(o, "year");
+}
+
+int trakt_parse_media(struct json_object *o, TraktMediaType hint, TraktMedia *ret) {
+        TraktMedia m = {};
+        struct json_object *movie, *show, *episode, *season;
+
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+
+        if (hint == TRAKT_MOVIE || hint == TRAKT_SHOW) {
+                /* A bare object (recommendations). */
+                if (!get_object(o, "ids") && !get_string(o, "title")) {
+                        movie = get_object(o, hint == TRAKT_MOVIE ? "movie" : "show");
+                        if (movie)
+                                o = movie;
+                }
+                m.type = hint;
+                parse_ids(o, &m.ids);
+                parse_title_year(o, &m.title, &m.year);
+                m.runtime = get_small(o, "runtime");
+                goto check;
+        }
+
+        movie = get_object(o, "movie");
+        show = get_object(o, "show");
+        episode = get_object(o, "episode");
+        season = get_object(o, "season");
+        const char *type = get_string(o, "type");
+        TraktMediaType t = trakt_media_type_from_string(type);
+        if (t == TRAKT_NONE)
+                t = episode ? TRAKT_EPISODE : season ? TRAKT_SEASON : movie ? TRAKT_MOVIE : show ? TRAKT_SHOW : TRAKT_NONE;
+
+        m.type = t;
+        switch (t) {
+        case TRAKT_MOVIE:
+                if (!movie)
+                        return -EBADMSG;
+                parse_ids(movie, &m.ids);
+                parse_title_year(movie, &m.title, &m.year);
+                m.runtime = get_small(movie, "runtime");
+                break;
+        case TRAKT_SHOW:
+                if (!show)
+                        return -EBADMSG;
+                parse_ids(show, &m.ids);
+                parse_title_year(show, &m.title, &m.year);
+                break;
+        case TRAKT_EPISODE:
+                if (!episode)
+                        return -EBADMSG;
+                parse_ids(episode, &m.ids);
+                m.title = dup_string(episode, "title");
+                m.season = get_small(episode, "season");
+                m.number = get_small(episode, "number");
+                m.runtime = get_small(episode, "runtime");
+                if (show) {
+                        parse_ids(show, &m.show_ids);
+                        parse_title_year(show, &m.show_title, &m.show_year);
+                }
+                break;
+        case TRAKT_SEASON:
+                if (!season)
+                        return -EBADMSG;
+                parse_ids(season, &m.ids);
+                m.season = get_small(season, "number");
+                if (show) {
+                        parse_ids(show, &m.show_ids);
+                        parse_title_year(show, &m.show_title, &m.show_year);
+                }
+                break;
+        default:
+                return -EBADMSG;
+        }
+
+check:
+        /* Usable means we can name it to Trakt again. */
+        if (trakt_ids_empty(&m.ids) && !m.title &&
+            !(m.type == TRAKT_EPISODE && m.number && (!trakt_ids_empty(&m.show_ids) || m.show_title))) {
+                trakt_media_done(&m);
+                return -EBADMSG;
+        }
+        *ret = m;
+        return 0;
+}
+
+static struct json_object *ids_to_json(const TraktIds *ids, TraktMediaType t) {
+        struct json_object *o = json_object_new_object();
+        if (ids->trakt)
+                json_object_object_add(o, "trakt", json_object_new_int64((int64_t) ids->trakt));
+        if (ids->slug && t != TRAKT_EPISODE && t != TRAKT_SEASON)
+                json_object_object_add(o, "slug", json_object_new_string(ids->slug));
+        if (ids->imdb)
+                json_object_object_add(o, "imdb", json_object_new_string(ids->imdb));
+        if (ids->tmdb)
+                json_object_object_add(o, "tmdb", json_object_new_int64((int64_t) ids->tmdb));
+        if (ids->tvdb)
+                json_object_object_add(o, "tvdb", json_object_new_int64((int64_t) ids->tvdb));
+        return o;
+}
+
+static struct json_object *title_object(const TraktIds *ids, const char *title, unsigned year, TraktMediaType t) {
+        struct json_object *o = json_object_new_object();
+        if (title)
+                json_object_object_add(o, "title", json_object_new_string(title));
+        if (year)
+                json_object_object_add(o, "year", json_object_new_int(year));
+        if (!trakt_ids_empty(ids))
+                json_object_object_add(o, "ids", ids_to_json(ids, t));
+        return o;
+}
+
+struct json_object *trakt_media_to_json(const TraktMedia *m) {
+        switch (m->type) {
+        case TRAKT_MOVIE:
+        case TRAKT_SHOW:
+                return title_object(&m->ids, m->title, m->year, m->type);
+        case TRAKT_EPISODE: {
+                struct json_object *o = json_object_new_object();
+                if (!trakt_ids_empty(&m->ids))
+                        json_object_object_add(o, "ids", ids_to_json(&m->ids, TRAKT_EPISODE));
+                else {
+                        json_object_object_add(o, "season", json_object_new_int(m->season));
+                        json_object_object_add(o, "number", json_object_new_int(m->number));
+                }
+                return o;
+        }
+        case TRAKT_SEASON: {
+                struct json_object *o = json_object_new_object();
+                if (!trakt_ids_empty(&m->ids))
+                        json_object_object_add(o, "ids", ids_to_json(&m->ids, TRAKT_SEASON));
+                else
+                        json_object_object_add(o, "number", json_object_new_int(m->season));
+                return o;
+        }
+        default:
+                return NULL;
+        }
+}
+
+int trakt_media_add_to(struct json_object *body, const TraktMedia *m) {
+        const char *key = trakt_media_type_to_string(m->type);
+        struct json_object *o = trakt_media_to_json(m);
+        if (!key || !o)
+                return -EINVAL;
+        json_object_object_add(body, key, o);
+        /* An episode without its own ids is named by its show (§4.1). */
+        if ((m->type == TRAKT_EPISODE || m->type == TRAKT_SEASON) && trakt_ids_empty(&m->ids))
+                json_object_object_add(body, "show", title_object(&m->show_ids, m->show_title, m->show_year, TRAKT_SHOW));
+        return 0;
+}
+
+static char *ids_key(const TraktIds *ids, const char *prefix) {
+        char *s = NULL;
+        int r = -1;
+        if (ids->trakt)
+                r = asprintf(&s, "%strakt=%" PRIu64, prefix, ids->trakt);
+        else if (ids->imdb)
+                r = asprintf(&s, "%simdb=%s", prefix, ids->imdb);
+        else if (ids->tmdb)
+                r = asprintf(&s, "%stmdb=%" PRIu64, prefix, ids->tmdb);
+        else if (ids->tvdb)
+                r = asprintf(&s, "%stvdb=%" PRIu64, prefix, ids->tvdb);
+        else if (ids->slug)
+                r = asprintf(&s, "%sslug=%s", prefix, ids->slug);
+        return r < 0 ? NULL : s;
+}
+
+static char *title_key(const char *prefix, const char *title, unsigned year) {
+        char *s = NULL;
+        if (!title)
+                return NULL;
+        char *lower = strdup(title);
+        if (!lower)
+                return NULL;
+        for (char *p = lower; *p; p++)
+                *p = (char) tolower((unsigned char) *p);
+        int r = year ? asprintf(&s, "%stitle=%s:year=%u", prefix, lower, year) : asprintf(&s, "%stitle=%s", prefix, lower);
+        free(lower);
+        return r < 0 ? NULL : s;
+}
+
+char *trakt_media_key(const TraktMedia *m) {
+        const char *type = trakt_media_type_to_string(m->type);
+        char prefix[32], *k, *s = NULL;
+
+        if (!type)
+                return NULL;
+        snprintf(prefix, sizeof prefix, "%s:", type);
+        if ((k = ids_key(&m->ids, prefix)))
+                return k;
+        if (m->type == TRAKT_EPISODE || m->type == TRAKT_SEASON) {
+                char sp[48];
+                snprintf(sp, sizeof sp, "%s:show_", type);
+                char *show = ids_key(&m->show_ids, sp);
+                if (!show)
+                        show = title_key(prefix, m->show_title, m->show_year);
+                if (!show)
+                        return NULL;
+                int r = m->type == TRAKT_EPISODE ? asprintf(&s, "%s:s%ue%u", show, m->season, m->number)
+                                                 : asprintf(&s, "%s:s%u", show, m->season);
+                free(show);
+                return r < 0 ? NULL : s;
+        }
+        return title_key(prefix, m->title, m->year);
+}
+
+/* ---- time ---- */
+
+int trakt_parse_time(const char *s, int64_t *ret_usec) {
+        int Y, M, D, h, mi, sec, n = 0;
+        struct tm tm = {};
+
+        if (!s || sscanf(s, "%4d-%2d-%2dT%2d:%2d:%2d%n", &Y, &M, &D, &h, &mi, &sec, &n) != 6 || n != 19)
+                return -EINVAL;
+        if (M < 1 || M > 12 || D < 1 || D > 31 || h > 23 || mi > 59 || sec > 60 || Y < 1970 || Y > 9999)
+                return -EINVAL;
+        const char *p = s + n;
+        int64_t usec = 0;
+        if (*p == '.') {
+                p++;
+                int digits = 0;
+                int64_t frac = 0;
+                while (isdigit((unsigned char) *p)) {
+                        if (digits < 6) {
+                                frac = frac * 10 + (*p - '0');
+                                digits++;
+                        }
+                        p++;
+                }
+                if (digits == 0)
+                        return -EINVAL;
+                while (digits++ < 6)
+                        frac *= 10;
+                usec = frac;
+        }
+        int64_t offset = 0;
+        if (*p == 'Z')
+                p++;
+        else if (*p == '+' || *p == '-') {
+                int oh, om, k = 0;
+                if (sscanf(p + 1, "%2d:%2d%n", &oh, &om, &k) != 2 || k != 5 || oh > 23 || om > 59)
+                        return -EINVAL;
+                offset = (int64_t) (oh * 3600 + om * 60) * (*p == '-' ? -1 : 1);
+                p += 1 + k;
+        } else if (*p != 0)
+                return -EINVAL;
+        if (*p != 0)
+                return -EINVAL;
+
+        tm.tm_year = Y - 1900;
+        tm.tm_mon = M - 1;
+        tm.tm_mday = D;
+        tm.tm_hour = h;
+        tm.tm_min = mi;
+        tm.tm_sec = sec;
+        time_t t = timegm(&tm);
+        if (t == (time_t) -1)
+                return -EINVAL;
+        *ret_usec = ((int64_t) t - offset) * 1000000 + usec;
+        return 0;
+}
+
+char *trakt_format_time(int64_t usec, char *buf, size_t n) {
+        time_t t = (time_t) (usec / 1000000);
+        struct tm tm;
+        if (usec < 0 || !gmtime_r(&t, &tm)) {
+                snprintf(buf, n, "1970-01-01T00:00:00.000Z");
+                return buf;
+        }
+        snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+                 tm.tm_hour, tm.tm_min, tm.tm_sec, (int) ((usec / 1000) % 1000));
+        return buf;
+}
+
+/* ---- OAuth ---- */
+
+int trakt_parse_device_code(struct json_object *o, TraktDeviceCode *ret) {
+        TraktDeviceCode d = {
+                .device_code = dup_string(o, "device_code"),
+                .user_code = dup_string(o, "user_code"),
+                .verification_url = dup_string(o, "verification_url"),
+        };
+        if (!d.device_code || !d.user_code || !d.verification_url || !get_int(o, "expires_in", &d.expires_in) ||
+            !get_int(o, "interval", &d.interval) || d.expires_in <= 0 || d.interval < 0) {
+                trakt_device_code_done(&d);
+                return -EBADMSG;
+        }
+        *ret = d;
+        return 0;
+}
+
+void trakt_device_code_done(TraktDeviceCode *d) {
+        free(d->device_code);
+        free(d->user_code);
+        free(d->verification_url);
+        *d = (TraktDeviceCode) {};
+}
+
+int trakt_parse_token(struct json_object *o, TraktToken *ret) {
+        TraktToken t = {
+                .access_token = dup_string(o, "access_token"),
+                .refresh_token = dup_string(o, "refresh_token"),
+                .token_type = dup_string(o, "token_type"),
+                .scope = dup_string(o, "scope"),
+        };
+        if (!t.access_token || !*t.access_token || !t.refresh_token || !*t.refresh_token ||
+            !get_int(o, "expires_in", &t.expires_in) || t.expires_in <= 0) {
+                trakt_token_done(&t);
+                return -EBADMSG;
+        }
+        if (!get_int(o, "created_at", &t.created_at))
+                t.created_at = 0;
+        *ret = t;
+        return 0;
+}
+
+void trakt_token_done(TraktToken *t) {
+        free(t->access_token);
+        free(t->refresh_token);
+        free(t->token_type);
+        free(t->scope);
+        *t = (TraktToken) {};
+}
+
+/* ---- users ---- */
+
+int trakt_parse_user_settings(struct json_object *o, TraktUserSettings *ret) {
+        struct json_object *user = get_object(o, "user");
+        if (!user)
+                return -EBADMSG;
+        TraktUserSettings s = {
+                .username = dup_string(user, "username"),
+                .slug = dup_string(get_object(user, "ids"), "slug"),
+                .timezone = dup_string(get_object(o, "account"), "timezone"),
+        };
+        struct json_object *v = get(user, "vip");
+        s.vip = v && json_object_get_boolean(v);
+        v = get(user, "private");
+        s.private_ = v && json_object_get_boolean(v);
+        if (!s.username) {
+                trakt_user_settings_done(&s);
+                return -EBADMSG;
+        }
+        *ret = s;
+        return 0;
+}
+
+void trakt_user_settings_done(TraktUserSettings *s) {
+        free(s->username);
+        free(s->slug);
+        free(s->timezone);
+        *s = (TraktUserSettings) {};
+}
+
+int trakt_parse_user_stats(struct json_object *o, TraktUserStats *ret) {
+        struct json_object *movies = get_object(o, "movies"), *episodes = get_object(o, "episodes"),
+                           *shows = get_object(o, "shows"), *ratings = get_object(o, "ratings");
+        TraktUserStats s = {};
+        if (!movies || !episodes)
+                return -EBADMSG;
+        if (!get_int(movies, "watched", &s.movies_watched) || !get_int(episodes, "watched", &s.episodes_watched))
+                return -EBADMSG;
+        (void) get_int(movies, "plays", &s.movies_plays);
+        (void) get_int(episodes, "plays", &s.episodes_plays);
+        (void) get_int(shows, "watched", &s.shows_watched);
+        if (!get_int(ratings, "total", &s.ratings_total)) {
+                /* Older answers: sum the per-kind counts. */
+                int64_t v;
+                s.ratings_total = 0;
+                const char *kinds[] = { "movies", "shows", "seasons", "episodes" };
+                for (size_t i = 0; i < 4; i++)
+                        if (get_int(get_object(o, kinds[i]), "ratings", &v))
+                                s.ratings_total += v;
+        }
+        if (s.movies_watched < 0 || s.episodes_watched < 0 || s.ratings_total < 0)
+                return -EBADMSG;
+        *ret = s;
+        return 0;
+}
+
+/* ---- items ---- */
+
+static void metadata_done(TraktMetadata *m) {
+        free(m->media_type);
+        free(m->resolution);
+        free(m->hdr);
+        free(m->audio);
+        free(m->audio_channels);
+        *m = (TraktMetadata) {};
+}
+
+void trakt_item_done(TraktItem *it) {
+        trakt_media_done(&it->media);
+        free(it->action);
+        free(it->notes);
+        metadata_done(&it->meta);
+        *it = (TraktItem) {};
+}
+
+void trakt_items_free(TraktItem *items, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                trakt_item_done(&items[i]);
+        free(items);
+}
+
+/* Metadata fields are strings; in 2020 Trakt briefly sent integers (§5.6). */
+static char *meta_string(struct json_object *m, const char *key) {
+        struct json_object *v = get(m, key);
+        if (!v)
+                return NULL;
+        if (json_object_is_type(v, json_type_string))
+                return *json_object_get_string(v) ? strdup(json_object_get_string(v)) : NULL;
+        if (json_object_is_type(v, json_type_int) || json_object_is_type(v, json_type_double))
+                return strdup(json_object_get_string(v));
+        return NULL;
+}
+
+static void parse_metadata(struct json_object *o, TraktMetadata *meta) {
+        struct json_object *m = get_object(o, "metadata");
+        if (!m)
+                return;
+        meta->media_type = meta_string(m, "media_type");
+        meta->resolution = meta_string(m, "resolution");
+        meta->hdr = meta_string(m, "hdr");
+        meta->audio = meta_string(m, "audio");
+        meta->audio_channels = meta_string(m, "audio_channels");
+        struct json_object *v = get(m, "3d");
+        meta->is_3d = v && json_object_get_boolean(v);
+}
+
+typedef struct Items {
+        TraktItem *v;
+        size_t n, cap;
+} Items;
+
+static TraktItem *items_add(Items *it) {
+        if (it->n == it->cap) {
+                size_t cap = it->cap ? it->cap * 2 : 64;
+                TraktItem *v = realloc(it->v, cap * sizeof(TraktItem));
+                if (!v)
+                        return NULL;
+                it->v = v;
+                it->cap = cap;
+        }
+        it->v[it->n] = (TraktItem) {};
+        return &it->v[it->n++];
+}
+
+/* Shows in /sync/collection and /sync/watched carry their episodes nested. */
+static int expand_show(struct json_object *o, TraktItemKind kind, Items *out, size_t *skipped) {
+        TraktMedia show = {};
+        if (trakt_parse_media(o, TRAKT_NONE, &show) < 0 || show.type != TRAKT_SHOW)
+                if (trakt_parse_media(o, TRAKT_SHOW, &show) < 0)
+                        return -EBADMSG;
+        struct json_object *seasons = get(o, "seasons");
+        int64_t show_at = 0;
+        (void) get_time(o, kind == TRAKT_ITEMS_WATCHED ? "last_watched_at" : "last_collected_at", &show_at);
+
+        if (!seasons || !json_object_is_type(seasons, json_type_array) || json_object_array_length(seasons) == 0) {
+                /* noseasons: the show itself */
+                TraktItem *it = items_add(out);
+                if (!it) {
+                        trakt_media_done(&show);
+                        return -ENOMEM;
+                }
+                it->media = show;
+                it->at = show_at;
+                (void) get_int(o, "plays", &it->plays);
+                return 0;
+        }
+        for (size_t i = 0; i < json_object_array_length(seasons); i++) {
+                struct json_object *s = json_object_array_get_idx(seasons, i);
+                unsigned sn = get_small(s, "number");
+                struct json_object *eps = get(s, "episodes");
+                if (!eps || !json_object_is_type(eps, json_type_array))
+                        continue;
+                for (size_t j = 0; j < json_object_array_length(eps); j++) {
+                        struct json_object *e = json_object_array_get_idx(eps, j);
+                        unsigned en = get_small(e, "number");
+                        if (!json_object_is_type(e, json_type_object) || !en) {
+                                (*skipped)++;
+                                continue;
+                        }
+                        TraktItem *it = items_add(out);
+                        if (!it) {
+                                trakt_media_done(&show);
+                                return -ENOMEM;
+                        }
+                        it->media.type = TRAKT_EPISODE;
+                        it->media.season = sn;
+                        it->media.number = en;
+                        if (ids_copy(&it->media.show_ids, &show.ids) < 0) {
+                                trakt_media_done(&show);
+                                return -ENOMEM;
+                        }
+                        it->media.show_title = show.title ? strdup(show.title) : NULL;
+                        it->media.show_year = show.year;
+                        parse_ids(e, &it->media.ids);
+                        if (!get_time(e, kind == TRAKT_ITEMS_WATCHED ? "last_watched_at" : "collected_at", &it->at))
+                                it->at = show_at;
+                        (void) get_int(e, "plays", &it->plays);
+                        if (kind == TRAKT_ITEMS_COLLECTION)
+                                parse_metadata(e, &it->meta);
+                }
+        }
+        trakt_media_done(&show);
+        return 0;
+}
+
+static int parse_one(struct json_object *o, TraktItemKind kind, TraktMediaType hint, TraktItem *it) {
+        TraktMediaType media_hint = kind == TRAKT_ITEMS_RECOMMENDATIONS ? hint : TRAKT_NONE;
+        if (trakt_parse_media(o, media_hint, &it->media) < 0)
+                return -EBADMSG;
+        switch (kind) {
+        case TRAKT_ITEMS_HISTORY:
+                if (!get_time(o, "watched_at", &it->at))
+                        return -EBADMSG;
+                (void) get_int(o, "id", &it->id);
+                it->action = dup_string(o, "action");
+                break;
+        case TRAKT_ITEMS_RATINGS: {
+                int64_t r;
+                if (!get_int(o, "rating", &r) || r < 1 || r > 10)
+                        return -EBADMSG;
+                it->rating = (int) r;
+                (void) get_time(o, "rated_at", &it->at);
+                break;
+        }
+        case TRAKT_ITEMS_LIST:
+                (void) get_int(o, "id", &it->id);
+                (void) get_int(o, "rank", &it->rank);
+                (void) get_time(o, "listed_at", &it->at);
+                it->notes = dup_string(o, "notes");
+                break;
+        case TRAKT_ITEMS_PLAYBACK:
+                if (!get_double(o, "progress", &it->progress) || it->progress < 0 || it->progress > 100)
+                        return -EBADMSG;
+                (void) get_time(o, "paused_at", &it->at);
+                (void) get_int(o, "id", &it->id);
+                break;
+        case TRAKT_ITEMS_COLLECTION:
+                (void) get_time(o, "collected_at", &it->at);
+                parse_metadata(o, &it->meta);
+                break;
+        case TRAKT_ITEMS_WATCHED:
+                (void) get_time(o, "last_watched_at", &it->at);
+                (void) get_int(o, "plays", &it->plays);
+                break;
+        case TRAKT_ITEMS_RECOMMENDATIONS:
+                break;
+        }
+        return 0;
+}
+
+int trakt_parse_items(struct json_object *array, TraktItemKind kind, TraktMediaType hint, TraktItem **ret,
+                      size_t *ret_n, size_t *ret_skipped) {
+        Items out = {};
+        size_t skipped = 0;
+
+        if (!array || !json_object_is_type(array, json_type_array))
+                return -EBADMSG;
+
+        for (size_t i = 0; i < json_object_array_length(array); i++) {
+                struct json_object *o = json_object_array_get_idx(array, i);
+                if (!o || !json_object_is_type(o, json_type_object)) {
+                        skipped++;
+                        continue;
+                }
+                bool is_show = get_object(o, "show") && !get_object(o, "episode") && !get_object(o, "movie") &&
+                               !get_object(o, "season");
+                if ((kind == TRAKT_ITEMS_COLLECTION || kind == TRAKT_ITEMS_WATCHED) && (is_show || hint == TRAKT_SHOW)) {
+                        int r = expand_show(o, kind, &out, &skipped);
+                        if (r == -ENOMEM) {
+                                trakt_items_free(out.v, out.n);
+                                return r;
+                        }
+                        if (r < 0)
+                                skipped++;
+                        continue;
+                }
+                TraktItem *it = items_add(&out);
+                if (!it) {
+                        trakt_items_free(out.v, out.n);
+                        return -ENOMEM;
+                }
+                if (parse_one(o, kind, hint, it) < 0) {
+                        trakt_item_done(it);
+                        out.n--;
+                        skipped++;
+                }
+        }
+        *ret = out.v;
+        *ret_n = out.n;
+        if (ret_skipped)
+                *ret_skipped = skipped;
+        return 0;
+}
+
+/* ---- last activities ---- */
+
+static int flatten(struct json_object *o, const char *prefix, TraktActivity **v, size_t *n, size_t *cap, int depth) {
+        if (depth > 4)
+                return 0;
+        json_object_object_foreach(o, key, val) {
+                char path[256];
+                snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
+                if (val && json_object_is_type(val, json_type_object)) {
+                        int r = flatten(val, path, v, n, cap, depth + 1);
+                        if (r < 0)
+                                return r;
+                        continue;
+                }
+                int64_t at;
+                if (!val || !json_object_is_type(val, json_type_string) || trakt_parse_time(json_object_get_string(val), &at) < 0)
+                        continue;
+                if (*n == *cap) {
+                        size_t c = *cap ? *cap * 2 : 32;
+                        TraktActivity *nv = realloc(*v, c * sizeof(TraktActivity));
+                        if (!nv)
+                                return -ENOMEM;
+                        *v = nv;
+                        *cap = c;
+                }
+                (*v)[*n].key = strdup(path);
+                (*v)[*n].at = at;
+                if (!(*v)[*n].key)
+                        return -ENOMEM;
+                (*n)++;
+        }
+        return 0;
+}
+
+int trakt_parse_last_activities(struct json_object *o, TraktActivity **ret, size_t *ret_n) {
+        TraktActivity *v = NULL;
+        size_t n = 0, cap = 0;
+        if (!o || !json_object_is_type(o, json_type_object) || !get(o, "all"))
+                return -EBADMSG;
+        int r = flatten(o, "", &v, &n, &cap, 0);
+        if (r < 0) {
+                trakt_activities_free(v, n);
+                return r;
+        }
+        *ret = v;
+        *ret_n = n;
+        return 0;
+}
+
+void trakt_activities_free(TraktActivity *a, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                free(a[i].key);
+        free(a);
+}
+
+/* ---- write answers ---- */
+
+static int64_t sum_counts(struct json_object *o) {
+        int64_t total = 0, v;
+        const char *kinds[] = { "movies", "shows", "seasons", "episodes", "people" };
+        for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
+                if (get_int(o, kinds[i], &v) && v > 0)
+                        total += v;
+        return total;
+}
+
+int trakt_parse_sync_result(struct json_object *o, TraktSyncResult *ret) {
+        TraktSyncResult s = {};
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        struct json_object *added = get_object(o, "added"), *updated = get_object(o, "updated"),
+                           *existing = get_object(o, "existing"), *deleted = get_object(o, "deleted"),
+                           *nf = get_object(o, "not_found");
+        if (!added && !updated && !existing && !deleted && !nf)
+                return -EBADMSG;
+        s.added = sum_counts(added);
+        s.updated = sum_counts(updated);
+        s.existing = sum_counts(existing);
+        s.deleted = sum_counts(deleted);
+        if (nf) {
+                json_object_object_foreach(nf, key, val) {
+                        (void) key;
+                        if (val && json_object_is_type(val, json_type_array))
+                                s.not_found += json_object_array_length(val);
+                }
+        }
+        *ret = s;
+        return 0;
+}
+
+/* ---- scrobble ---- */
+
+int trakt_parse_scrobble(struct json_object *o, TraktScrobbleResult *ret) {
+        TraktScrobbleResult s = {};
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        s.action = dup_string(o, "action");
+        if (!s.action || !get_double(o, "progress", &s.progress)) {
+                trakt_scrobble_done(&s);
+                return -EBADMSG;
+        }
+        (void) get_int(o, "id", &s.id);
+        *ret = s;
+        return 0;
+}
+
+void trakt_scrobble_done(TraktScrobbleResult *s) {
+        free(s->action);
+        *s = (TraktScrobbleResult) {};
+}
+
+/* ---- collection metadata (§5.6) ---- */
+
+static const struct {
+        const char *key;
+        const char *values;
+} metadata_values[] = {
+        { "media_type", "digital, bluray, hddvd, dvd, vcd, vhs, betamax, laserdisc" },
+        { "resolution", "uhd_4k, hd_1080p, hd_1080i, hd_720p, sd_480p, sd_480i, sd_576p, sd_576i" },
+        { "hdr", "dolby_vision, hdr10, hdr10_plus, hlg" },
+        { "audio", "dolby_digital, dolby_digital_plus, dolby_digital_plus_atmos, dolby_truehd, dolby_atmos, "
+                   "dolby_prologic, dts, dts_ma, dts_hr, dts_x, auro_3d, mp3, mp2, aac, lpcm, ogg, ogg_opus, wma, flac" },
+        { "audio_channels", "1.0, 2.0, 2.1, 3.0, 3.1, 4.0, 4.1, 5.0, 5.1, 5.1.2, 5.1.4, 6.1, 7.1, 7.1.2, 7.1.4, 9.1, 10.1" },
+};
+
+const char *trakt_metadata_allowed(const char *key) {
+        for (size_t i = 0; key && i < ELEMENTSOF(metadata_values); i++)
+                if (strcmp(metadata_values[i].key, key) == 0)
+                        return metadata_values[i].values;
+        return NULL;
+}
+
+bool trakt_metadata_valid(const char *key, const char *value) {
+        const char *list = trakt_metadata_allowed(key);
+        size_t n = value ? strlen(value) : 0;
+        if (!list || n == 0)
+                return false;
+        for (const char *p = list; *p;) {
+                size_t len = strcspn(p, ",");
+                if (len == n && strncmp(p, value, n) == 0)
+                        return true;
+                p += len;
+                while (*p == ',' || *p == ' ')
+                        p++;
+        }
+        return false;
+}

@@ -1,0 +1,408 @@
+"""The integration rig: the real kino-traktd on a private system-like bus.
+
+Each test gets its own rig: a dbus-daemon with a system-bus policy that
+includes our dbus/org.kino.Trakt.conf, python-dbusmock's polkitd (deny by
+default), the Trakt stand-in on a loopback port, a temp state folder and the
+daemon itself. Callers that must pass polkit run as another uid (nobody)
+through caller.py. Nothing of our own code is mocked.
+
+Environment (set by tests/integration/meson.build):
+  KT_DAEMON   path of the built kino-traktd
+  KT_KINOCTL  path of the built kinoctl
+  KT_SOURCE_ROOT  the source tree
+"""
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+import dbus
+
+SRC = os.environ.get('KT_SOURCE_ROOT', os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
+DAEMON = os.environ.get('KT_DAEMON', os.path.join(SRC, 'build', 'daemon', 'kino-traktd'))
+KINOCTL = os.environ.get('KT_KINOCTL', os.path.join(SRC, 'build', 'clients', 'kinoctl', 'kinoctl'))
+STANDIN = os.path.join(SRC, 'tests', 'standin', 'trakt-standin.py')
+CALLER = os.path.join(SRC, 'tests', 'integration', 'caller.py')
+PYTHON = '/usr/bin/python3'
+
+BUS_NAME = 'org.kino.Trakt'
+PATH = '/org/kino/Trakt'
+IFACE = 'org.kino.Trakt'
+PROPS = 'org.freedesktop.DBus.Properties'
+
+SKIP = 77
+
+
+class Skip(Exception):
+    pass
+
+
+class TestFailure(AssertionError):
+    pass
+
+
+def wait_until(pred, timeout=20.0, what='condition', interval=0.02):
+    """Poll pred() until true. Generous timeouts: a slow machine must not fail a test."""
+    deadline = time.monotonic() + timeout
+    while True:
+        v = pred()
+        if v:
+            return v
+        if time.monotonic() > deadline:
+            raise TestFailure(f'timed out waiting for {what}')
+        time.sleep(interval)
+
+
+BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={socket}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+    <!-- what polkit's own policy file grants on a real system -->
+    <allow send_destination="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <policy user="root">
+    <allow own="org.freedesktop.PolicyKit1"/>
+  </policy>
+  <include>{our_conf}</include>
+</busconfig>
+'''
+
+
+class Rig:
+    def __init__(self, polkit=True, standin=True, daemon=True, daemon_args=None, config_text=None,
+                 env=None, idle_timeout=0):
+        self.want_polkit = polkit
+        self.want_standin = standin
+        self.want_daemon = daemon
+        self.daemon_args = list(daemon_args or [])
+        self.config_text = config_text
+        self.extra_env = dict(env or {})
+        self.idle_timeout = idle_timeout
+        self.procs = []
+        self.daemon = None
+        self.daemon_log = None
+        self.port = None
+        self._bus = None
+
+    # ---- setup ----
+    def __enter__(self):
+        try:
+            self.start()
+        except BaseException:
+            self.stop(check=False)
+            raise
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        ok = exc_type is None
+        try:
+            self.stop(check=ok)
+        except BaseException:
+            self.dump_logs()
+            raise
+        if not ok and exc_type is not Skip:
+            self.dump_logs()
+        return False
+
+    def start(self):
+        self.tmp = tempfile.mkdtemp(prefix='kt-test-')
+        os.chmod(self.tmp, 0o755)  # the bus socket must be reachable for another uid
+        self.state_dir = os.path.join(self.tmp, 'state')
+        self.socket = os.path.join(self.tmp, 'system_bus_socket')
+        self.address = 'unix:path=' + self.socket
+        conf = os.path.join(self.tmp, 'bus.conf')
+        with open(conf, 'w') as f:
+            f.write(BUS_CONFIG.format(socket=self.socket, our_conf=os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')))
+        self.bus_log = open(os.path.join(self.tmp, 'dbus-daemon.log'), 'w+')
+        p = subprocess.Popen(['dbus-daemon', '--nofork', '--nopidfile', '--config-file=' + conf],
+                             stdout=self.bus_log, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        wait_until(lambda: os.path.exists(self.socket), what='dbus-daemon socket')
+
+        self.env = dict(os.environ)
+        self.env['DBUS_SYSTEM_BUS_ADDRESS'] = self.address
+        self.env.pop('DBUS_SESSION_BUS_ADDRESS', None)
+        self.env.pop('STATE_DIRECTORY', None)
+
+        if self.want_polkit:
+            self.start_polkit()
+        if self.want_standin:
+            self.start_standin()
+        if self.want_daemon:
+            self.start_daemon()
+
+    def start_polkit(self):
+        self.polkit_log = open(os.path.join(self.tmp, 'polkitd.log'), 'w+')
+        p = subprocess.Popen([PYTHON, '-m', 'dbusmock', '--template', 'polkitd'],
+                             env=self.env, stdout=self.polkit_log, stderr=subprocess.STDOUT)
+        self.polkit_proc = p
+        self.procs.append(p)
+        wait_until(lambda: self.bus.name_has_owner('org.freedesktop.PolicyKit1'), what='mock polkitd')
+
+    def stop_polkit(self):
+        p = self.polkit_proc
+        p.terminate()
+        p.wait(10)
+        wait_until(lambda: not self.bus.name_has_owner('org.freedesktop.PolicyKit1'), what='polkitd gone')
+
+    def polkit_allow(self, *actions):
+        obj = self.bus.get_object('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority')
+        obj.SetAllowed(dbus.Array(actions, signature='s'), dbus_interface='org.freedesktop.DBus.Mock')
+
+    def polkit_hang(self, hang):
+        obj = self.bus.get_object('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority')
+        obj.SimulateHang(hang, dbus_interface='org.freedesktop.DBus.Mock')
+
+    def polkit_release(self):
+        obj = self.bus.get_object('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority')
+        obj.ReleaseHangingCalls(dbus_interface='org.freedesktop.DBus.Mock')
+
+    def start_standin(self):
+        port_file = os.path.join(self.tmp, 'standin.port')
+        self.standin_log = open(os.path.join(self.tmp, 'standin.log'), 'w+')
+        p = subprocess.Popen([PYTHON, STANDIN, '--port', '0', '--port-file', port_file, '--quiet'],
+                             stdout=self.standin_log, stderr=subprocess.STDOUT)
+        self.procs.append(p)
+        wait_until(lambda: os.path.exists(port_file) and open(port_file).read().strip(), what='stand-in port')
+        self.port = int(open(port_file).read().strip())
+        self.trakt_url = f'http://127.0.0.1:{self.port}'
+
+    def control(self, path, body=None, method=None):
+        """Call the stand-in's control API."""
+        data = None if body is None else json.dumps(body).encode()
+        req = urllib.request.Request(self.trakt_url + '/_control/' + path.lstrip('/'), data=data,
+                                     method=method or ('POST' if data is not None else 'GET'),
+                                     headers={'Content-Type': 'application/json'})
+        with urllib.request.urlopen(req, timeout=30) as r:
+            raw = r.read()
+        return json.loads(raw) if raw else None
+
+    def daemon_cmdline(self):
+        args = [DAEMON, '--state-dir', self.state_dir, '--idle-timeout', str(self.idle_timeout), '-v']
+        if self.config_text is not None:
+            cfg = os.path.join(self.tmp, 'trakt.conf')
+            with open(cfg, 'w') as f:
+                f.write(self.config_text)
+            args += ['--config', cfg]
+        else:
+            args += ['--config', os.path.join(self.tmp, 'no-such-trakt.conf')]
+        return args + self.daemon_args
+
+    def daemon_env(self):
+        env = dict(self.env)
+        if self.port:
+            env['KINO_TRAKT_API_URL'] = self.trakt_url
+            env['KINO_TRAKT_AUTH_URL'] = self.trakt_url
+        env.update(self.extra_env)
+        return env
+
+    def start_daemon(self, wait=True):
+        if self.daemon_log is None:
+            self.daemon_log = open(os.path.join(self.tmp, 'daemon.log'), 'w+')
+        self.daemon = subprocess.Popen(self.daemon_cmdline(), env=self.daemon_env(),
+                                       stdout=self.daemon_log, stderr=subprocess.STDOUT)
+        if wait:
+            wait_until(lambda: self.daemon.poll() is not None or self.bus.name_has_owner(BUS_NAME),
+                       what='kino-traktd to own ' + BUS_NAME)
+            if self.daemon.poll() is not None:
+                raise TestFailure(f'kino-traktd exited with {self.daemon.returncode} at start')
+        return self.daemon
+
+    def stop_daemon(self, check=True, sig=signal.SIGTERM):
+        d, self.daemon = self.daemon, None
+        if d is None:
+            return None
+        if d.poll() is None:
+            d.send_signal(sig)
+            try:
+                d.wait(60)
+            except subprocess.TimeoutExpired:
+                d.kill()
+                d.wait()
+                if check:
+                    raise TestFailure('kino-traktd did not exit within 60 s of SIGTERM')
+        if check and sig == signal.SIGTERM and d.returncode != 0:
+            raise TestFailure(f'kino-traktd exited with status {d.returncode} after SIGTERM (sanitizer report or crash?)')
+        return d.returncode
+
+    def restart_daemon(self):
+        self.stop_daemon()
+        self.start_daemon()
+
+    def stop(self, check=True):
+        err = None
+        try:
+            self.stop_daemon(check=check)
+        except TestFailure as e:
+            err = e
+        if self._bus is not None:
+            try:
+                self._bus.close()
+            except Exception:
+                pass
+            self._bus = None
+        for p in reversed(self.procs):
+            if p.poll() is None:
+                p.terminate()
+                try:
+                    p.wait(10)
+                except subprocess.TimeoutExpired:
+                    p.kill()
+                    p.wait()
+        if err:
+            raise err
+        if not os.environ.get('KT_KEEP_TMP') and getattr(self, 'tmp', None):
+            shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def log_text(self):
+        if not self.daemon_log:
+            return ''
+        self.daemon_log.flush()
+        with open(self.daemon_log.name, errors='replace') as f:
+            return f.read()
+
+    def dump_logs(self):
+        for name in ('daemon.log', 'standin.log', 'polkitd.log', 'dbus-daemon.log'):
+            path = os.path.join(getattr(self, 'tmp', ''), name)
+            if os.path.exists(path):
+                with open(path, errors='replace') as f:
+                    text = f.read()
+                sys.stderr.write(f'----- {name} -----\n{text[-20000:]}\n')
+
+    # ---- bus access as root ----
+    @property
+    def bus(self):
+        if self._bus is None:
+            self._bus = dbus.bus.BusConnection(self.address)
+        return self._bus
+
+    def obj(self):
+        return self.bus.get_object(BUS_NAME, PATH, introspect=False)
+
+    def call(self, method, *args, signature=None, interface=IFACE):
+        m = self.obj().get_dbus_method(method, interface)
+        return m(*args, signature=signature) if signature is not None else m(*args)
+
+    def prop(self, name):
+        return self.obj().Get(IFACE, name, dbus_interface=PROPS)
+
+    def props(self):
+        return self.obj().GetAll(IFACE, dbus_interface=PROPS)
+
+    # ---- callers that are not root ----
+    def call_as(self, uid, method, signature='', args=(), interface=IFACE, path=PATH, interactive=False):
+        """Call a method from another uid; returns dict(ok, result | error, message)."""
+        if os.geteuid() != 0:
+            raise Skip('calls as another uid need root')
+        cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups', PYTHON, CALLER,
+               self.address, path, interface, method, signature, json.dumps(list(args))]
+        if interactive:
+            cmd.append('--interactive')
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        if out.returncode != 0:
+            raise TestFailure(f'caller failed: {out.stderr}')
+        return json.loads(out.stdout)
+
+    def kinoctl(self, *args, uid=None, input=None, env=None):
+        cmd = [KINOCTL] + list(args)
+        if uid is not None:
+            if os.geteuid() != 0:
+                raise Skip('calls as another uid need root')
+            cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups'] + cmd
+        e = dict(self.env)
+        e.update(env or {})
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60, input=input, env=e)
+
+
+def nobody_uid():
+    try:
+        return pwd.getpwnam('nobody').pw_uid
+    except KeyError:
+        return 65534
+
+
+def expect_dbus_error(name, fn, *args, **kw):
+    try:
+        fn(*args, **kw)
+    except dbus.exceptions.DBusException as e:
+        if e.get_dbus_name() != name:
+            raise TestFailure(f'expected {name}, got {e.get_dbus_name()}: {e.get_dbus_message()}')
+        msg = e.get_dbus_message() or ''
+        if not msg.strip():
+            raise TestFailure(f'{name} came without a message')
+        return msg
+    raise TestFailure(f'expected {name}, but the call succeeded')
+
+
+def check(cond, what):
+    if not cond:
+        raise TestFailure(what)
+
+
+def eq(a, b, what=''):
+    if a != b:
+        raise TestFailure(f'{what}: expected {b!r}, got {a!r}')
+
+
+class SignalCatcher:
+    """Collects signals from the daemon with a GLib main loop."""
+
+    def __init__(self, rig, interface=PROPS, member='PropertiesChanged', path=PATH):
+        from dbus.mainloop.glib import DBusGMainLoop
+        from gi.repository import GLib
+        self.GLib = GLib
+        DBusGMainLoop(set_as_default=True)
+        self.bus = dbus.bus.BusConnection(rig.address)
+        self.items = []
+        self.bus.add_signal_receiver(self._on, signal_name=member, dbus_interface=interface, path=path,
+                                     bus_name=BUS_NAME)
+
+    def _on(self, *args):
+        self.items.append(args)
+
+    def pump(self, timeout=0.2):
+        ctx = self.GLib.MainContext.default()
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            while ctx.pending():
+                ctx.iteration(False)
+            time.sleep(0.01)
+
+    def wait_for(self, pred, timeout=20.0, what='signal'):
+        ctx = self.GLib.MainContext.default()
+        deadline = time.monotonic() + timeout
+        while True:
+            while ctx.pending():
+                ctx.iteration(False)
+            for it in self.items:
+                if pred(it):
+                    return it
+            if time.monotonic() > deadline:
+                raise TestFailure(f'timed out waiting for {what}; got {self.items!r}')
+            time.sleep(0.01)
+
+    def close(self):
+        self.bus.close()

@@ -1,0 +1,75 @@
+"""kinoctl against the real daemon: output, exit codes, one clean line on errors."""
+import json
+import os
+
+from harness import Rig, check, eq, nobody_uid
+
+SECRET = 'kinoctl-secret-abcdef0123456789'
+
+
+def test_status_and_configure():
+    with Rig(standin=False) as rig:
+        p = rig.kinoctl('status')
+        eq(p.returncode, 0, f'kinoctl status exit ({p.stderr})')
+        check('unconfigured' in p.stdout, f'status does not say unconfigured: {p.stdout!r}')
+
+        secret_file = os.path.join(rig.tmp, 'secret')
+        with open(secret_file, 'w') as f:
+            f.write(SECRET + '\n')
+        p = rig.kinoctl('configure', '--client-id', 'ctl-id', '--client-secret-file', secret_file)
+        eq(p.returncode, 0, f'kinoctl configure exit ({p.stderr})')
+        eq(str(rig.prop('ClientId')), 'ctl-id', 'ClientId')
+
+        p = rig.kinoctl('status')
+        check('disconnected' in p.stdout, f'status does not say disconnected: {p.stdout!r}')
+        check(SECRET not in p.stdout + p.stderr, 'kinoctl printed the secret')
+
+        p = rig.kinoctl('status', '--json')
+        eq(p.returncode, 0, 'status --json exit')
+        j = json.loads(p.stdout)
+        eq(j['State'], 'disconnected', 'State in JSON')
+        eq(j['ClientId'], 'ctl-id', 'ClientId in JSON')
+        eq(j['SyncEnabled']['ratings'], True, 'toggle in JSON')
+
+
+def test_configure_secret_on_stdin():
+    with Rig(standin=False) as rig:
+        p = rig.kinoctl('configure', '--client-id', 'stdin-id', input=SECRET + '\n')
+        eq(p.returncode, 0, f'kinoctl configure exit ({p.stderr})')
+        eq(str(rig.prop('ClientId')), 'stdin-id', 'ClientId')
+        check(SECRET not in p.stdout + p.stderr, 'the secret was echoed')
+
+
+def test_sync_toggle():
+    with Rig(standin=False) as rig:
+        p = rig.kinoctl('sync', 'disable', 'collection')
+        eq(p.returncode, 0, f'sync disable exit ({p.stderr})')
+        eq(bool(rig.prop('SyncEnabled')['collection']), False, 'collection toggle')
+        p = rig.kinoctl('sync', 'enable', 'collection')
+        eq(p.returncode, 0, 'sync enable exit')
+        eq(bool(rig.prop('SyncEnabled')['collection']), True, 'collection toggle back on')
+        p = rig.kinoctl('sync', 'disable', 'nonsense')
+        eq(p.returncode, 2, 'unknown category exit')
+        eq(len(p.stderr.strip().splitlines()), 1, f'one line: {p.stderr!r}')
+
+
+def test_permission_denied():
+    with Rig(standin=False) as rig:
+        p = rig.kinoctl('sync', 'disable', 'history', uid=nobody_uid())
+        eq(p.returncode, 4, f'denied exit ({p.stdout!r} {p.stderr!r})')
+        eq(len(p.stderr.strip().splitlines()), 1, f'one line: {p.stderr!r}')
+        check('ermission' in p.stderr, f'does not say permission: {p.stderr!r}')
+        eq(bool(rig.prop('SyncEnabled')['history']), True, 'nothing changed')
+        # Allowed by polkit: works as non-root.
+        rig.polkit_allow('org.kino.trakt.configure')
+        p = rig.kinoctl('sync', 'disable', 'history', uid=nobody_uid())
+        eq(p.returncode, 0, f'allowed exit ({p.stderr!r})')
+        eq(bool(rig.prop('SyncEnabled')['history']), False, 'history off')
+
+
+def test_daemon_absent():
+    with Rig(standin=False, polkit=False, daemon=False) as rig:
+        p = rig.kinoctl('status')
+        eq(p.returncode, 3, f'daemon-absent exit ({p.stderr!r})')
+        eq(len(p.stderr.strip().splitlines()), 1, f'one line: {p.stderr!r}')
+        check('not running' in p.stderr, f'does not say not running: {p.stderr!r}')
