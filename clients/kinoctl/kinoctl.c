@@ -1,0 +1,496 @@
+/* SPDX-License-Identifier: MIT */
+/* kinoctl: the command-line client of org.kino.Trakt. */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <json-c/json.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <systemd/sd-bus.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "errors.h"
+#include "util.h"
+
+#define BUS_NAME "org.kino.Trakt"
+#define OBJECT_PATH "/org/kino/Trakt"
+#define INTERFACE "org.kino.Trakt"
+
+/* Exit codes (kinoctl(1)). */
+enum {
+        EXIT_OK = 0,
+        EXIT_FAIL = 1,
+        EXIT_USAGE = 2,
+        EXIT_NO_DAEMON = 3,
+        EXIT_DENIED = 4,
+};
+
+static const char *const categories[] = {
+        "scrobble", "history", "ratings", "watchlist", "collection", "resume", "recommendations",
+};
+
+static bool arg_session = false;
+static bool arg_json = false;
+
+
+/* One clean line for a failed call, and the exit code that goes with it. */
+static int report_error(const sd_bus_error *e, int r, const char *what) {
+        if (e && sd_bus_error_is_set(e)) {
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
+                        fprintf(stderr, "kino-traktd is not running (no org.kino.Trakt on the %s bus).\n",
+                                arg_session ? "session" : "system");
+                        return EXIT_NO_DAEMON;
+                }
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
+                        const char *m = e->message ?: "";
+                        fprintf(stderr, "%s%s\n", strncmp(m, "Permission denied", 17) == 0 ? "" : "Permission denied: ", m);
+                        return EXIT_DENIED;
+                }
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_INVALID_ARGS)) {
+                        fprintf(stderr, "%s\n", e->message ?: "Invalid arguments.");
+                        return EXIT_USAGE;
+                }
+                fprintf(stderr, "%s\n", e->message ?: e->name);
+                return EXIT_FAIL;
+        }
+        fprintf(stderr, "Failed to %s: %s\n", what, strerror(r < 0 ? -r : r));
+        return EXIT_FAIL;
+}
+
+static int connect_bus(sd_bus **ret) {
+        int r = arg_session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+        if (r < 0) {
+                fprintf(stderr, "kino-traktd is not running (cannot reach the %s bus: %s).\n",
+                        arg_session ? "session" : "system", strerror(-r));
+                return EXIT_NO_DAEMON;
+        }
+        (void) sd_bus_set_allow_interactive_authorization(*ret, true);
+        return 0;
+}
+
+/* ---- status ---- */
+
+static void format_time(uint64_t usec, char *buf, size_t n) {
+        if (usec == 0) {
+                snprintf(buf, n, "never");
+                return;
+        }
+        time_t t = (time_t) (usec / USEC_PER_SEC);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(buf, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
+}
+
+static const char *dot_meaning(const char *s) {
+        if (streq(s, "active"))
+                return "green: scrobbling active";
+        if (streq(s, "rate-limited"))
+                return "amber: rate-limited; events are queued and will catch up";
+        if (streq(s, "failed"))
+                return "red: the last scrobble failed (reconnect if the token expired)";
+        return "idle: nothing to send";
+}
+
+/* Read one variant value from reply into a json object (for --json and for printing). */
+static int read_variant(sd_bus_message *m, struct json_object **ret) {
+        char type;
+        const char *contents;
+        int r = sd_bus_message_peek_type(m, &type, &contents);
+        if (r <= 0)
+                return r; /* 0: the end of the container */
+
+        switch (type) {
+        case 's': {
+                const char *s;
+                r = sd_bus_message_read_basic(m, 's', &s);
+                *ret = json_object_new_string(s);
+                return r;
+        }
+        case 'b': {
+                int b;
+                r = sd_bus_message_read_basic(m, 'b', &b);
+                *ret = json_object_new_boolean(b);
+                return r;
+        }
+        case 'u': {
+                uint32_t u;
+                r = sd_bus_message_read_basic(m, 'u', &u);
+                *ret = json_object_new_int64(u);
+                return r;
+        }
+        case 't': {
+                uint64_t t;
+                r = sd_bus_message_read_basic(m, 't', &t);
+                *ret = json_object_new_int64((int64_t) t);
+                return r;
+        }
+        case 'd': {
+                double d;
+                r = sd_bus_message_read_basic(m, 'd', &d);
+                *ret = json_object_new_double(d);
+                return r;
+        }
+        case 'y': {
+                uint8_t y;
+                r = sd_bus_message_read_basic(m, 'y', &y);
+                *ret = json_object_new_int(y);
+                return r;
+        }
+        case 'r': {
+                struct json_object *a = json_object_new_array();
+                r = sd_bus_message_enter_container(m, 'r', contents);
+                while (r >= 0) {
+                        struct json_object *v = NULL;
+                        r = read_variant(m, &v);
+                        if (r <= 0)
+                                break;
+                        json_object_array_add(a, v);
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                *ret = a;
+                return r < 0 ? r : 1;
+        }
+        case 'a': {
+                bool dict = contents[0] == '{';
+                struct json_object *o = dict ? json_object_new_object() : json_object_new_array();
+                r = sd_bus_message_enter_container(m, 'a', contents);
+                while (r >= 0) {
+                        if (dict) {
+                                char inner[64];
+                                snprintf(inner, sizeof inner, "%.*s", (int) strlen(contents) - 2, contents + 1);
+                                r = sd_bus_message_enter_container(m, 'e', inner);
+                                if (r <= 0)
+                                        break;
+                                const char *k;
+                                struct json_object *v = NULL;
+                                r = sd_bus_message_read_basic(m, 's', &k);
+                                if (r < 0)
+                                        break;
+                                char *key = strdup(k);
+                                r = read_variant(m, &v);
+                                if (r >= 0 && key)
+                                        json_object_object_add(o, key, v);
+                                free(key);
+                                if (r >= 0)
+                                        r = sd_bus_message_exit_container(m);
+                        } else {
+                                struct json_object *v = NULL;
+                                r = read_variant(m, &v);
+                                if (r <= 0)
+                                        break;
+                                json_object_array_add(o, v);
+                        }
+                }
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                *ret = o;
+                return r < 0 ? r : 1;
+        }
+        case 'v': {
+                r = sd_bus_message_enter_container(m, 'v', contents);
+                if (r < 0)
+                        return r;
+                r = read_variant(m, ret);
+                if (r < 0)
+                        return r;
+                return sd_bus_message_exit_container(m) < 0 ? -EBADMSG : 1;
+        }
+        default:
+                *ret = NULL;
+                return sd_bus_message_skip(m, NULL) < 0 ? -EBADMSG : 1;
+        }
+}
+
+static int get_all_properties(sd_bus *bus, struct json_object **ret) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "GetAll", &e, &reply,
+                                   "s", INTERFACE);
+        if (r < 0)
+                return report_error(&e, r, "read the status");
+        struct json_object *o = NULL;
+        r = read_variant(reply, &o);
+        if (r < 0 || !o) {
+                json_object_put(o);
+                fprintf(stderr, "kino-traktd sent an unreadable status.\n");
+                return EXIT_FAIL;
+        }
+        *ret = o;
+        return 0;
+}
+
+static const char *jstr(struct json_object *o, const char *k) {
+        struct json_object *v;
+        return json_object_object_get_ex(o, k, &v) && json_object_is_type(v, json_type_string) ? json_object_get_string(v) : "";
+}
+
+static int64_t jint(struct json_object *o, const char *k) {
+        struct json_object *v;
+        return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
+static int verb_status(sd_bus *bus, int argc, char **argv) {
+        struct json_object *p = NULL, *v;
+        char t1[64], t2[64];
+        int r = get_all_properties(bus, &p);
+        if (r != 0)
+                return r;
+
+        if (arg_json) {
+                printf("%s\n", json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
+                json_object_put(p);
+                return EXIT_OK;
+        }
+
+        const char *state = jstr(p, "State");
+        printf("State:          %s\n", state);
+        if (streq(state, "unconfigured"))
+                printf("                (Trakt not configured: run 'kinoctl configure' with your app's client id and secret)\n");
+        else if (streq(state, "expired"))
+                printf("                (Trakt disconnected — run 'kinoctl connect' to reconnect)\n");
+        if (*jstr(p, "Username"))
+                printf("User:           %s\n", jstr(p, "Username"));
+        format_time((uint64_t) jint(p, "ConnectedAt"), t1, sizeof t1);
+        if (jint(p, "ConnectedAt"))
+                printf("Connected:      %s\n", t1);
+        printf("Client id:      %s\n", *jstr(p, "ClientId") ? jstr(p, "ClientId") : "(none)");
+        printf("Scrobbling:     %s (%s)\n", jstr(p, "ScrobbleStatus"), dot_meaning(jstr(p, "ScrobbleStatus")));
+        printf("Pending events: %" PRIi64 "\n", jint(p, "PendingEvents"));
+        if (json_object_object_get_ex(p, "WatchedThreshold", &v))
+                printf("Watched at:     %.0f%%\n", json_object_get_double(v));
+        if (json_object_object_get_ex(p, "SyncEnabled", &v) && json_object_is_type(v, json_type_object)) {
+                printf("Sync:          ");
+                for (size_t i = 0; i < ELEMENTSOF(categories); i++) {
+                        struct json_object *b;
+                        bool on = !json_object_object_get_ex(v, categories[i], &b) || json_object_get_boolean(b);
+                        printf(" %s %s", categories[i], on ? "on" : "off");
+                        printf(i + 1 < ELEMENTSOF(categories) ? "," : "\n");
+                }
+        }
+        if (*jstr(p, "Syncing")) {
+                struct json_object *prog;
+                int64_t done = 0, total = 0;
+                if (json_object_object_get_ex(p, "SyncProgress", &prog) && json_object_is_type(prog, json_type_array) &&
+                    json_object_array_length(prog) == 2) {
+                        done = json_object_get_int64(json_object_array_get_idx(prog, 0));
+                        total = json_object_get_int64(json_object_array_get_idx(prog, 1));
+                }
+                printf("Syncing:        %s (%" PRIi64 "/%" PRIi64 ")\n", jstr(p, "Syncing"), done, total);
+        }
+        format_time((uint64_t) jint(p, "LastSync"), t2, sizeof t2);
+        printf("Last sync:      %s\n", t2);
+        if (*jstr(p, "LastError"))
+                printf("Last error:     %s\n", jstr(p, "LastError"));
+        json_object_put(p);
+        return EXIT_OK;
+}
+
+/* ---- configure ---- */
+
+static char *read_line(FILE *f) {
+        char *line = NULL;
+        size_t n = 0;
+        ssize_t k = getline(&line, &n, f);
+        if (k < 0) {
+                free(line);
+                return NULL;
+        }
+        while (k > 0 && (line[k - 1] == '\n' || line[k - 1] == '\r'))
+                line[--k] = 0;
+        return line;
+}
+
+static char *ask_secret(void) {
+        struct termios old, quiet;
+        bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+
+        if (tty) {
+                fprintf(stderr, "Client secret (not shown): ");
+                quiet = old;
+                quiet.c_lflag &= ~(tcflag_t) ECHO;
+                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+        }
+        char *s = read_line(stdin);
+        if (tty) {
+                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
+                fprintf(stderr, "\n");
+        }
+        return s;
+}
+
+static int verb_configure(sd_bus *bus, int argc, char **argv) {
+        static const struct option options[] = {
+                { "client-id", required_argument, NULL, 'i' },
+                { "client-secret-file", required_argument, NULL, 'f' },
+                {}
+        };
+        _cleanup_free_ char *id = NULL, *secret = NULL;
+        const char *secret_file = NULL;
+        int c;
+
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+                switch (c) {
+                case 'i':
+                        free(id);
+                        id = strdup(optarg);
+                        break;
+                case 'f':
+                        secret_file = optarg;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+        if (optind < argc) {
+                fprintf(stderr, "configure takes no positional arguments; use --client-id and --client-secret-file.\n");
+                return EXIT_USAGE;
+        }
+
+        if (!id) {
+                if (isatty(STDIN_FILENO))
+                        fprintf(stderr, "Client id: ");
+                id = read_line(stdin);
+        }
+        if (secret_file) {
+                FILE *f = fopen(secret_file, "re");
+                if (!f) {
+                        fprintf(stderr, "Cannot read the client secret from %s: %s.\n", secret_file, strerror(errno));
+                        return EXIT_USAGE;
+                }
+                secret = read_line(f);
+                fclose(f);
+        } else
+                secret = ask_secret();
+
+        if (isempty(id) || isempty(secret)) {
+                fprintf(stderr, "Both the client id and the client secret are needed (from trakt.tv/oauth/applications).\n");
+                return EXIT_USAGE;
+        }
+
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Configure", &e, NULL, "ss", id, secret);
+        explicit_bzero(secret, strlen(secret));
+        if (r < 0)
+                return report_error(&e, r, "configure");
+        printf("Trakt application saved. Next: kinoctl connect\n");
+        return EXIT_OK;
+}
+
+/* ---- sync ---- */
+
+static bool category_valid(const char *s) {
+        for (size_t i = 0; i < ELEMENTSOF(categories); i++)
+                if (streq(categories[i], s))
+                        return true;
+        return false;
+}
+
+static int verb_sync(sd_bus *bus, int argc, char **argv) {
+        if (argc != 3 || !(streq(argv[1], "enable") || streq(argv[1], "disable"))) {
+                fprintf(stderr, "usage: kinoctl sync enable|disable CATEGORY\n");
+                return EXIT_USAGE;
+        }
+        if (!category_valid(argv[2])) {
+                fprintf(stderr, "Unknown sync category '%s'; use one of scrobble, history, ratings, watchlist, collection, resume, recommendations.\n",
+                        argv[2]);
+                return EXIT_USAGE;
+        }
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "SetSyncEnabled", &e, NULL, "sb", argv[2],
+                                   (int) streq(argv[1], "enable"));
+        if (r < 0)
+                return report_error(&e, r, "change the sync setting");
+        printf("%s sync %s.\n", argv[2], streq(argv[1], "enable") ? "enabled" : "disabled");
+        return EXIT_OK;
+}
+
+/* ---- main ---- */
+
+typedef struct Verb {
+        const char *name;
+        int (*run)(sd_bus *bus, int argc, char **argv);
+        const char *help;
+} Verb;
+
+static const Verb verbs[] = {
+        { "status", verb_status, "status [--json]                      Show the connection, the status dot and the toggles" },
+        { "configure", verb_configure, "configure [--client-id ID] [--client-secret-file FILE]\n"
+                                       "                                       Save the Trakt app's credentials (secret read without echo)" },
+        { "sync", verb_sync, "sync enable|disable CATEGORY         Turn a sync category on or off" },
+};
+
+static void help(void) {
+        printf("kinoctl — control kino's Trakt service (org.kino.Trakt)\n\n"
+               "usage: kinoctl [--session] [--json] COMMAND ...\n\nCommands:\n");
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                printf("  %s\n", verbs[i].help);
+        printf("\nCategories: scrobble history ratings watchlist collection resume recommendations\n"
+               "Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 daemon not running, 4 permission denied\n");
+}
+
+int main(int argc, char **argv) {
+        static const struct option options[] = {
+                { "help", no_argument, NULL, 'h' },
+                { "version", no_argument, NULL, 'V' },
+                { "session", no_argument, NULL, 'S' },
+                { "json", no_argument, NULL, 'j' },
+                {}
+        };
+        int c;
+
+        /* Global options may come before or after the command. */
+        for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--json"))
+                        arg_json = true;
+                else if (streq(argv[i], "--session"))
+                        arg_session = true;
+                else
+                        continue;
+                memmove(argv + i, argv + i + 1, (size_t) (argc - i) * sizeof(char *));
+                argc--;
+                i--;
+        }
+        while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
+                switch (c) {
+                case 'h':
+                        help();
+                        return EXIT_OK;
+                case 'V':
+                        printf("kinoctl " VERSION "\n");
+                        return EXIT_OK;
+                default:
+                        fprintf(stderr, "Unknown option; see kinoctl --help.\n");
+                        return EXIT_USAGE;
+                }
+        if (optind >= argc) {
+                help();
+                return EXIT_USAGE;
+        }
+
+        const Verb *verb = NULL;
+        for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
+                if (streq(verbs[i].name, argv[optind]))
+                        verb = &verbs[i];
+        if (!verb) {
+                fprintf(stderr, "Unknown command '%s'; see kinoctl --help.\n", argv[optind]);
+                return EXIT_USAGE;
+        }
+
+        (void) sd_bus_error_add_map(kt_error_map);
+
+        /* Arguments that can be checked without the daemon are checked first. */
+        if (streq(verb->name, "sync") &&
+            !(argc - optind == 3 && (streq(argv[optind + 1], "enable") || streq(argv[optind + 1], "disable")) &&
+              category_valid(argv[optind + 2])))
+                return verb->run(NULL, argc - optind, argv + optind);
+
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = connect_bus(&bus);
+        if (r != 0)
+                return r;
+        return verb->run(bus, argc - optind, argv + optind);
+}
