@@ -389,8 +389,21 @@ static void deliver(HttpRequest *r, long status, CURLcode result) {
         } else {
                 bool ok = status >= 200 && status < 300;
                 if (r->len > 0 && is_json(ct)) {
-                        enum json_tokener_error jerr;
-                        json = json_tokener_parse_verbose(r->buf, &jerr);
+                        /* Strict: a truncated or sloppy body is an error, not a guess. */
+                        struct json_tokener *tok = json_tokener_new();
+                        enum json_tokener_error jerr = json_tokener_error_parse_eof;
+                        if (tok) {
+                                json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+                                json = json_tokener_parse_ex(tok, r->buf, (int) r->len);
+                                jerr = json_tokener_get_error(tok);
+                                if (json && (jerr != json_tokener_success || tok->char_offset < (int) r->len)) {
+                                        json_object_put(json);
+                                        json = NULL;
+                                        if (jerr == json_tokener_success)
+                                                jerr = json_tokener_error_parse_eof;
+                                }
+                                json_tokener_free(tok);
+                        }
                         if (!json && ok) {
                                 snprintf(r->message, sizeof r->message, "Trakt sent a malformed answer (%s).",
                                          json_tokener_error_desc(jerr));

@@ -753,6 +753,10 @@ int trakt_parse_items(struct json_object *array, TraktItemKind kind, TraktMediaT
                                 skipped++;
                         continue;
                 }
+                /* Lists may hold people; kino tracks films and episodes only. */
+                const char *type = get_string(o, "type");
+                if (type && (strcmp(type, "person") == 0 || strcmp(type, "list") == 0))
+                        continue;
                 TraktItem *it = items_add(&out);
                 if (!it) {
                         trakt_items_free(out.v, out.n);
