@@ -473,6 +473,10 @@ static void on_transfer_done(HttpRequest *r, CURLcode result) {
         if (result == CURLE_OK)
                 curl_easy_getinfo(r->easy, CURLINFO_RESPONSE_CODE, &status);
         flight_unlink(h, r);
+        /* Space writes from the end of the previous one: Trakt counts arrivals, and
+         * a new connection can delay the first request more than the next. */
+        if (r->queue == QUEUE_WRITE)
+                governor_take(&h->governor, true, now);
 
         long s = result == CURLE_OK ? status : 0;
         bool no_retry = r->flags & HTTP_FLAG_NO_RETRY;
