@@ -18,6 +18,7 @@
 typedef struct PolkitQuery PolkitQuery;
 struct TraktClient;
 struct ConnectFlow;
+struct SyncRun;
 
 /* The connection's life cycle, as the State property shows it. */
 typedef enum ConnState {
@@ -41,6 +42,7 @@ typedef struct Context {
         Http *http;
         struct TraktClient *trakt_client; /* trakt-client.c: tokens, refresh */
         struct ConnectFlow *connect;      /* connect.c: a device authorization in progress */
+        struct SyncRun *sync;             /* sync.c: the import or sweep that runs */
 
         char *state_dir;
         bool session_bus;

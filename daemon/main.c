@@ -11,7 +11,10 @@
 #include "build-config.h"
 #include "errors.h"
 #include "log.h"
+#include "connect.h"
 #include "polkit.h"
+#include "sync.h"
+#include "trakt-client.h"
 #include "trakt-bus.h"
 #include "util.h"
 
@@ -46,6 +49,8 @@ void context_touch(Context *c) {
 bool context_is_idle(Context *c) {
         if (c->state == CONN_CONNECTED || c->state == CONN_AUTHORIZING || c->state == CONN_AUTHORIZED)
                 return false;
+        if (c->connect || c->sync)
+                return false;
         if (c->n_polkit_queries > 0)
                 return false;
         if (c->http && http_pending(c->http) > 0)
@@ -76,6 +81,9 @@ void context_set_last_error(Context *c, const char *error) {
 
 static void context_done(Context *c) {
         polkit_queries_free(c);
+        sync_free(c);
+        connect_flow_free(c);
+        trakt_client_done(c);
         c->idle_timer = sd_event_source_disable_unref(c->idle_timer);
         c->filter_slot = sd_bus_slot_unref(c->filter_slot);
         c->http = http_free(c->http);
@@ -314,6 +322,9 @@ static int run(int argc, char **argv) {
                 if (r < 0)
                         return log_error_errno(r, "Failed to set up the idle timer: %m"), 1;
         }
+
+        if (c.state == CONN_CONNECTED)
+                trakt_client_schedule_refresh(&c);
 
         log_info("kino-traktd " PACKAGE_VERSION " ready on the %s bus (state %s, state folder %s, Trakt %s).",
                  a.session_bus ? "session" : "system", conn_state_to_string(c.state), c.state_dir,

@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stdarg.h>
 
+#include "connect.h"
 #include "errors.h"
+#include "sync.h"
+#include "trakt-json.h"
 #include "log.h"
 #include "polkit.h"
 #include "trakt-bus.h"
@@ -117,12 +120,14 @@ static int property_get_sync_enabled(sd_bus *bus, const char *path, const char *
 
 static int property_get_syncing(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "s", "");
+        return sd_bus_message_append(reply, "s", sync_kind(userdata));
 }
 
 static int property_get_sync_progress(sd_bus *bus, const char *path, const char *interface, const char *property,
                                       sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        return sd_bus_message_append(reply, "(uu)", (uint32_t) 0, (uint32_t) 0);
+        uint32_t done, total;
+        sync_progress(userdata, &done, &total);
+        return sd_bus_message_append(reply, "(uu)", done, total);
 }
 
 static int property_get_last_sync(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -138,9 +143,18 @@ static int property_get_last_error(sd_bus *bus, const char *path, const char *in
 
 static int property_get_preview(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         int r = sd_bus_message_open_container(reply, 'a', "{su}");
         if (r < 0)
                 return r;
+        /* Filled once Trakt approved the device, until the choice is made. */
+        if (c->state == CONN_AUTHORIZED)
+                for (size_t i = 0; connect_preview_keys[i]; i++) {
+                        r = sd_bus_message_append(reply, "{su}", connect_preview_keys[i],
+                                                  connect_preview_value(c, connect_preview_keys[i]));
+                        if (r < 0)
+                                return r;
+                }
         return sd_bus_message_close_container(reply);
 }
 
@@ -237,6 +251,184 @@ static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_err
         return bus_authorize(c, m, set_sync_enabled_authorized, error);
 }
 
+/* ---- connection ---- */
+
+static int connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        int r = connect_start(c, m, error);
+        return r; /* > 0: the reply follows when Trakt answers */
+}
+
+static int method_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, connect_authorized, error);
+}
+
+static int finish_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        int import, r;
+        r = sd_bus_message_read(m, "b", &import);
+        if (r < 0)
+                return r;
+        r = connect_finish(c, import, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        if (import) {
+                r = sync_import_start(c, error);
+                if (r < 0 || sd_bus_error_is_set(error))
+                        return r;
+        }
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_finish_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        int import, r = sd_bus_message_read(m, "b", &import);
+        if (r < 0)
+                return r;
+        return bus_authorize(userdata, m, finish_connect_authorized, error);
+}
+
+static int cancel_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        int r = connect_cancel(c, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_cancel_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, cancel_connect_authorized, error);
+}
+
+static int disconnect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        sync_free(c);
+        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
+        int r = connect_disconnect(c, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_disconnect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, disconnect_authorized, error);
+}
+
+static int import_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        int r = sync_import_start(c, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_import(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, import_authorized, error);
+}
+
+/* ---- history ---- */
+
+static int append_ids(sd_bus_message *reply, const TraktIds *ids, const char *prefix) {
+        char k[32];
+        int r = 0;
+        if (ids->trakt && r >= 0) {
+                snprintf(k, sizeof k, "%strakt", prefix);
+                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->trakt);
+        }
+        if (ids->tmdb && r >= 0) {
+                snprintf(k, sizeof k, "%stmdb", prefix);
+                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->tmdb);
+        }
+        if (ids->tvdb && r >= 0) {
+                snprintf(k, sizeof k, "%stvdb", prefix);
+                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->tvdb);
+        }
+        if (ids->imdb && r >= 0) {
+                snprintf(k, sizeof k, "%simdb", prefix);
+                r = sd_bus_message_append(reply, "{sv}", k, "s", ids->imdb);
+        }
+        if (ids->slug && r >= 0 && !*prefix)
+                r = sd_bus_message_append(reply, "{sv}", "slug", "s", ids->slug);
+        return r;
+}
+
+/* The contract's media dictionary entries for a stored item (inside an open a{sv}). */
+static int append_media(sd_bus_message *reply, const char *json) {
+        struct json_object *o = json_tokener_parse(json);
+        TraktMedia m = {};
+        int r = o ? trakt_parse_media(o, TRAKT_NONE, &m) : -EBADMSG;
+        json_object_put(o);
+        if (r < 0)
+                return sd_bus_message_append(reply, "{sv}", "type", "s", "movie");
+        r = sd_bus_message_append(reply, "{sv}", "type", "s", trakt_media_type_to_string(m.type));
+        if (r >= 0)
+                r = append_ids(reply, &m.ids, "");
+        if (r >= 0 && m.type == TRAKT_EPISODE) {
+                if (m.show_title)
+                        r = sd_bus_message_append(reply, "{sv}", "show_title", "s", m.show_title);
+                if (r >= 0 && m.show_year)
+                        r = sd_bus_message_append(reply, "{sv}", "show_year", "u", (uint32_t) m.show_year);
+                if (r >= 0)
+                        r = append_ids(reply, &m.show_ids, "show_");
+                if (r >= 0 && m.season)
+                        r = sd_bus_message_append(reply, "{sv}", "season", "u", (uint32_t) m.season);
+                if (r >= 0 && m.number)
+                        r = sd_bus_message_append(reply, "{sv}", "episode", "u", (uint32_t) m.number);
+        } else if (r >= 0) {
+                if (m.title)
+                        r = sd_bus_message_append(reply, "{sv}", "title", "s", m.title);
+                if (r >= 0 && m.year)
+                        r = sd_bus_message_append(reply, "{sv}", "year", "u", (uint32_t) m.year);
+        }
+        trakt_media_done(&m);
+        return r;
+}
+
+static int get_history_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint64_t since;
+        uint32_t limit;
+        sqlite3_stmt *st = NULL;
+        int r;
+
+        r = sd_bus_message_read(m, "tu", &since, &limit);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?"
+                               " ORDER BY watched_at DESC, id DESC LIMIT ?",
+                               -1, &st, NULL) != SQLITE_OK)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the history; check the daemon's log.");
+        sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
+        sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
+        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = append_media(reply, (const char *) sqlite3_column_text(st, 0));
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}", "watched_at", "t", (uint64_t) sqlite3_column_int64(st, 1));
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}", "origin", "s", (const char *) sqlite3_column_text(st, 2));
+                if (r >= 0)
+                        r = sd_bus_message_append(reply, "{sv}", "private", "b", sqlite3_column_int(st, 3));
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        sqlite3_finalize(st);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        if (r < 0)
+                return r;
+        return sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        uint64_t since;
+        uint32_t limit;
+        int r = sd_bus_message_read(m, "tu", &since, &limit);
+        if (r < 0)
+                return r;
+        return bus_authorize(userdata, m, get_history_authorized, error);
+}
+
 static const sd_bus_vtable trakt_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -263,6 +455,26 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 SD_BUS_NO_RESULT,
                                 method_set_sync_enabled,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Connect",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("s", user_code, "s", verification_url, "u", expires_in),
+                                method_connect,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("FinishConnect",
+                                SD_BUS_ARGS("b", import),
+                                SD_BUS_NO_RESULT,
+                                method_finish_connect,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("CancelConnect", NULL, NULL, method_cancel_connect, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Disconnect", NULL, NULL, method_disconnect, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Import", NULL, NULL, method_import, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetHistory",
+                                SD_BUS_ARGS("t", since, "u", limit),
+                                SD_BUS_RESULT("aa{sv}", history),
+                                method_get_history,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_SIGNAL_WITH_ARGS("ConnectFinished", SD_BUS_ARGS("b", success, "s", error), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("SyncFinished", SD_BUS_ARGS("s", kind, "b", success, "s", error), 0),
         SD_BUS_VTABLE_END,
 };
 

@@ -1,0 +1,253 @@
+"""Connect, import, tokens, disconnect: device-code OAuth against the stand-in."""
+import math
+
+import dbus
+
+from harness import Rig, SignalCatcher, check, eq, expect_dbus_error, nobody_uid, wait_until
+
+ERR = 'org.kino.Trakt.Error.'
+SEED = {'movies': 5, 'shows': 2, 'episodes_per_show': 3, 'history': 20, 'ratings': 4, 'watchlist': 3,
+        'collection': 2, 'playback': 2, 'recommendations': 3}
+
+
+def configured(rig, seed=SEED):
+    rig.control('config', {'interval': 1})
+    if seed:
+        rig.control('seed', seed)
+    rig.call('Configure', 'test-client-id', 'test-client-secret')
+
+
+def authorize(rig, sigs, approve='approve'):
+    code, url, expires = rig.call('Connect')
+    check(len(code) >= 6, f'user code {code!r}')
+    check(url.startswith(rig.trakt_url), f'verification_url not from Trakt: {url}')
+    check(int(expires) > 0, 'expires_in')
+    eq(str(rig.prop('State')), 'authorizing', 'State after Connect')
+    rig.control('device/' + approve, {'user_code': str(code)})
+    return sigs.wait_for(lambda s: True, timeout=30, what='ConnectFinished')
+
+
+def connect(rig, import_=False):
+    sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
+    ok, err = authorize(rig, sigs)
+    sigs.close()
+    check(bool(ok), f'ConnectFinished failed: {err}')
+    if import_ is not None:
+        rig.call('FinishConnect', import_)
+
+
+def wait_sync(rig, sigs):
+    return sigs.wait_for(lambda s: True, timeout=60, what='SyncFinished')
+
+
+def history_requests(rig, path):
+    return [r for r in rig.control('requests') if r['path'] == path]
+
+
+def test_approve_preview_and_finish_without_import():
+    with Rig() as rig:
+        configured(rig)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
+        ok, err = authorize(rig, sigs)
+        check(bool(ok) and str(err) == '', f'ConnectFinished({ok}, {err})')
+        eq(str(rig.prop('State')), 'authorized', 'State after approval')
+        eq(str(rig.prop('Username')), 'kino_tester', 'Username')
+        preview = {str(k): int(v) for k, v in rig.prop('Preview').items()}
+        eq(preview, {'watched_movies': 5, 'watched_episodes': 6, 'ratings': 4, 'watchlist': 3}, 'Preview')
+        expect_dbus_error(ERR + 'AlreadyConnected', rig.call, 'Connect')
+        rig.call('FinishConnect', False)
+        eq(str(rig.prop('State')), 'connected', 'State')
+        check(int(rig.prop('ConnectedAt')) > 0, 'ConnectedAt')
+        eq(list(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), [], 'history after connecting without import')
+        check(not history_requests(rig, '/sync/history'), 'connect without importing pulled history')
+        eq(dict(rig.prop('Preview')), {}, 'Preview after the choice')
+        # Survives a restart, and the token never shows in the log.
+        rig.restart_daemon()
+        eq(str(rig.prop('State')), 'connected', 'State after restart')
+        eq(str(rig.prop('Username')), 'kino_tester', 'Username after restart')
+        tokens = rig.control('tokens')
+        for t in tokens['access'] + tokens['refresh']:
+            check(t['token'] not in rig.log_text(), 'a token appears in the log')
+
+
+def test_deny_expire_cancel():
+    with Rig() as rig:
+        configured(rig, seed=None)
+        for action, word in (('deny', 'denied'), ('expire', 'expired')):
+            sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
+            ok, err = authorize(rig, sigs, approve=action)
+            sigs.close()
+            check(not ok and word in str(err), f'{action}: ConnectFinished({ok}, {err})')
+            eq(str(rig.prop('State')), 'disconnected', f'State after {action}')
+            check(word in str(rig.prop('LastError')), f'LastError after {action}')
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
+        rig.call('Connect')
+        expect_dbus_error(ERR + 'AuthorizationPending', rig.call, 'FinishConnect', True)
+        expect_dbus_error(ERR + 'AuthorizationPending', rig.call, 'Connect')
+        rig.call('CancelConnect')
+        ok, err = sigs.wait_for(lambda s: True, what='ConnectFinished after cancel')
+        check(not ok, 'cancel reported success')
+        eq(str(rig.prop('State')), 'disconnected', 'State after cancel')
+        polls = len(history_requests(rig, '/oauth/device/token'))
+        import time
+        time.sleep(2.5)
+        eq(len(history_requests(rig, '/oauth/device/token')), polls, 'polling went on after cancel')
+        expect_dbus_error(ERR + 'NotConnected', rig.call, 'CancelConnect')
+
+
+def test_connect_errors():
+    with Rig() as rig:
+        expect_dbus_error(ERR + 'NotConfigured', rig.call, 'Connect')
+        expect_dbus_error(ERR + 'AuthorizationPending', rig.call, 'FinishConnect', False)
+        expect_dbus_error(ERR + 'NotConnected', rig.call, 'Disconnect')
+        expect_dbus_error(ERR + 'NotConnected', rig.call, 'Import')
+        # An app Trakt deleted is a configuration problem, said as such.
+        rig.call('Configure', 'gone-client', 'gone-secret')
+        rig.control('apps/delete', {'client_id': 'gone-client'})
+        msg = expect_dbus_error(ERR + 'NotConfigured', rig.call, 'Connect')
+        check('trakt.tv/oauth/applications' in msg, f'no fix named: {msg}')
+        eq(str(rig.prop('State')), 'disconnected', 'State after a refused app')
+        # Trakt down: a clear error, not a hang.
+        rig.call('Configure', 'test-client-id', 'test-client-secret')
+        rig.control('fault', {'match': '^/oauth/device/code$', 'status': 503, 'count': 1})
+        expect_dbus_error(ERR + 'TraktUnavailable', rig.call, 'Connect')
+
+
+def test_polkit_for_connect():
+    with Rig() as rig:
+        configured(rig, seed=None)
+        r = rig.call_as(nobody_uid(), 'Connect')
+        eq(r.get('error'), 'org.freedesktop.DBus.Error.AccessDenied', 'Connect by a denied user')
+        rig.polkit_allow('org.kino.trakt.connect')
+        r = rig.call_as(nobody_uid(), 'Connect')
+        check(r['ok'], f'Connect by an allowed user: {r}')
+        r = rig.call_as(nobody_uid(), 'CancelConnect')
+        check(r['ok'], f'CancelConnect by an allowed user: {r}')
+
+
+def test_import_pulls_and_is_idempotent():
+    with Rig() as rig:
+        configured(rig, seed=dict(SEED, history=600))
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        kind, ok, err = wait_sync(rig, sigs)
+        check(str(kind) == 'import' and ok, f'SyncFinished({kind}, {ok}, {err})')
+        hist = rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))
+        eq(len(hist), 600, 'history rows after import')
+        check(all(str(h['origin']) == 'trakt' for h in hist), 'origin of imported plays')
+        check(hist[0]['watched_at'] >= hist[-1]['watched_at'], 'newest first')
+        check(int(rig.prop('LastSync')) > 0, 'LastSync')
+        eq(str(rig.prop('Syncing')), '', 'Syncing after the import')
+        # Requests equal the floor: ceil(600/250) history pages.
+        eq(len(history_requests(rig, '/sync/history')), math.ceil(600 / 250), 'history page requests')
+        # Limited view.
+        eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(7))), 7, 'limit')
+        newest = int(hist[0]['watched_at'])
+        eq(len(rig.call('GetHistory', dbus.UInt64(newest), dbus.UInt32(0))), 1, 'since')
+        # Again: nothing new.
+        sigs.items.clear()
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'second import failed: {err}')
+        eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), 600, 'history rows after a second import')
+        # Nothing was pushed back: these plays came from Trakt.
+        eq(len(rig.control('account')['history']), 600, 'plays on Trakt after two imports')
+
+
+def test_import_busy_and_toggles():
+    with Rig() as rig:
+        configured(rig)
+        rig.call('SetSyncEnabled', 'history', False)
+        rig.call('SetSyncEnabled', 'recommendations', False)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=None)
+        rig.control('config', {'delay': 0.3})  # a slow Trakt keeps the import running
+        rig.call('FinishConnect', True)
+        eq(str(rig.prop('Syncing')), 'import', 'Syncing while importing')
+        expect_dbus_error(ERR + 'Busy', rig.call, 'Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import failed: {err}')
+        paths = {r['path'] for r in rig.control('requests')}
+        check('/sync/history' not in paths, 'history pulled with its toggle off')
+        check('/recommendations/movies' not in paths, 'recommendations pulled with the toggle off')
+        check('/sync/ratings' in paths and '/sync/watchlist' in paths, f'enabled categories not pulled: {paths}')
+        eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), 0, 'history rows')
+
+
+def test_token_refresh_on_401_rotates():
+    with Rig() as rig:
+        configured(rig)
+        connect(rig, import_=False)
+        before = [t['token'] for t in rig.control('tokens')['refresh'] if t['valid']]
+        rig.control('tokens/expire', {})
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import after expiry failed: {err}')
+        refreshes = history_requests(rig, '/oauth/token')
+        eq(len(refreshes), 1, 'refresh requests (single-flight)')
+        eq(refreshes[0]['body']['grant_type'], 'refresh_token', 'grant type')
+        eq(refreshes[0]['body']['refresh_token'], before[0], 'the stored refresh token was used')
+        after = [t['token'] for t in rig.control('tokens')['refresh'] if t['valid']]
+        check(after and after != before, 'the refresh token did not rotate')
+        eq(str(rig.prop('State')), 'connected', 'State')
+        # The rotated pair was stored: after a restart it still works.
+        rig.restart_daemon()
+        sigs.items.clear()
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import after restart failed: {err}')
+        eq(len(history_requests(rig, '/oauth/token')), 1, 'no further refresh needed')
+
+
+def test_invalid_grant_expires_then_reconnect():
+    with Rig() as rig:
+        configured(rig)
+        connect(rig, import_=True)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        wait_sync(rig, sigs)
+        rows = len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0)))
+        rig.control('tokens/expire', {})
+        rig.control('tokens/invalidate-refresh', {})
+        sigs.items.clear()
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(not ok, 'import succeeded without a token')
+        eq(str(rig.prop('State')), 'expired', 'State after invalid_grant')
+        check('reconnect' in str(rig.prop('LastError')).lower(), f'LastError: {rig.prop("LastError")}')
+        eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), rows, 'local history kept')
+        rig.restart_daemon()
+        eq(str(rig.prop('State')), 'expired', 'expired survives a restart')
+        connect(rig, import_=False)
+        eq(str(rig.prop('State')), 'connected', 'State after reconnecting')
+        eq(str(rig.prop('LastError')), '', 'LastError cleared')
+
+
+def test_disconnect_keeps_local_data():
+    with Rig() as rig:
+        configured(rig)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        wait_sync(rig, sigs)
+        rows = len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0)))
+        check(rows > 0, 'nothing imported')
+        token = [t['token'] for t in rig.control('tokens')['access'] if t['valid']][0]
+        rig.call('Disconnect')
+        eq(str(rig.prop('State')), 'disconnected', 'State')
+        eq(str(rig.prop('Username')), '', 'Username')
+        eq(int(rig.prop('ConnectedAt')), 0, 'ConnectedAt')
+        eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), rows, 'history kept')
+        wait_until(lambda: history_requests(rig, '/oauth/revoke'), what='the revoke request')
+        eq(history_requests(rig, '/oauth/revoke')[0]['body']['token'], token, 'revoked token')
+        wait_until(lambda: not [t for t in rig.control('tokens')['access'] if t['token'] == token and t['valid']],
+                   what='the token to be revoked')
+
+
+def test_disconnect_offline_still_disconnects():
+    with Rig() as rig:
+        configured(rig, seed=None)
+        connect(rig, import_=False)
+        rig.control('fault', {'match': '^/oauth/revoke$', 'action': 'reset', 'count': -1})
+        rig.call('Disconnect')
+        eq(str(rig.prop('State')), 'disconnected', 'State')
+        wait_until(lambda: 'revoke' in str(rig.prop('LastError')), timeout=90, what='LastError about the revocation')
