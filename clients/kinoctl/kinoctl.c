@@ -2,6 +2,8 @@
 /* kinoctl: the command-line client of org.kino.Trakt. */
 #include <errno.h>
 #include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <json-c/json.h>
 #include <stdio.h>
@@ -408,6 +410,271 @@ static int verb_sync(sd_bus *bus, int argc, char **argv) {
         return EXIT_OK;
 }
 
+/* ---- connect, import, disconnect, history ---- */
+
+typedef struct Waiter {
+        bool done;
+        bool ok;
+        char *error;
+        const char *kind; /* SyncFinished kind to wait for, NULL for ConnectFinished */
+} Waiter;
+
+static int on_connect_finished(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Waiter *w = userdata;
+        int ok;
+        const char *err;
+        if (sd_bus_message_read(m, "bs", &ok, &err) < 0)
+                return 0;
+        w->done = true;
+        w->ok = ok;
+        free(w->error);
+        w->error = strdup(err);
+        return 0;
+}
+
+static int on_sync_finished(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        Waiter *w = userdata;
+        const char *kind, *err;
+        int ok;
+        if (sd_bus_message_read(m, "sbs", &kind, &ok, &err) < 0 || (w->kind && !streq(kind, w->kind)))
+                return 0;
+        w->done = true;
+        w->ok = ok;
+        free(w->error);
+        w->error = strdup(err);
+        return 0;
+}
+
+static volatile sig_atomic_t interrupted = 0;
+static void on_sigint(int sig) {
+        interrupted = 1;
+}
+
+static int wait_for(sd_bus *bus, Waiter *w, void (*tick)(sd_bus *bus)) {
+        while (!w->done && !interrupted) {
+                int r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return r;
+                if (r > 0)
+                        continue;
+                if (tick)
+                        tick(bus);
+                r = sd_bus_wait(bus, 500 * USEC_PER_MSEC);
+                if (r < 0 && r != -EINTR)
+                        return r;
+        }
+        return 0;
+}
+
+static int call_simple(sd_bus *bus, const char *method, const char *what, const char *sig, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, OBJECT_PATH, INTERFACE, method);
+        if (r >= 0 && sig) {
+                va_start(ap, sig);
+                r = sd_bus_message_appendv(m, sig, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, NULL);
+        if (r < 0)
+                return report_error(&e, r, what);
+        return 0;
+}
+
+static void print_preview(sd_bus *bus) {
+        struct json_object *p = NULL, *pv;
+        if (get_all_properties(bus, &p) != 0)
+                return;
+        printf("Connected to Trakt as %s. What would import:\n", jstr(p, "Username"));
+        if (json_object_object_get_ex(p, "Preview", &pv)) {
+                printf("  • %" PRIi64 " watched movies\n", jint(pv, "watched_movies"));
+                printf("  • %" PRIi64 " watched episodes\n", jint(pv, "watched_episodes"));
+                printf("  • %" PRIi64 " ratings\n", jint(pv, "ratings"));
+                printf("  • %" PRIi64 " items on your watchlist\n", jint(pv, "watchlist"));
+        }
+        json_object_put(p);
+}
+
+static void progress_tick(sd_bus *bus) {
+        if (!isatty(STDOUT_FILENO))
+                return;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        uint32_t done = 0, total = 0;
+        if (sd_bus_get_property(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncProgress", &e, &reply, "(uu)") < 0 ||
+            sd_bus_message_read(reply, "(uu)", &done, &total) < 0)
+                return;
+        int width = 30, fill = total ? (int) ((uint64_t) done * width / total) : 0;
+        if (fill > width)
+                fill = width;
+        printf("\rImporting [%.*s%*s] %" PRIu32 "/%" PRIu32, fill, "##############################", width - fill, "", done, total);
+        fflush(stdout);
+}
+
+static int wait_import(sd_bus *bus, Waiter *w) {
+        int r = wait_for(bus, w, progress_tick);
+        if (isatty(STDOUT_FILENO))
+                printf("\n");
+        if (r < 0)
+                return report_error(NULL, r, "follow the import");
+        if (interrupted) {
+                fprintf(stderr, "Stopped waiting; the import goes on in the background.\n");
+                return EXIT_FAIL;
+        }
+        if (!w->ok) {
+                fprintf(stderr, "%s\n", w->error && *w->error ? w->error : "The import failed.");
+                return EXIT_FAIL;
+        }
+        printf("Import finished.\n");
+        return EXIT_OK;
+}
+
+static int verb_connect(sd_bus *bus, int argc, char **argv) {
+        static const struct option options[] = {
+                { "import", no_argument, NULL, 'i' },
+                { "no-import", no_argument, NULL, 'n' },
+                {}
+        };
+        int choice = -1, c, r;
+        optind = 0;
+        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+                switch (c) {
+                case 'i':
+                        choice = 1;
+                        break;
+                case 'n':
+                        choice = 0;
+                        break;
+                default:
+                        return EXIT_USAGE;
+                }
+
+        Waiter w = {}, ws = { .kind = "import" };
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *s1 = NULL, *s2 = NULL;
+        r = sd_bus_match_signal(bus, &s1, BUS_NAME, OBJECT_PATH, INTERFACE, "ConnectFinished", on_connect_finished, &w);
+        if (r >= 0)
+                r = sd_bus_match_signal(bus, &s2, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
+
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Connect", &e, &reply, NULL);
+        if (r < 0)
+                return report_error(&e, r, "connect");
+        const char *code, *url;
+        uint32_t expires;
+        if (sd_bus_message_read(reply, "ssu", &code, &url, &expires) < 0)
+                return report_error(NULL, -EBADMSG, "read the device code");
+        printf("Open %s and enter the code:\n\n    %s\n\n(valid for %" PRIu32 " minutes; Ctrl-C cancels)\n", url, code,
+               (expires + 59) / 60);
+        fflush(stdout);
+
+        signal(SIGINT, on_sigint);
+        r = wait_for(bus, &w, NULL);
+        if (interrupted) {
+                (void) call_simple(bus, "CancelConnect", "cancel", NULL);
+                fprintf(stderr, "Cancelled.\n");
+                return EXIT_FAIL;
+        }
+        if (r < 0)
+                return report_error(NULL, r, "wait for the approval");
+        if (!w.ok) {
+                fprintf(stderr, "%s\n", w.error && *w.error ? w.error : "Connecting failed.");
+                free(w.error);
+                return EXIT_FAIL;
+        }
+        free(w.error);
+        print_preview(bus);
+
+        if (choice < 0) {
+                if (!isatty(STDIN_FILENO)) {
+                        fprintf(stderr, "Choose --import or --no-import when not on a terminal.\n");
+                        (void) call_simple(bus, "CancelConnect", "cancel", NULL);
+                        return EXIT_USAGE;
+                }
+                printf("[i] Import and connect   [c] Connect without importing   > ");
+                fflush(stdout);
+                _cleanup_free_ char *answer = read_line(stdin);
+                choice = answer && (answer[0] == 'i' || answer[0] == 'I' || answer[0] == 'y');
+        }
+        r = call_simple(bus, "FinishConnect", "finish connecting", "b", choice);
+        if (r != 0)
+                return r;
+        if (!choice) {
+                printf("Connected without importing.\n");
+                return EXIT_OK;
+        }
+        r = wait_import(bus, &ws);
+        free(ws.error);
+        return r;
+}
+
+static int verb_import(sd_bus *bus, int argc, char **argv) {
+        Waiter ws = { .kind = "import" };
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        int r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
+        r = call_simple(bus, "Import", "start the import", NULL);
+        if (r != 0)
+                return r;
+        signal(SIGINT, on_sigint);
+        r = wait_import(bus, &ws);
+        free(ws.error);
+        return r;
+}
+
+static int verb_disconnect(sd_bus *bus, int argc, char **argv) {
+        int r = call_simple(bus, "Disconnect", "disconnect", NULL);
+        if (r != 0)
+                return r;
+        printf("Disconnected from Trakt. Local history, ratings and collection are kept.\n");
+        return EXIT_OK;
+}
+
+static const char *dict_str(struct json_object *o, const char *k) {
+        return jstr(o, k);
+}
+
+static int verb_history(sd_bus *bus, int argc, char **argv) {
+        unsigned long limit = 20;
+        if (argc > 2 || (argc == 2 && (limit = strtoul(argv[1], NULL, 10)) == 0)) {
+                fprintf(stderr, "usage: kinoctl history [COUNT]\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetHistory", &e, &reply, "tu", (uint64_t) 0,
+                                   (uint32_t) limit);
+        if (r < 0)
+                return report_error(&e, r, "read the history");
+        struct json_object *list = NULL;
+        if (read_variant(reply, &list) < 0 || !list)
+                return report_error(NULL, -EBADMSG, "read the history");
+        if (arg_json) {
+                printf("%s\n", json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN));
+                json_object_put(list);
+                return EXIT_OK;
+        }
+        for (size_t i = 0; i < json_object_array_length(list); i++) {
+                struct json_object *h = json_object_array_get_idx(list, i);
+                char when[64];
+                format_time((uint64_t) jint(h, "watched_at"), when, sizeof when);
+                if (streq(dict_str(h, "type"), "episode"))
+                        printf("%s  %s S%02" PRIi64 "E%02" PRIi64 "  [%s]\n", when,
+                               *dict_str(h, "show_title") ? dict_str(h, "show_title") : "(show)", jint(h, "season"),
+                               jint(h, "episode"), dict_str(h, "origin"));
+                else
+                        printf("%s  %s (%" PRIi64 ")  [%s]\n", when, *dict_str(h, "title") ? dict_str(h, "title") : "(movie)",
+                               jint(h, "year"), dict_str(h, "origin"));
+        }
+        json_object_put(list);
+        return EXIT_OK;
+}
+
 /* ---- main ---- */
 
 typedef struct Verb {
@@ -421,6 +688,10 @@ static const Verb verbs[] = {
         { "configure", verb_configure, "configure [--client-id ID] [--client-secret-file FILE]\n"
                                        "                                       Save the Trakt app's credentials (secret read without echo)" },
         { "sync", verb_sync, "sync enable|disable CATEGORY         Turn a sync category on or off" },
+        { "connect", verb_connect, "connect [--import|--no-import]      Connect a Trakt account with a device code" },
+        { "import", verb_import, "import                               Re-run the full two-way import (progress bar on a terminal)" },
+        { "disconnect", verb_disconnect, "disconnect                           Revoke the token and disconnect (local data stays)" },
+        { "history", verb_history, "history [COUNT]                      The latest watches (local and from Trakt)" },
 };
 
 static void help(void) {

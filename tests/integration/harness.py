@@ -326,6 +326,9 @@ class Rig:
             raise TestFailure(f'caller failed: {out.stderr}')
         return json.loads(out.stdout)
 
+    def kinoctl_path(self):
+        return KINOCTL
+
     def kinoctl(self, *args, uid=None, input=None, env=None):
         cmd = [KINOCTL] + list(args)
         if uid is not None:

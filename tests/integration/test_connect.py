@@ -251,3 +251,51 @@ def test_disconnect_offline_still_disconnects():
         rig.call('Disconnect')
         eq(str(rig.prop('State')), 'disconnected', 'State')
         wait_until(lambda: 'revoke' in str(rig.prop('LastError')), timeout=90, what='LastError about the revocation')
+
+
+def test_import_pushes_local_never_private():
+    """Local data Trakt lacks goes up once; a private (incognito) watch never does;
+    a play both sides have is linked, not duplicated."""
+    import os
+    import sqlite3
+    import time as _t
+    with Rig() as rig:
+        configured(rig, seed=None)
+        shared_ts = 1600000000.0
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}},
+                                                'watched_at': '2020-09-13T12:26:40.000Z'}]})
+        rig.stop_daemon()
+        db = sqlite3.connect(os.path.join(rig.state_dir, 'state.db'))
+        us = lambda ts: int(ts * 1_000_000)  # noqa: E731
+        movie28 = '{"type":"movie","movie":{"title":"Guardians of the Galaxy","year":2014,"ids":{"trakt":28}}}'
+        incep = '{"type":"movie","movie":{"title":"Inception","year":2010,"ids":{"trakt":16662}}}'
+        tron = '{"type":"movie","movie":{"title":"TRON: Legacy","year":2010,"ids":{"trakt":1}}}'
+        rows = [('movie:trakt=28', movie28, us(1500000000), 0),     # local only: pushed
+                ('movie:trakt=16662', incep, us(1500000100), 1),    # private: never pushed
+                ('movie:trakt=1', tron, us(shared_ts + 30), 0)]     # Trakt has it (30 s apart): linked
+        db.executemany("INSERT INTO history(media_key, media, watched_at, origin, private, pushed) VALUES (?, ?, ?, 'local', ?, 0)", rows)
+        db.execute("INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES ('movie:trakt=28', ?, 9, ?, 0)",
+                   (movie28, us(_t.time())))
+        db.execute("INSERT INTO collection(media_key, media, collected_at, resolution, audio_channels, origin, pushed)"
+                   " VALUES ('movie:trakt=16662', ?, ?, 'uhd_4k', '5.1', 'local', 0)", (incep, us(1500000000)))
+        db.commit()
+        db.close()
+        rig.start_daemon()
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import failed: {err}')
+        for _ in range(2):
+            acc = rig.control('account')
+            plays = sorted((h['movie']['ids']['trakt'], h['watched_at']) for h in acc['history'])
+            eq(plays, [(1, '2020-09-13T12:26:40.000Z'), (28, '2017-07-14T02:40:00.000Z')], 'plays on Trakt')
+            eq([(r['movie']['ids']['trakt'], r['rating']) for r in acc['ratings']], [(28, 9)], 'ratings on Trakt')
+            eq([(c['movie']['ids']['trakt'], c['metadata']['resolution'], c['metadata']['audio_channels'])
+                for c in acc['collection']], [(16662, 'uhd_4k', '5.1')], 'collection on Trakt')
+            hist = rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))
+            eq(len(hist), 3, 'local history rows (the shared play is one row)')
+            check(any(bool(h['private']) for h in hist), 'the private play is still local')
+            sigs.items.clear()
+            rig.call('Import')  # a second import changes nothing on either side
+            kind, ok, err = wait_sync(rig, sigs)
+            check(ok, f'second import failed: {err}')

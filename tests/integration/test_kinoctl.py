@@ -73,3 +73,37 @@ def test_daemon_absent():
         eq(p.returncode, 3, f'daemon-absent exit ({p.stderr!r})')
         eq(len(p.stderr.strip().splitlines()), 1, f'one line: {p.stderr!r}')
         check('not running' in p.stderr, f'does not say not running: {p.stderr!r}')
+
+
+def test_connect_import_history_disconnect():
+    import subprocess
+    import time
+    with Rig() as rig:
+        rig.control('config', {'interval': 1})
+        rig.control('seed', {'movies': 3, 'history': 30, 'ratings': 2, 'watchlist': 1})
+        rig.call('Configure', 'test-client-id', 'test-client-secret')
+        p = subprocess.Popen([rig.kinoctl_path(), 'connect', '--import'], env=rig.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        first = ''
+        deadline = time.monotonic() + 30
+        while 'enter the code' not in first and time.monotonic() < deadline:
+            first += p.stdout.readline()
+        check('/activate' in first, f'no verification URL shown: {first!r}')
+        rig.control('device/approve', {})
+        out, err = p.communicate(timeout=90)
+        eq(p.returncode, 0, f'kinoctl connect ({err!r})')
+        check('3 watched movies' in out, f'preview not shown: {out!r}')
+        check('Import finished' in out, f'import not reported: {out!r}')
+        eq(str(rig.prop('State')), 'connected', 'State')
+        h = rig.kinoctl('history', '5')
+        eq(h.returncode, 0, 'history exit')
+        eq(len(h.stdout.strip().splitlines()), 5, f'history lines: {h.stdout!r}')
+        check('Synthetic Movie' in h.stdout and '[trakt]' in h.stdout, f'history output: {h.stdout!r}')
+        j = rig.kinoctl('--json', 'history', '2')
+        eq(len(__import__('json').loads(j.stdout)), 2, 'history --json')
+        d = rig.kinoctl('disconnect')
+        eq(d.returncode, 0, f'disconnect ({d.stderr!r})')
+        eq(str(rig.prop('State')), 'disconnected', 'State after disconnect')
+        d = rig.kinoctl('disconnect')
+        eq(d.returncode, 1, 'disconnect twice')
+        eq(len(d.stderr.strip().splitlines()), 1, f'one line: {d.stderr!r}')
