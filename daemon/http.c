@@ -479,7 +479,8 @@ static void on_transfer_done(HttpRequest *r, CURLcode result) {
                 governor_take(&h->governor, true, now);
 
         long s = result == CURLE_OK ? status : 0;
-        bool no_retry = r->flags & HTTP_FLAG_NO_RETRY;
+        /* An answer too large to accept will be as large next time. */
+        bool no_retry = (r->flags & HTTP_FLAG_NO_RETRY) || r->too_large || result == CURLE_FILESIZE_EXCEEDED;
 
         if (s == 429) {
                 int64_t ra = r->retry_after >= 0 ? r->retry_after : DEFAULT_RETRY_AFTER_SEC;

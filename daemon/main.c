@@ -323,8 +323,10 @@ static int run(int argc, char **argv) {
                         return log_error_errno(r, "Failed to set up the idle timer: %m"), 1;
         }
 
-        if (c.state == CONN_CONNECTED)
+        if (c.state == CONN_CONNECTED) {
                 trakt_client_schedule_refresh(&c);
+                sync_resume_interrupted(&c);
+        }
 
         log_info("kino-traktd " PACKAGE_VERSION " ready on the %s bus (state %s, state folder %s, Trakt %s).",
                  a.session_bus ? "session" : "system", conn_state_to_string(c.state), c.state_dir,

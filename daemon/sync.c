@@ -32,6 +32,8 @@ struct SyncRun {
         uint32_t done, total;
         TraktCall *call;
         sd_event_source *defer;
+        bool have_unlinked;          /* local plays without a Trakt id exist: try to link */
+        sqlite3_stmt *insert_history; /* prepared once per run: 50k rows must be cheap */
         /* push state */
         int64_t *batch_ids;
         size_t n_batch;
@@ -57,6 +59,7 @@ static void run_free(SyncRun *s) {
         if (s->call)
                 trakt_call_cancel(s->call);
         sd_event_source_disable_unref(s->defer);
+        sqlite3_finalize(s->insert_history);
         free(s->batch_ids);
         free(s);
 }
@@ -75,6 +78,8 @@ static void finish(SyncRun *s, const char *error) {
         char kind[32];
         snprintf(kind, sizeof kind, "%s", s->kind);
 
+        /* Finished either way: a failed import is re-run by the user, not on every start. */
+        (void) store_set_setting(c->store, "import_pending", NULL);
         if (!error) {
                 (void) store_set_setting_u64(c->store, "last_sync", now_realtime_usec());
                 log_info("Sync (%s) finished: %" PRIu32 " items%s.", kind, s->done,
@@ -120,26 +125,57 @@ static char *media_json(const TraktMedia *m) {
         return s;
 }
 
-static int store_history(Context *c, const TraktItem *it) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
+/* "?,?,…" for n parameters. */
+static char *placeholders(size_t n) {
+        char *s = malloc(n * 2 + 1);
+        if (!s)
+                return NULL;
+        for (size_t i = 0; i < n; i++) {
+                s[2 * i] = '?';
+                s[2 * i + 1] = ',';
+        }
+        s[n ? 2 * n - 1 : 0] = 0;
+        return s;
+}
+
+static int store_history(SyncRun *run, const TraktItem *it) {
+        Context *c = run->context;
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media), *in = NULL, *sql = NULL;
+        char **keys = run->have_unlinked ? trakt_media_keys(&it->media) : NULL;
         sqlite3 *db = store_db(c->store);
         sqlite3_stmt *st = NULL;
+        size_t n = 0;
         int r;
 
-        if (!key || !json || it->id <= 0)
+        if (!key || !json || it->id <= 0 || (run->have_unlinked && !keys)) {
+                trakt_strv_free(keys);
                 return -EINVAL;
-        /* A local play of the same item within a minute is the same play: link it. */
-        r = sqlite3_prepare_v2(db,
-                               "UPDATE history SET trakt_history_id = ?1, pushed = 1 WHERE id = ("
-                               " SELECT id FROM history WHERE media_key = ?2 AND trakt_history_id IS NULL"
-                               " AND ABS(watched_at - ?3) <= 60000000 ORDER BY ABS(watched_at - ?3) LIMIT 1)"
-                               " AND NOT EXISTS (SELECT 1 FROM history WHERE trakt_history_id = ?1)",
-                               -1, &st, NULL);
-        if (r != SQLITE_OK)
+        }
+        if (!run->have_unlinked)
+                goto insert;
+        while (keys[n])
+                n++;
+        /* A local play of the same item (named by any of its ids) within a minute
+         * is the same play: link it instead of adding a second one. */
+        in = placeholders(n);
+        if (!in || asprintf(&sql,
+                            "UPDATE history SET trakt_history_id = ?1, pushed = 1 WHERE id = ("
+                            " SELECT id FROM history WHERE trakt_history_id IS NULL AND ABS(watched_at - ?2) <= 60000000"
+                            " AND media_key IN (%s) ORDER BY ABS(watched_at - ?2) LIMIT 1)"
+                            " AND NOT EXISTS (SELECT 1 FROM history WHERE trakt_history_id = ?1)", in) < 0) {
+                trakt_strv_free(keys);
+                return -ENOMEM;
+        }
+        r = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
+        if (r != SQLITE_OK) {
+                trakt_strv_free(keys);
                 return -EIO;
+        }
         sqlite3_bind_int64(st, 1, it->id);
-        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, it->at);
+        sqlite3_bind_int64(st, 2, it->at);
+        for (size_t i = 0; i < n; i++)
+                sqlite3_bind_text(st, 3 + (int) i, keys[i], -1, SQLITE_TRANSIENT);
+        trakt_strv_free(keys);
         r = sqlite3_step(st);
         sqlite3_finalize(st);
         if (r != SQLITE_DONE)
@@ -147,18 +183,21 @@ static int store_history(Context *c, const TraktItem *it) {
         if (sqlite3_changes(db) > 0)
                 return 0;
 
-        r = sqlite3_prepare_v2(db,
+insert:
+        if (!run->insert_history &&
+            sqlite3_prepare_v2(db,
                                "INSERT OR IGNORE INTO history(media_key, media, watched_at, origin, private, trakt_history_id, pushed)"
                                " VALUES (?, ?, ?, 'trakt', 0, ?, 1)",
-                               -1, &st, NULL);
-        if (r != SQLITE_OK)
+                               -1, &run->insert_history, NULL) != SQLITE_OK)
                 return -EIO;
+        st = run->insert_history;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, it->at);
         sqlite3_bind_int64(st, 4, it->id);
         r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st);
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -326,7 +365,7 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         for (size_t i = 0; i < n && k >= 0; i++) {
                 uint32_t position = (s->page - 1) * PAGE_LIMIT + (uint32_t) i;
                 switch (p->kind) {
-                case TRAKT_ITEMS_HISTORY: k = store_history(c, &items[i]); break;
+                case TRAKT_ITEMS_HISTORY: k = store_history(s, &items[i]); break;
                 case TRAKT_ITEMS_RATINGS: k = store_rating(c, &items[i]); break;
                 case TRAKT_ITEMS_LIST: k = store_list_item(c, &items[i], position); break;
                 case TRAKT_ITEMS_COLLECTION: k = store_collection(c, &items[i]); break;
@@ -402,6 +441,8 @@ static const Push pushes[] = {
 
 static const Push *current_push(SyncRun *s);
 
+static void record_not_found(Context *c, struct json_object *answer, const char *endpoint);
+
 static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         SyncRun *s = userdata;
         Context *c = s->context;
@@ -413,10 +454,12 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                 finish(s, r->error ?: "Trakt did not confirm the upload; the import will send it again next time.");
                 return;
         }
-        /* not_found items are recorded as pushed too: retrying them forever cannot help (§9.9). */
+        /* not_found items are recorded (UnmatchedItems shows them) and marked as
+         * sent with the rest: retrying them forever cannot help (trakt-api.md §9.9). */
         if (res.not_found > 0) {
                 s->not_found += (unsigned) res.not_found;
                 log_warning("Trakt did not know %zu item(s) sent to %s.", res.not_found, p->endpoint);
+                record_not_found(c, r->json, p->endpoint);
         }
         sqlite3_stmt *st = NULL;
         (void) store_begin(c->store);
@@ -432,6 +475,31 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         s->done += (uint32_t) s->n_batch;
         progress_changed(s);
         next_step(s); /* the same push step again: the next batch, or done */
+}
+
+static void record_not_found(Context *c, struct json_object *answer, const char *endpoint) {
+        struct json_object *nf;
+        sqlite3_stmt *st = NULL;
+        if (!json_object_object_get_ex(answer, "not_found", &nf) || !json_object_is_type(nf, json_type_object))
+                return;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
+                return;
+        json_object_object_foreach(nf, kind, list) {
+                if (!json_object_is_type(list, json_type_array))
+                        continue;
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                        sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_text(st, 2, json_object_to_json_string_ext(json_object_array_get_idx(list, i), JSON_C_TO_STRING_PLAIN),
+                                          -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_TRANSIENT);
+                        sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
+                        (void) sqlite3_step(st);
+                        sqlite3_reset(st);
+                }
+        }
+        sqlite3_finalize(st);
+        trakt_bus_emit_changed(c, "UnmatchedItems", NULL);
 }
 
 static void add_to_body(struct json_object *body, const char *media_json_text, struct json_object *extra) {
@@ -592,6 +660,14 @@ static void next_step(SyncRun *s) {
                 finish(s, "The import could not be scheduled.");
 }
 
+void sync_resume_interrupted(Context *c) {
+        _cleanup_free_ char *pending = NULL;
+        if (c->state != CONN_CONNECTED || store_get_setting(c->store, "import_pending", &pending) < 0)
+                return;
+        log_info("An import was interrupted; starting it again.");
+        (void) sync_import_start(c, NULL);
+}
+
 int sync_import_start(Context *c, sd_bus_error *error) {
         if (c->state != CONN_CONNECTED)
                 return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; connect first.");
@@ -604,6 +680,16 @@ int sync_import_start(Context *c, sd_bus_error *error) {
         s->context = c;
         s->kind = "import";
         c->sync = s;
+        /* Marked durably, so an import cut short by a crash or kill -9 starts
+         * again with the daemon; every step is idempotent, so nothing doubles. */
+        (void) store_set_setting(c->store, "import_pending", "1");
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)",
+                               -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                s->have_unlinked = sqlite3_column_int(st, 0);
+        else
+                s->have_unlinked = true;
+        sqlite3_finalize(st);
         log_info("Import started.");
         next_step(s);
         trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);

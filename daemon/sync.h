@@ -12,6 +12,8 @@
  * SyncFinished("import", ok, error). Never blocks the bus. */
 
 int sync_import_start(Context *c, sd_bus_error *error);
+/* At start-up: re-run an import that a crash or kill cut short. */
+void sync_resume_interrupted(Context *c);
 bool sync_running(Context *c);
 const char *sync_kind(Context *c);  /* "" when idle */
 void sync_progress(Context *c, uint32_t *done, uint32_t *total);

@@ -158,6 +158,18 @@ static int property_get_preview(sd_bus *bus, const char *path, const char *inter
         return sd_bus_message_close_container(reply);
 }
 
+static int property_get_unmatched(sd_bus *bus, const char *path, const char *interface, const char *property,
+                                  sd_bus_message *reply, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        sqlite3_stmt *st = NULL;
+        uint32_t n = 0;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                n = (uint32_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return sd_bus_message_append(reply, "u", n);
+}
+
 /* ---- methods ---- */
 
 /* Client ids and secrets are printable ASCII tokens (Trakt issues 64 hex
@@ -444,6 +456,7 @@ static const sd_bus_vtable trakt_vtable[] = {
         SD_BUS_PROPERTY("LastSync", "t", property_get_last_sync, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("LastError", "s", property_get_last_error, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
         SD_BUS_PROPERTY("Preview", "a{su}", property_get_preview, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+        SD_BUS_PROPERTY("UnmatchedItems", "u", property_get_unmatched, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
 
         SD_BUS_METHOD_WITH_ARGS("Configure",
                                 SD_BUS_ARGS("s", client_id, "s", client_secret),

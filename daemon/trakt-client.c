@@ -306,7 +306,7 @@ void trakt_client_schedule_refresh(Context *c) {
                 return;
         }
         /* Realtime: the token's end is a wall-clock time, and suspend must count. */
-        (void) sd_event_add_time(c->event, &tc->refresh_timer, CLOCK_REALTIME, at, USEC_PER_SEC * 10,
+        (void) sd_event_add_time(c->event, &tc->refresh_timer, CLOCK_REALTIME, at, USEC_PER_SEC,
                                  on_refresh_timer, c);
 }
 

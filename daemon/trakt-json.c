@@ -379,6 +379,81 @@ char *trakt_media_key(const TraktMedia *m) {
         return title_key(prefix, m->title, m->year);
 }
 
+static int strv_push(char ***v, size_t *n, char *s) {
+        if (!s)
+                return -ENOMEM;
+        for (size_t i = 0; i < *n; i++)
+                if (strcmp((*v)[i], s) == 0) {
+                        free(s);
+                        return 0;
+                }
+        char **nv = realloc(*v, (*n + 2) * sizeof(char *));
+        if (!nv) {
+                free(s);
+                return -ENOMEM;
+        }
+        *v = nv;
+        nv[(*n)++] = s;
+        nv[*n] = NULL;
+        return 0;
+}
+
+void trakt_strv_free(char **v) {
+        for (size_t i = 0; v && v[i]; i++)
+                free(v[i]);
+        free(v);
+}
+
+/* One key per id: "PREFIXtrakt=…", "PREFIXimdb=…", … followed by suffix. */
+static int push_id_keys(char ***v, size_t *n, const TraktIds *ids, const char *prefix, const char *suffix) {
+        char *s;
+        int r = 0;
+        if (ids->trakt && r >= 0)
+                r = asprintf(&s, "%strakt=%" PRIu64 "%s", prefix, ids->trakt, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+        if (ids->imdb && r >= 0)
+                r = asprintf(&s, "%simdb=%s%s", prefix, ids->imdb, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+        if (ids->tmdb && r >= 0)
+                r = asprintf(&s, "%stmdb=%" PRIu64 "%s", prefix, ids->tmdb, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+        if (ids->tvdb && r >= 0)
+                r = asprintf(&s, "%stvdb=%" PRIu64 "%s", prefix, ids->tvdb, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+        if (ids->slug && r >= 0)
+                r = asprintf(&s, "%sslug=%s%s", prefix, ids->slug, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+        return r;
+}
+
+char **trakt_media_keys(const TraktMedia *m) {
+        const char *type = trakt_media_type_to_string(m->type);
+        char **v = NULL, prefix[32], suffix[32];
+        size_t n = 0;
+        int r;
+
+        if (!type)
+                return NULL;
+        snprintf(prefix, sizeof prefix, "%s:", type);
+        r = push_id_keys(&v, &n, &m->ids, prefix, "");
+        if (r >= 0 && (m->type == TRAKT_EPISODE || m->type == TRAKT_SEASON)) {
+                char sp[48];
+                snprintf(sp, sizeof sp, "%s:show_", type);
+                if (m->type == TRAKT_EPISODE)
+                        snprintf(suffix, sizeof suffix, ":s%ue%u", m->season, m->number);
+                else
+                        snprintf(suffix, sizeof suffix, ":s%u", m->season);
+                r = push_id_keys(&v, &n, &m->show_ids, sp, suffix);
+                if (r >= 0 && m->show_title) {
+                        char *t = title_key(prefix, m->show_title, m->show_year), *s = NULL;
+                        if (t && asprintf(&s, "%s%s", t, suffix) >= 0)
+                                r = strv_push(&v, &n, s);
+                        free(t);
+                }
+        } else if (r >= 0 && m->title)
+                r = strv_push(&v, &n, title_key(prefix, m->title, m->year));
+        if (r < 0 || n == 0) {
+                trakt_strv_free(v);
+                return NULL;
+        }
+        return v;
+}
+
 /* ---- time ---- */
 
 int trakt_parse_time(const char *s, int64_t *ret_usec) {
@@ -782,7 +857,9 @@ static int flatten(struct json_object *o, const char *prefix, TraktActivity **v,
                 return 0;
         json_object_object_foreach(o, key, val) {
                 char path[256];
-                snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
+                int k = snprintf(path, sizeof path, "%s%s%s", prefix, *prefix ? "." : "", key);
+                if (k < 0 || (size_t) k >= sizeof path)
+                        continue; /* no key of ours is that long */
                 if (val && json_object_is_type(val, json_type_object)) {
                         int r = flatten(val, path, v, n, cap, depth + 1);
                         if (r < 0)

@@ -67,6 +67,13 @@ int trakt_media_add_to(struct json_object *body, const TraktMedia *m);
  * Returns NULL when the media has neither ids nor a title. */
 char *trakt_media_key(const TraktMedia *m);
 
+/* Every key the item could have been stored under: one per id it carries
+ * (and, for an episode, per show id with its numbers), plus title+year. Used
+ * to recognise the same item named by different ids on each side.
+ * NULL-terminated; free with g_strfreev-style trakt_strv_free(). */
+char **trakt_media_keys(const TraktMedia *m);
+void trakt_strv_free(char **v);
+
 /* Dates: "2014-09-01T09:10:11.000Z", also without milliseconds, and with a
  * numeric offset. µs since the epoch; -EINVAL on garbage. */
 int trakt_parse_time(const char *s, int64_t *ret_usec);

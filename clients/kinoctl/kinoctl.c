@@ -285,6 +285,9 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
         }
         format_time((uint64_t) jint(p, "LastSync"), t2, sizeof t2);
         printf("Last sync:      %s\n", t2);
+        if (jint(p, "UnmatchedItems") > 0)
+                printf("Unknown to Trakt: %" PRIi64 " item(s) were not found on Trakt and are not sent again\n",
+                       jint(p, "UnmatchedItems"));
         if (*jstr(p, "LastError"))
                 printf("Last error:     %s\n", jstr(p, "LastError"));
         json_object_put(p);

@@ -269,10 +269,12 @@ def test_import_pushes_local_never_private():
         us = lambda ts: int(ts * 1_000_000)  # noqa: E731
         movie28 = '{"type":"movie","movie":{"title":"Guardians of the Galaxy","year":2014,"ids":{"trakt":28}}}'
         incep = '{"type":"movie","movie":{"title":"Inception","year":2010,"ids":{"trakt":16662}}}'
-        tron = '{"type":"movie","movie":{"title":"TRON: Legacy","year":2010,"ids":{"trakt":1}}}'
+        tron = '{"type":"movie","movie":{"title":"TRON: Legacy","year":2010,"ids":{"imdb":"tt1104001"}}}'
         rows = [('movie:trakt=28', movie28, us(1500000000), 0),     # local only: pushed
                 ('movie:trakt=16662', incep, us(1500000100), 1),    # private: never pushed
-                ('movie:trakt=1', tron, us(shared_ts + 30), 0)]     # Trakt has it (30 s apart): linked
+                ('movie:imdb=tt1104001', tron, us(shared_ts + 30), 0)]  # Trakt has it (by another id, 30 s apart): linked
+        ghost = '{"type":"movie","movie":{"title":"No Such Film","year":1901,"ids":{"imdb":"tt0000001"}}}'
+        rows.append(('movie:imdb=tt0000001', ghost, us(1500000200), 0))  # Trakt does not know it
         db.executemany("INSERT INTO history(media_key, media, watched_at, origin, private, pushed) VALUES (?, ?, ?, 'local', ?, 0)", rows)
         db.execute("INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES ('movie:trakt=28', ?, 9, ?, 0)",
                    (movie28, us(_t.time())))
@@ -293,9 +295,81 @@ def test_import_pushes_local_never_private():
             eq([(c['movie']['ids']['trakt'], c['metadata']['resolution'], c['metadata']['audio_channels'])
                 for c in acc['collection']], [(16662, 'uhd_4k', '5.1')], 'collection on Trakt')
             hist = rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))
-            eq(len(hist), 3, 'local history rows (the shared play is one row)')
+            eq(len(hist), 4, 'local history rows (the shared play is one row)')
+            eq(int(rig.prop('UnmatchedItems')), 1, 'unmatched items recorded')
+            sent = [r for r in rig.control('requests') if r['path'] == '/sync/history' and r['method'] == 'POST']
+            eq(len(sent), 1, 'history uploads (the unknown item is not retried)')
             check(any(bool(h['private']) for h in hist), 'the private play is still local')
             sigs.items.clear()
             rig.call('Import')  # a second import changes nothing on either side
             kind, ok, err = wait_sync(rig, sigs)
             check(ok, f'second import failed: {err}')
+
+
+def test_import_killed_resumes_without_duplicates():
+    import signal as _signal
+    with Rig() as rig:
+        configured(rig, seed=dict(SEED, history=900))
+        connect(rig, import_=None)
+        rig.control('config', {'delay': 0.4})  # slow pages, so the kill lands mid-import
+        rig.call('FinishConnect', True)
+        wait_until(lambda: len(history_requests(rig, '/sync/history')) >= 2, what='the import to be under way')
+        rig.stop_daemon(sig=_signal.SIGKILL, check=False)
+        rig.control('config', {'delay': 0})
+        sigs_bus_ready = rig.start_daemon()
+        check(sigs_bus_ready is not None, 'restart')
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        # The interrupted import starts again by itself and completes.
+        wait_until(lambda: str(rig.prop('Syncing')) == '' and int(rig.prop('LastSync')) > 0, timeout=90,
+                   what='the resumed import to finish')
+        sigs.close()
+        hist = rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))
+        eq(len(hist), 900, 'history rows after the resumed import')
+        eq(len(rig.control('account')['history']), 900, 'plays on Trakt (nothing pushed twice)')
+        check('An import was interrupted' in rig.log_text(), 'no resume logged')
+
+
+def test_import_malformed_answers_fail_cleanly():
+    with Rig() as rig:
+        configured(rig)
+        connect(rig, import_=False)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        for fault in ({'action': 'garbage'}, {'action': 'html', 'status': 200}, {'action': 'truncate'},
+                      {'action': 'huge', 'size': 70 * 1024 * 1024}):
+            rig.control('fault', dict(fault, match='^/sync/ratings$', count=-1))
+            sigs.items.clear()
+            rig.call('Import')
+            kind, ok, err = wait_sync(rig, sigs)
+            check(not ok and str(err), f'{fault}: import reported success')
+            check(str(rig.prop('LastError')) == str(err), 'LastError carries the failure')
+            eq(str(rig.prop('State')), 'connected', 'a bad answer does not disconnect')
+            rig.control('faults/clear', {})
+        sigs.items.clear()
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import after the faults cleared: {err}')
+        eq(str(rig.prop('LastError')), '', 'LastError cleared')
+
+
+def test_cloudflare_403_is_a_configuration_problem():
+    with Rig() as rig:
+        configured(rig, seed=None)
+        rig.control('fault', {'match': '^/oauth/device/code$', 'action': 'html', 'status': 403})
+        msg = expect_dbus_error(ERR + 'NotConfigured', rig.call, 'Connect')
+        check('403' in msg, f'message does not name the 403: {msg}')
+        eq(str(rig.prop('State')), 'disconnected', 'State')
+
+
+def test_token_refreshed_before_expiry():
+    """A 30 s token is refreshed ahead of its end (a fraction of the lifetime),
+    with no 401 needed, and the daemon stays connected."""
+    with Rig() as rig:
+        configured(rig, seed=None)
+        rig.control('config', {'access_ttl': 30})
+        connect(rig, import_=False)
+        first = [t['token'] for t in rig.control('tokens')['refresh'] if t['valid']]
+        wait_until(lambda: history_requests(rig, '/oauth/token'), timeout=60, what='a refresh before expiry')
+        wait_until(lambda: [t['token'] for t in rig.control('tokens')['refresh'] if t['valid']] != first,
+                   what='the rotated token')
+        eq(str(rig.prop('State')), 'connected', 'State')
+        check(not [r for r in rig.control('requests') if r.get('status') == 401], 'a 401 was needed')

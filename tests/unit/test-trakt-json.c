@@ -343,6 +343,21 @@ static void test_bodies(void) {
         g_autofree char *k3 = trakt_media_key(&byshow);
         g_assert_cmpstr(k3, ==, "episode:show_tvdb=81189:s1e1");
 
+        char **keys = trakt_media_keys(&byshow);
+        g_assert_nonnull(keys);
+        g_assert_cmpstr(keys[0], ==, "episode:show_tvdb=81189:s1e1");
+        g_assert_cmpstr(keys[1], ==, "episode:title=breaking bad:year=2008:s1e1");
+        g_assert_null(keys[2]);
+        trakt_strv_free(keys);
+        keys = trakt_media_keys(&movie);
+        g_assert_cmpstr(keys[0], ==, "movie:trakt=28");
+        g_assert_cmpstr(keys[1], ==, "movie:imdb=tt2015381");
+        g_assert_cmpstr(keys[2], ==, "movie:tmdb=118340");
+        g_assert_cmpstr(keys[3], ==, "movie:slug=guardians-of-the-galaxy-2014");
+        g_assert_cmpstr(keys[4], ==, "movie:title=guardians of the galaxy:year=2014");
+        g_assert_null(keys[5]);
+        trakt_strv_free(keys);
+
         TraktMedia titled = { .type = TRAKT_MOVIE, .title = (char *) "Inception", .year = 2010 };
         g_autofree char *k4 = trakt_media_key(&titled);
         g_assert_cmpstr(k4, ==, "movie:title=inception:year=2010");

@@ -1,0 +1,91 @@
+"""Import benchmark (issue 3): a stand-in account of 50,000 history rows, 2,000
+ratings, 250 watchlist items, 1,000 collected items and 100 resume points
+(sizes can be given as ROWS on the command line). Reports wall time, the
+daemon's own CPU time, its peak RSS and private memory, and the HTTP requests
+against the floor ceil(rows/250) per paged category.
+
+usage: import_bench.py [HISTORY_ROWS ...]   (writes JSON lines to stdout's end)"""
+import json
+import math
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
+import harness  # noqa: E402
+
+
+def proc_cpu_seconds(pid):
+    with open(f'/proc/{pid}/stat') as f:
+        fields = f.read().rsplit(')', 1)[1].split()
+    tick = os.sysconf('SC_CLK_TCK')
+    return (int(fields[11]) + int(fields[12])) / tick
+
+
+def proc_status(pid, key):
+    with open(f'/proc/{pid}/status') as f:
+        for line in f:
+            if line.startswith(key + ':'):
+                return int(line.split()[1])  # kB
+    return 0
+
+
+def run(history):
+    ratings, watchlist, collection, playback = 2000, 250, 1000, 100
+    with harness.Rig() as rig:
+        rig.control('config', {'interval': 1})
+        t0 = time.monotonic()
+        rig.control('seed', {'movies': 3000, 'shows': 100, 'episodes_per_show': 20, 'history': history,
+                             'ratings': ratings, 'watchlist': watchlist, 'collection': collection,
+                             'playback': playback, 'recommendations': 50})
+        seed_s = time.monotonic() - t0
+        rig.call('Configure', 'test-client-id', 'test-client-secret')
+        sigs = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
+        rig.call('Connect')
+        rig.control('device/approve', {})
+        sigs.wait_for(lambda s: True, timeout=60)
+        sigs.close()
+        rig.control('requests/clear', {})
+        pid = rig.daemon.pid
+        cpu0 = proc_cpu_seconds(pid)
+        done = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        t0 = time.monotonic()
+        rig.call('FinishConnect', True)
+        kind, ok, err = done.wait_for(lambda s: True, timeout=1800)
+        wall = time.monotonic() - t0
+        cpu = proc_cpu_seconds(pid) - cpu0
+        hwm = proc_status(pid, 'VmHWM')
+        rss_anon = proc_status(pid, 'RssAnon')
+        reqs = rig.control('requests')
+        by_path = {}
+        for r in reqs:
+            by_path[r['path']] = by_path.get(r['path'], 0) + 1
+        collected_shows = sum(1 for c in rig.control('account')['collection'] if c['type'] == 'episode')
+        floor = {
+            '/sync/history': math.ceil(history / 250),
+            '/sync/ratings': math.ceil(ratings / 250),
+            '/sync/watchlist': math.ceil(watchlist / 250),
+            '/sync/playback': math.ceil(playback / 250),
+        }
+        rows = len(rig.call('GetHistory', harness.dbus.UInt64(0), harness.dbus.UInt32(0)))
+        return {
+            'history_rows': history, 'ok': bool(ok), 'error': str(err), 'stand_in_seed_s': round(seed_s, 2),
+            'wall_s': round(wall, 2), 'daemon_cpu_s': round(cpu, 3), 'peak_rss_kib': hwm, 'rss_anon_kib': rss_anon,
+            'requests_total': len(reqs), 'requests_by_path': by_path, 'floor_paged': floor,
+            'at_floor': all(by_path.get(p, 0) == n for p, n in floor.items()),
+            'local_history_rows': rows, 'rows_per_cpu_s': round(rows / cpu) if cpu else None,
+            'collected_episode_items': collected_shows,
+        }
+
+
+def main():
+    sizes = [int(a) for a in sys.argv[1:]] or [50000]
+    results = [run(n) for n in sizes]
+    print(f"{'history':>8} {'wall s':>7} {'cpu s':>6} {'peak RSS MiB':>12} {'RssAnon MiB':>11} {'requests':>8} {'at floor':>8}")
+    for r in results:
+        print(f"{r['history_rows']:>8} {r['wall_s']:>7} {r['daemon_cpu_s']:>6} {r['peak_rss_kib'] / 1024:>12.1f} "
+              f"{r['rss_anon_kib'] / 1024:>11.1f} {r['requests_total']:>8} {str(r['at_floor']):>8}")
+    print(json.dumps(results, indent=1))
+
+
+main()
