@@ -373,3 +373,36 @@ def test_token_refreshed_before_expiry():
                    what='the rotated token')
         eq(str(rig.prop('State')), 'connected', 'State')
         check(not [r for r in rig.control('requests') if r.get('status') == 401], 'a 401 was needed')
+
+
+def test_push_honours_toggles():
+    """With a category off, its local data stays local; turned on, the next import sends it."""
+    import os
+    import sqlite3
+    with Rig() as rig:
+        configured(rig, seed=None)
+        rig.stop_daemon()
+        db = sqlite3.connect(os.path.join(rig.state_dir, 'state.db'))
+        movie = '{"type":"movie","movie":{"title":"Inception","year":2010,"ids":{"trakt":16662}}}'
+        db.execute("INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES ('movie:trakt=16662', ?, 7, 1500000000000000, 0)", (movie,))
+        db.execute("INSERT INTO history(media_key, media, watched_at, origin, private, pushed) VALUES ('movie:trakt=16662', ?, 1500000000000000, 'local', 0, 0)", (movie,))
+        db.commit()
+        db.close()
+        rig.start_daemon()
+        rig.call('SetSyncEnabled', 'ratings', False)
+        rig.call('SetSyncEnabled', 'history', False)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import failed: {err}')
+        acc = rig.control('account')
+        eq((acc['ratings'], acc['history']), ([], []), 'sent with the toggles off')
+        rig.call('SetSyncEnabled', 'ratings', True)
+        rig.call('SetSyncEnabled', 'history', True)
+        sigs.items.clear()
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import failed: {err}')
+        acc = rig.control('account')
+        eq([(r['movie']['ids']['trakt'], r['rating']) for r in acc['ratings']], [(16662, 7)], 'rating sent once on')
+        eq([h['movie']['ids']['trakt'] for h in acc['history']], [16662], 'play sent once on')
