@@ -5,6 +5,8 @@
 
 #include "connect.h"
 #include "errors.h"
+#include "library.h"
+#include "media.h"
 #include "sync.h"
 #include "trakt-json.h"
 #include "log.h"
@@ -441,6 +443,282 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         return bus_authorize(userdata, m, get_history_authorized, error);
 }
 
+/* ---- library: ratings, resume points, lists, recommendations ---- */
+
+#define MEDIA_FIELDS_MAX 48
+
+/* Unpack an a{sv} media dictionary and validate it (media.c). Entries of other
+ * variant types are kept as their type so media.c can name them. */
+static int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
+        MediaField fields[MEDIA_FIELDS_MAX];
+        size_t n = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                char type;
+                if (n >= MEDIA_FIELDS_MAX)
+                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The media dictionary has too many keys.");
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(m, &type, &contents);
+                if (r < 0)
+                        return r;
+                MediaField *f = &fields[n++];
+                *f = (MediaField) { .key = key, .type = contents[0] };
+                if (streq(contents, "s"))
+                        r = sd_bus_message_read(m, "v", "s", &f->s);
+                else if (streq(contents, "u"))
+                        r = sd_bus_message_read(m, "v", "u", &f->u);
+                else
+                        r = sd_bus_message_skip(m, "v");
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+
+        _cleanup_free_ char *why = NULL;
+        r = media_from_fields(fields, n, NULL, ret, &why);
+        if (r == -EINVAL)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
+        return r;
+}
+
+/* Find the row of table (keyed by media_key) for any key the item may be stored under. */
+static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, sqlite3_stmt **ret) {
+        char **keys = trakt_media_keys(media);
+        _cleanup_free_ char *sql = NULL;
+        GString *in = g_string_new(NULL);
+        size_t n = 0;
+        int r;
+
+        for (; keys && keys[n]; n++)
+                g_string_append(in, n ? ",?" : "?");
+        if (n == 0) {
+                trakt_strv_free(keys);
+                g_string_free(in, TRUE);
+                return -ENOENT;
+        }
+        r = asprintf(&sql, "%s WHERE media_key IN (%s) LIMIT 1", select_prefix, in->str);
+        g_string_free(in, TRUE);
+        if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
+                trakt_strv_free(keys);
+                return -EIO;
+        }
+        for (size_t i = 0; i < n; i++)
+                sqlite3_bind_text(*ret, (int) i + 1, keys[i], -1, SQLITE_TRANSIENT);
+        trakt_strv_free(keys);
+        return sqlite3_step(*ret) == SQLITE_ROW ? 0 : -ENOENT;
+}
+
+static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        sqlite3_stmt *st = NULL;
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = lookup_media(c, &media, "SELECT rating FROM ratings", &st);
+        uint8_t rating = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
+        sqlite3_finalize(st);
+        if (r < 0 && r != -ENOENT)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the ratings; check the daemon's log.");
+        return sd_bus_reply_method_return(m, "y", rating);
+}
+
+static int method_get_rating(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        int r = bus_read_media(m, &media, error); /* validate before asking polkit */
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return bus_authorize(userdata, m, get_rating_authorized, error);
+}
+
+static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        sqlite3_stmt *st = NULL;
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        double progress = 0;
+        uint64_t paused_at = 0;
+        bool on = true;
+        (void) store_get_toggle(c->store, "resume", &on);
+        r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", &st) : -ENOENT;
+        if (r >= 0) {
+                progress = sqlite3_column_double(st, 0);
+                paused_at = (uint64_t) sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        if (r < 0 && r != -ENOENT)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the resume points; check the daemon's log.");
+        return sd_bus_reply_method_return(m, "dt", progress, paused_at);
+}
+
+static int method_get_resume_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return bus_authorize(userdata, m, get_resume_authorized, error);
+}
+
+static int get_lists_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sqlite3_stmt *st = NULL;
+        int r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT id, name, url, kind, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id)"
+                               " FROM lists l ORDER BY kind = 'watchlist' DESC, name",
+                               -1, &st, NULL) != SQLITE_OK)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the lists; check the daemon's log.");
+        r = sd_bus_message_open_container(reply, 'a', "(ssssu)");
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                r = sd_bus_message_append(reply, "(ssssu)", (const char *) sqlite3_column_text(st, 0),
+                                          (const char *) sqlite3_column_text(st, 1), (const char *) sqlite3_column_text(st, 2),
+                                          (const char *) sqlite3_column_text(st, 3), (uint32_t) sqlite3_column_int64(st, 4));
+        sqlite3_finalize(st);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_lists(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, get_lists_authorized, error);
+}
+
+static bool list_exists(Context *c, const char *id, bool *system) {
+        sqlite3_stmt *st = NULL;
+        bool found = false;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                if (sqlite3_step(st) == SQLITE_ROW) {
+                        found = true;
+                        if (system)
+                                *system = streq((const char *) sqlite3_column_text(st, 0), "watchlist");
+                }
+        }
+        sqlite3_finalize(st);
+        return found;
+}
+
+/* Rows of (media JSON, extra columns…) as a list of media dictionaries. */
+static int append_media_rows(sd_bus_message *reply, sqlite3_stmt *st, const char *const *extra_names, const char *extra_types) {
+        int r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                r = sd_bus_message_open_container(reply, 'a', "{sv}");
+                if (r >= 0)
+                        r = append_media(reply, (const char *) sqlite3_column_text(st, 0));
+                for (size_t i = 0; r >= 0 && extra_names && extra_names[i]; i++) {
+                        if (extra_types[i] == 't')
+                                r = sd_bus_message_append(reply, "{sv}", extra_names[i], "t", (uint64_t) sqlite3_column_int64(st, (int) i + 1));
+                        else
+                                r = sd_bus_message_append(reply, "{sv}", extra_names[i], "u", (uint32_t) sqlite3_column_int64(st, (int) i + 1));
+                }
+                if (r >= 0)
+                        r = sd_bus_message_close_container(reply);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(reply);
+}
+
+static int get_list_items_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sqlite3_stmt *st = NULL;
+        const char *id;
+        int r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        if (!list_exists(c, id, NULL))
+                return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT media, listed_at, position + 1 FROM list_items WHERE list_id = ? ORDER BY position", -1, &st,
+                               NULL) != SQLITE_OK)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the list; check the daemon's log.");
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        static const char *const names[] = { "listed_at", "rank", NULL };
+        r = append_media_rows(reply, st, names, "tu");
+        sqlite3_finalize(st);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, get_list_items_authorized, error);
+}
+
+static int remove_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        const char *id;
+        bool system = false;
+        int r = sd_bus_message_read(m, "s", &id);
+        if (r < 0)
+                return r;
+        if (!list_exists(c, id, &system))
+                return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
+        if (system)
+                return sd_bus_error_set(error, KT_ERROR_SYSTEM_LIST,
+                                        "The Trakt watchlist is a system list: it stays while Trakt is connected and goes with Disconnect.");
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not remove the list; check the daemon's log.");
+        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (r != SQLITE_DONE)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not remove the list; check the daemon's log.");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, remove_list_authorized, error);
+}
+
+static int get_recommendations_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        sqlite3_stmt *st = NULL;
+        const char *kind;
+        bool on = true;
+        int r = sd_bus_message_read(m, "s", &kind);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r < 0)
+                return r;
+        (void) store_get_toggle(c->store, "recommendations", &on);
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT media FROM recommendations WHERE kind = ? AND ? ORDER BY position", -1, &st, NULL) != SQLITE_OK)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the recommendations; check the daemon's log.");
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty */
+        r = append_media_rows(reply, st, NULL, NULL);
+        sqlite3_finalize(st);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
+}
+
+static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        const char *kind;
+        int r = sd_bus_message_read(m, "s", &kind);
+        if (r < 0)
+                return r;
+        if (!streq(kind, "movie") && !streq(kind, "show"))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Recommendations are for 'movie' or 'show', not '%.32s'.", kind);
+        return bus_authorize(userdata, m, get_recommendations_authorized, error);
+}
+
 static const sd_bus_vtable trakt_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -485,6 +763,36 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 SD_BUS_ARGS("t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", history),
                                 method_get_history,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetRating",
+                                SD_BUS_ARGS("a{sv}", media),
+                                SD_BUS_RESULT("y", rating),
+                                method_get_rating,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetResumePoint",
+                                SD_BUS_ARGS("a{sv}", media),
+                                SD_BUS_RESULT("d", progress, "t", paused_at),
+                                method_get_resume_point,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetLists",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("a(ssssu)", lists),
+                                method_get_lists,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetListItems",
+                                SD_BUS_ARGS("s", list_id),
+                                SD_BUS_RESULT("aa{sv}", items),
+                                method_get_list_items,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("RemoveList",
+                                SD_BUS_ARGS("s", list_id),
+                                SD_BUS_NO_RESULT,
+                                method_remove_list,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetRecommendations",
+                                SD_BUS_ARGS("s", kind),
+                                SD_BUS_RESULT("aa{sv}", items),
+                                method_get_recommendations,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ConnectFinished", SD_BUS_ARGS("b", success, "s", error), 0),
         SD_BUS_SIGNAL_WITH_ARGS("SyncFinished", SD_BUS_ARGS("s", kind, "b", success, "s", error), 0),

@@ -406,3 +406,64 @@ def test_push_honours_toggles():
         acc = rig.control('account')
         eq([(r['movie']['ids']['trakt'], r['rating']) for r in acc['ratings']], [(16662, 7)], 'rating sent once on')
         eq([h['movie']['ids']['trakt'] for h in acc['history']], [16662], 'play sent once on')
+
+
+def test_library_reads_after_import():
+    """What the import pulled is readable: lists, ratings, resume points, recommendations."""
+    with Rig() as rig:
+        configured(rig)
+        # Picks that are neither collected nor watchlisted (those Trakt leaves out when asked to).
+        rig.control('recommendations', {'movies': [{'ids': {'trakt': 28}}, {'ids': {'trakt': 1}}, {'ids': {'trakt': 16662}}]})
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        kind, ok, err = wait_sync(rig, sigs)
+        check(ok, f'import failed: {err}')
+        acc = rig.control('account')
+        lists = [tuple(str(x) if i < 4 else int(x) for i, x in enumerate(l)) for l in rig.call('GetLists')]
+        eq([(l[0], l[3], l[4]) for l in lists], [('watchlist', 'watchlist', 3)], 'lists')
+        items = rig.call('GetListItems', 'watchlist')
+        eq(len(items), 3, 'watchlist items')
+        want = {w[w['type']]['ids']['trakt'] for w in acc['watchlist']}
+        eq({int(i['trakt']) for i in items}, want, 'watchlist item ids')
+        check(all(int(i['listed_at']) > 0 and int(i['rank']) > 0 for i in items), 'listed_at and rank')
+        expect_dbus_error(ERR + 'SystemList', rig.call, 'RemoveList', 'watchlist')
+        expect_dbus_error(ERR + 'NotFound', rig.call, 'RemoveList', 'no-such-list')
+        expect_dbus_error(ERR + 'NotFound', rig.call, 'GetListItems', 'no-such-list')
+
+        rated = acc['ratings'][0]
+        media = {'type': rated['type'], 'trakt': dbus.UInt32(rated[rated['type']]['ids']['trakt'])}
+        eq(int(rig.call('GetRating', dbus.Dictionary(media, signature='sv'))), rated['rating'], 'rating')
+        eq(int(rig.call('GetRating', dbus.Dictionary({'type': 'movie', 'imdb': 'tt0000002'}, signature='sv'))), 0, 'unrated')
+        msg = expect_dbus_error('org.freedesktop.DBus.Error.InvalidArgs', rig.call, 'GetRating',
+                                dbus.Dictionary({'type': 'movie', 'colour': 'red'}, signature='sv'))
+        check("'colour'" in msg, f'the bad key is not named: {msg}')
+
+        pb = acc['playback'][0]
+        media = {'type': pb['type'], 'trakt': dbus.UInt32(pb[pb['type']]['ids']['trakt'])}
+        progress, paused_at = rig.call('GetResumePoint', dbus.Dictionary(media, signature='sv'))
+        check(abs(float(progress) - pb['progress']) < 0.01 and int(paused_at) > 0, f'resume point {progress}, {paused_at}')
+        eq(tuple(rig.call('GetResumePoint', dbus.Dictionary({'type': 'movie', 'trakt': dbus.UInt32(999999)}, signature='sv'))),
+           (0.0, 0), 'no resume point')
+
+        recs = rig.call('GetRecommendations', 'movie')
+        eq([int(r['trakt']) for r in recs], [28, 1, 16662], 'movie recommendations in Trakt\'s order')
+        rq = [r for r in rig.control('requests') if r['path'] == '/recommendations/movies'][0]
+        check('ignore_collected=true' in rq['query'] and 'ignore_watchlisted=true' in rq['query'] and 'limit=100' in rq['query'],
+              f'recommendations query: {rq["query"]}')
+        check(all(str(r['type']) == 'movie' and int(r['trakt']) > 0 for r in recs), 'recommendation entries')
+        expect_dbus_error('org.freedesktop.DBus.Error.InvalidArgs', rig.call, 'GetRecommendations', 'person')
+        rig.call('SetSyncEnabled', 'recommendations', False)
+        eq(len(rig.call('GetRecommendations', 'movie')), 0, 'recommendations with the toggle off')
+
+        # A non-root user with the "use" action reads too; without it, not.
+        r = rig.call_as(nobody_uid(), 'GetLists')
+        eq(r.get('error'), 'org.freedesktop.DBus.Error.AccessDenied', 'GetLists denied')
+        rig.polkit_allow('org.kino.trakt.use')
+        r = rig.call_as(nobody_uid(), 'GetLists')
+        check(r['ok'] and len(r['result'][0]) == 1, f'GetLists allowed: {r}')
+
+        # Disconnect removes the watchlist list; ratings stay.
+        rig.call('Disconnect')
+        eq(list(rig.call('GetLists')), [], 'lists after disconnect')
+        media = {'type': rated['type'], 'trakt': dbus.UInt32(rated[rated['type']]['ids']['trakt'])}
+        eq(int(rig.call('GetRating', dbus.Dictionary(media, signature='sv'))), rated['rating'], 'rating after disconnect')
