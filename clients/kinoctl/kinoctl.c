@@ -678,6 +678,77 @@ static int verb_history(sd_bus *bus, int argc, char **argv) {
         return EXIT_OK;
 }
 
+/* ---- lists, watchlist, recommendations ---- */
+
+static void print_media_line(struct json_object *h) {
+        if (streq(jstr(h, "type"), "episode"))
+                printf("%s S%02" PRIi64 "E%02" PRIi64 "\n", *jstr(h, "show_title") ? jstr(h, "show_title") : "(show)",
+                       jint(h, "season"), jint(h, "episode"));
+        else if (jint(h, "year"))
+                printf("%s (%" PRIi64 ")\n", *jstr(h, "title") ? jstr(h, "title") : "(untitled)", jint(h, "year"));
+        else
+                printf("%s\n", *jstr(h, "title") ? jstr(h, "title") : "(untitled)");
+}
+
+static int print_media_list(sd_bus *bus, const char *method, const char *sig, const char *arg) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sig ? sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, method, &e, &reply, sig, arg)
+                    : sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, method, &e, &reply, NULL);
+        if (r < 0)
+                return report_error(&e, r, "read the list");
+        struct json_object *list = NULL;
+        if (read_variant(reply, &list) < 0 || !list)
+                return report_error(NULL, -EBADMSG, "read the list");
+        if (arg_json)
+                printf("%s\n", json_object_to_json_string_ext(list, JSON_C_TO_STRING_PLAIN));
+        else
+                for (size_t i = 0; i < json_object_array_length(list); i++) {
+                        printf("%3zu. ", i + 1);
+                        print_media_line(json_object_array_get_idx(list, i));
+                }
+        json_object_put(list);
+        return EXIT_OK;
+}
+
+static int verb_lists(sd_bus *bus, int argc, char **argv) {
+        if (argc == 3 && streq(argv[1], "show"))
+                return print_media_list(bus, "GetListItems", "s", argv[2]);
+        if (argc == 3 && streq(argv[1], "remove")) {
+                int r = call_simple(bus, "RemoveList", "remove the list", "s", argv[2]);
+                if (r == 0)
+                        printf("List %s removed.\n", argv[2]);
+                return r;
+        }
+        if (argc != 1) {
+                fprintf(stderr, "usage: kinoctl lists [show ID | remove ID]\n");
+                return EXIT_USAGE;
+        }
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetLists", &e, &reply, NULL);
+        if (r < 0)
+                return report_error(&e, r, "read the lists");
+        r = sd_bus_message_enter_container(reply, 'a', "(ssssu)");
+        const char *id, *name, *url, *kind;
+        uint32_t count;
+        while (r > 0 && (r = sd_bus_message_read(reply, "(ssssu)", &id, &name, &url, &kind, &count)) > 0)
+                printf("%-20s %-30s %4" PRIu32 " items  %s%s\n", id, name, count, url, streq(kind, "watchlist") ? "  (system)" : "");
+        return r < 0 ? report_error(NULL, r, "read the lists") : EXIT_OK;
+}
+
+static int verb_watchlist(sd_bus *bus, int argc, char **argv) {
+        return print_media_list(bus, "GetListItems", "s", "watchlist");
+}
+
+static int verb_recommendations(sd_bus *bus, int argc, char **argv) {
+        if (argc != 2 || (!streq(argv[1], "movie") && !streq(argv[1], "show"))) {
+                fprintf(stderr, "usage: kinoctl recommendations movie|show\n");
+                return EXIT_USAGE;
+        }
+        return print_media_list(bus, "GetRecommendations", "s", argv[1]);
+}
+
 /* ---- main ---- */
 
 typedef struct Verb {
@@ -695,6 +766,9 @@ static const Verb verbs[] = {
         { "import", verb_import, "import                               Re-run the full two-way import (progress bar on a terminal)" },
         { "disconnect", verb_disconnect, "disconnect                           Revoke the token and disconnect (local data stays)" },
         { "history", verb_history, "history [COUNT]                      The latest watches (local and from Trakt)" },
+        { "lists", verb_lists, "lists [show ID | remove ID]          The lists: the Trakt watchlist and followed lists" },
+        { "watchlist", verb_watchlist, "watchlist                            The Trakt watchlist" },
+        { "recommendations", verb_recommendations, "recommendations movie|show           Trakt's picks for you" },
 };
 
 static void help(void) {

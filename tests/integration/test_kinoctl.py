@@ -2,7 +2,7 @@
 import json
 import os
 
-from harness import Rig, check, eq, nobody_uid
+from harness import Rig, check, eq, nobody_uid, wait_until
 
 SECRET = 'kinoctl-secret-abcdef0123456789'
 
@@ -107,3 +107,31 @@ def test_connect_import_history_disconnect():
         d = rig.kinoctl('disconnect')
         eq(d.returncode, 1, 'disconnect twice')
         eq(len(d.stderr.strip().splitlines()), 1, f'one line: {d.stderr!r}')
+
+
+def test_lists_watchlist_recommendations():
+    with Rig() as rig:
+        rig.control('config', {'interval': 1})
+        rig.control('seed', {'movies': 6, 'history': 6, 'watchlist': 2})
+        rig.control('recommendations', {'movies': [{'ids': {'trakt': 28}}]})
+        rig.call('Configure', 'test-client-id', 'test-client-secret')
+        import subprocess
+        import time
+        p = subprocess.Popen([rig.kinoctl_path(), 'connect', '--import'], env=rig.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+        time.sleep(0.5)
+        wait_until(lambda: str(rig.prop('State')) == 'authorizing', what='authorizing')
+        rig.control('device/approve', {})
+        out, err = p.communicate(timeout=90)
+        eq(p.returncode, 0, f'connect ({err!r})')
+        lst = rig.kinoctl('lists')
+        check('watchlist' in lst.stdout and '2 items' in lst.stdout and '(system)' in lst.stdout, f'lists: {lst.stdout!r}')
+        wl = rig.kinoctl('watchlist')
+        eq(len(wl.stdout.strip().splitlines()), 2, f'watchlist: {wl.stdout!r}')
+        rec = rig.kinoctl('recommendations', 'movie')
+        check('Guardians of the Galaxy (2014)' in rec.stdout, f'recommendations: {rec.stdout!r}')
+        bad = rig.kinoctl('recommendations', 'person')
+        eq(bad.returncode, 2, 'bad kind')
+        rm = rig.kinoctl('lists', 'remove', 'watchlist')
+        eq(rm.returncode, 1, 'removing the system list')
+        check('system list' in rm.stderr, f'message: {rm.stderr!r}')
