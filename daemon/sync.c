@@ -34,6 +34,7 @@ struct SyncRun {
         sd_event_source *defer;
         bool have_unlinked;          /* local plays without a Trakt id exist: try to link */
         sqlite3_stmt *insert_history; /* prepared once per run: 50k rows must be cheap */
+        sqlite3_stmt *stmts[8];       /* likewise for the other per-row statements (STMT_*) */
         /* push state */
         int64_t *batch_ids;
         size_t n_batch;
@@ -60,6 +61,8 @@ static void run_free(SyncRun *s) {
                 trakt_call_cancel(s->call);
         sd_event_source_disable_unref(s->defer);
         sqlite3_finalize(s->insert_history);
+        for (size_t i = 0; i < ELEMENTSOF(s->stmts); i++)
+                sqlite3_finalize(s->stmts[i]);
         free(s->batch_ids);
         free(s);
 }
@@ -101,6 +104,22 @@ static void finish(SyncRun *s, const char *error) {
 static void next_step(SyncRun *s);
 
 /* ---- storing what Trakt sent ---- */
+
+enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION };
+
+/* A per-row statement, prepared on first use and reused for the run: parsing
+ * an upsert costs more than running it. Returns it reset and unbound. */
+static sqlite3_stmt *run_stmt(SyncRun *run, int slot, const char *sql) {
+        sqlite3_stmt **st = &run->stmts[slot];
+        if (*st) {
+                sqlite3_reset(*st);
+                sqlite3_clear_bindings(*st);
+                return *st;
+        }
+        if (sqlite3_prepare_v2(store_db(run->context->store), sql, -1, st, NULL) != SQLITE_OK)
+                *st = NULL;
+        return *st;
+}
 
 /* The item as we keep it: Trakt's own wrapper object, so it can be sent back. */
 static char *media_json(const TraktMedia *m) {
@@ -201,35 +220,36 @@ insert:
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int store_rating(Context *c, const TraktItem *it) {
+static int store_rating(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
         /* The newer rating wins; a Trakt rating equal to ours is already pushed. */
-        if (sqlite3_prepare_v2(store_db(c->store),
+        st = run_stmt(run, STMT_RATING,
                                "INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES (?1, ?2, ?3, ?4, 1)"
                                " ON CONFLICT(media_key) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at, pushed = 1"
-                               " WHERE excluded.rated_at >= ratings.rated_at OR ratings.rating = excluded.rating",
-                               -1, &st, NULL) != SQLITE_OK)
+                               " WHERE excluded.rated_at >= ratings.rated_at OR ratings.rating = excluded.rating");
+        if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 3, it->rating);
         sqlite3_bind_int64(st, 4, it->at);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st); /* bindings point at this function's strings */
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int store_list_item(Context *c, const TraktItem *it, uint32_t position) {
+static int store_list_item(SyncRun *run, const TraktItem *it, uint32_t position) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "INSERT OR REPLACE INTO list_items(list_id, position, media_key, media, listed_at) VALUES (?, ?, ?, ?, ?)",
-                               -1, &st, NULL) != SQLITE_OK)
+        st = run_stmt(run, STMT_LIST_ITEM,
+                               "INSERT OR REPLACE INTO list_items(list_id, position, media_key, media, listed_at) VALUES (?, ?, ?, ?, ?)");
+        if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, LIBRARY_WATCHLIST_ID, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, position);
@@ -237,20 +257,21 @@ static int store_list_item(Context *c, const TraktItem *it, uint32_t position) {
         sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 5, it->at);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st); /* bindings point at this function's strings */
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int store_collection(Context *c, const TraktItem *it) {
+static int store_collection(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        st = run_stmt(run, STMT_COLLECTION,
                                "INSERT INTO collection(media_key, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d, origin, pushed)"
                                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'trakt', 1)"
-                               " ON CONFLICT(media_key) DO UPDATE SET pushed = 1 WHERE collection.origin = 'trakt'",
-                               -1, &st, NULL) != SQLITE_OK)
+                               " ON CONFLICT(media_key) DO UPDATE SET pushed = 1 WHERE collection.origin = 'trakt'");
+        if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
@@ -262,21 +283,22 @@ static int store_collection(Context *c, const TraktItem *it) {
         sqlite3_bind_text(st, 8, it->meta.audio_channels, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 9, it->meta.is_3d);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st); /* bindings point at this function's strings */
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int store_resume(Context *c, const TraktItem *it) {
+static int store_resume(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
         /* Newest pause wins, whether it happened here or elsewhere. */
-        if (sqlite3_prepare_v2(store_db(c->store),
+        st = run_stmt(run, STMT_RESUME,
                                "INSERT INTO resume_points(media_key, media, progress, paused_at, playback_id, origin) VALUES (?1, ?2, ?3, ?4, ?5, 'trakt')"
                                " ON CONFLICT(media_key) DO UPDATE SET progress = excluded.progress, paused_at = excluded.paused_at,"
-                               " playback_id = excluded.playback_id, origin = 'trakt' WHERE excluded.paused_at >= resume_points.paused_at",
-                               -1, &st, NULL) != SQLITE_OK)
+                               " playback_id = excluded.playback_id, origin = 'trakt' WHERE excluded.paused_at >= resume_points.paused_at");
+        if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
@@ -287,25 +309,27 @@ static int store_resume(Context *c, const TraktItem *it) {
         else
                 sqlite3_bind_null(st, 5);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st); /* bindings point at this function's strings */
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
-static int store_recommendation(Context *c, const TraktItem *it, const char *kind, uint32_t position) {
+static int store_recommendation(SyncRun *run, const TraktItem *it, const char *kind, uint32_t position) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "INSERT OR REPLACE INTO recommendations(kind, position, media_key, media) VALUES (?, ?, ?, ?)",
-                               -1, &st, NULL) != SQLITE_OK)
+        st = run_stmt(run, STMT_RECOMMENDATION,
+                               "INSERT OR REPLACE INTO recommendations(kind, position, media_key, media) VALUES (?, ?, ?, ?)");
+        if (!st)
                 return -EIO;
         sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 2, position);
         sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
         int r = sqlite3_step(st);
-        sqlite3_finalize(st);
+        sqlite3_reset(st); /* bindings point at this function's strings */
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
 }
 
@@ -366,11 +390,11 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 uint32_t position = (s->page - 1) * PAGE_LIMIT + (uint32_t) i;
                 switch (p->kind) {
                 case TRAKT_ITEMS_HISTORY: k = store_history(s, &items[i]); break;
-                case TRAKT_ITEMS_RATINGS: k = store_rating(c, &items[i]); break;
-                case TRAKT_ITEMS_LIST: k = store_list_item(c, &items[i], position); break;
-                case TRAKT_ITEMS_COLLECTION: k = store_collection(c, &items[i]); break;
-                case TRAKT_ITEMS_PLAYBACK: k = store_resume(c, &items[i]); break;
-                case TRAKT_ITEMS_RECOMMENDATIONS: k = store_recommendation(c, &items[i], p->rec_kind, (uint32_t) i); break;
+                case TRAKT_ITEMS_RATINGS: k = store_rating(s, &items[i]); break;
+                case TRAKT_ITEMS_LIST: k = store_list_item(s, &items[i], position); break;
+                case TRAKT_ITEMS_COLLECTION: k = store_collection(s, &items[i]); break;
+                case TRAKT_ITEMS_PLAYBACK: k = store_resume(s, &items[i]); break;
+                case TRAKT_ITEMS_RECOMMENDATIONS: k = store_recommendation(s, &items[i], p->rec_kind, (uint32_t) i); break;
                 default: break;
                 }
                 if (k == -EINVAL)
