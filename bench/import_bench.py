@@ -15,11 +15,16 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'
 import harness  # noqa: E402
 
 
-def proc_cpu_seconds(pid):
+def proc_times(pid):
+    """(user, system) CPU seconds of the process."""
     with open(f'/proc/{pid}/stat') as f:
         fields = f.read().rsplit(')', 1)[1].split()
     tick = os.sysconf('SC_CLK_TCK')
-    return (int(fields[11]) + int(fields[12])) / tick
+    return int(fields[11]) / tick, int(fields[12]) / tick
+
+
+def proc_cpu_seconds(pid):
+    return sum(proc_times(pid))
 
 
 def proc_status(pid, key):
@@ -48,12 +53,14 @@ def run(history):
         rig.control('requests/clear', {})
         pid = rig.daemon.pid
         cpu0 = proc_cpu_seconds(pid)
+        user0, sys0 = proc_times(pid)
         done = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
         t0 = time.monotonic()
         rig.call('FinishConnect', True)
         kind, ok, err = done.wait_for(lambda s: True, timeout=1800)
         wall = time.monotonic() - t0
         cpu = proc_cpu_seconds(pid) - cpu0
+        user1, sys1 = proc_times(pid)
         hwm = proc_status(pid, 'VmHWM')
         rss_anon = proc_status(pid, 'RssAnon')
         reqs = rig.control('requests')
@@ -70,7 +77,8 @@ def run(history):
         rows = len(rig.call('GetHistory', harness.dbus.UInt64(0), harness.dbus.UInt32(0)))
         return {
             'history_rows': history, 'ok': bool(ok), 'error': str(err), 'stand_in_seed_s': round(seed_s, 2),
-            'wall_s': round(wall, 2), 'daemon_cpu_s': round(cpu, 3), 'peak_rss_kib': hwm, 'rss_anon_kib': rss_anon,
+            'wall_s': round(wall, 2), 'daemon_cpu_s': round(cpu, 3), 'daemon_user_s': round(user1 - user0, 3),
+            'daemon_sys_s': round(sys1 - sys0, 3), 'peak_rss_kib': hwm, 'rss_anon_kib': rss_anon,
             'requests_total': len(reqs), 'requests_by_path': by_path, 'floor_paged': floor,
             'at_floor': all(by_path.get(p, 0) == n for p, n in floor.items()),
             'local_history_rows': rows, 'rows_per_cpu_s': round(rows / cpu) if cpu else None,
@@ -81,9 +89,9 @@ def run(history):
 def main():
     sizes = [int(a) for a in sys.argv[1:]] or [50000]
     results = [run(n) for n in sizes]
-    print(f"{'history':>8} {'wall s':>7} {'cpu s':>6} {'peak RSS MiB':>12} {'RssAnon MiB':>11} {'requests':>8} {'at floor':>8}")
+    print(f"{'history':>8} {'wall s':>7} {'cpu s':>6} {'user s':>6} {'sys s':>6} {'peak RSS MiB':>12} {'RssAnon MiB':>11} {'requests':>8} {'at floor':>8}")
     for r in results:
-        print(f"{r['history_rows']:>8} {r['wall_s']:>7} {r['daemon_cpu_s']:>6} {r['peak_rss_kib'] / 1024:>12.1f} "
+        print(f"{r['history_rows']:>8} {r['wall_s']:>7} {r['daemon_cpu_s']:>6} {r['daemon_user_s']:>6} {r['daemon_sys_s']:>6} {r['peak_rss_kib'] / 1024:>12.1f} "
               f"{r['rss_anon_kib'] / 1024:>11.1f} {r['requests_total']:>8} {str(r['at_floor']):>8}")
     print(json.dumps(results, indent=1))
 

@@ -121,7 +121,17 @@ static sqlite3_stmt *run_stmt(SyncRun *run, int slot, const char *sql) {
         return *st;
 }
 
-/* The item as we keep it: Trakt's own wrapper object, so it can be sent back. */
+/* The item as we keep it: Trakt's own wrapper object, so it can be sent back
+ * and read again with trakt_parse_media(). */
+static char *media_json(const TraktMedia *m);
+
+static char *item_json(const TraktItem *it) {
+        /* Re-serialising what Trakt sent is cheaper than rebuilding it. */
+        if (it->src)
+                return strdup(json_object_to_json_string_ext(it->src, JSON_C_TO_STRING_PLAIN));
+        return media_json(&it->media);
+}
+
 static char *media_json(const TraktMedia *m) {
         struct json_object *o = json_object_new_object();
         json_object_object_add(o, "type", json_object_new_string(trakt_media_type_to_string(m->type)));
@@ -159,7 +169,7 @@ static char *placeholders(size_t n) {
 
 static int store_history(SyncRun *run, const TraktItem *it) {
         Context *c = run->context;
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media), *in = NULL, *sql = NULL;
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it), *in = NULL, *sql = NULL;
         char **keys = run->have_unlinked ? trakt_media_keys(&it->media) : NULL;
         sqlite3 *db = store_db(c->store);
         sqlite3_stmt *st = NULL;
@@ -221,7 +231,7 @@ insert:
 }
 
 static int store_rating(SyncRun *run, const TraktItem *it) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
@@ -243,7 +253,7 @@ static int store_rating(SyncRun *run, const TraktItem *it) {
 }
 
 static int store_list_item(SyncRun *run, const TraktItem *it, uint32_t position) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
@@ -263,7 +273,7 @@ static int store_list_item(SyncRun *run, const TraktItem *it, uint32_t position)
 }
 
 static int store_collection(SyncRun *run, const TraktItem *it) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
@@ -289,7 +299,7 @@ static int store_collection(SyncRun *run, const TraktItem *it) {
 }
 
 static int store_resume(SyncRun *run, const TraktItem *it) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
@@ -315,7 +325,7 @@ static int store_resume(SyncRun *run, const TraktItem *it) {
 }
 
 static int store_recommendation(SyncRun *run, const TraktItem *it, const char *kind, uint32_t position) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = media_json(&it->media);
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;

@@ -841,7 +841,8 @@ int trakt_parse_items(struct json_object *array, TraktItemKind kind, TraktMediaT
                         trakt_item_done(it);
                         out.n--;
                         skipped++;
-                }
+                } else if (kind != TRAKT_ITEMS_RECOMMENDATIONS)
+                        it->src = o;
         }
         *ret = out.v;
         *ret_n = out.n;

@@ -135,6 +135,10 @@ typedef struct TraktItem {
         char *action;
         char *notes;
         TraktMetadata meta;
+        /* The item's own JSON wrapper ({type, movie|episode+show, …}) as Trakt
+         * sent it, borrowed from the parsed answer (valid while it lives); NULL
+         * for items expanded from a show or for bare objects. */
+        struct json_object *src;
 } TraktItem;
 
 void trakt_item_done(TraktItem *it);
