@@ -37,17 +37,25 @@ static const char *const categories[] = {
 static bool arg_session = false;
 static bool arg_json = false;
 
+static const char *bus_kind(void) {
+        return arg_session ? "session" : "system";
+}
 
 /* One clean line for a failed call, and the exit code that goes with it. */
 static int report_error(const sd_bus_error *e, int r, const char *what) {
         if (e && sd_bus_error_is_set(e)) {
                 if (sd_bus_error_has_names(e, SD_BUS_ERROR_SERVICE_UNKNOWN, SD_BUS_ERROR_NAME_HAS_NO_OWNER)) {
-                        fprintf(stderr, "kino-traktd is not running (no org.kino.Trakt on the %s bus).\n",
-                                arg_session ? "session" : "system");
+                        fprintf(stderr, "kino-traktd is not running (no org.kino.Trakt on the %s bus).\n", bus_kind());
                         return EXIT_NO_DAEMON;
                 }
                 if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
                         const char *m = e->message ?: "";
+                        if (isempty(m) || strncmp(m, "Rejected send message", 21) == 0)
+                                /* dbus-daemon's own refusal: its text is a rule dump, not a sentence. */
+                                m = "the bus policy does not let you call kino-traktd (is dbus/org.kino.Trakt.conf installed?).";
+                        else if (sd_bus_error_has_name(e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) &&
+                                 strncmp(m, "Permission denied", 17) != 0)
+                                m = "this needs authentication and no polkit agent could ask for it.";
                         fprintf(stderr, "%s%s\n", strncmp(m, "Permission denied", 17) == 0 ? "" : "Permission denied: ", m);
                         return EXIT_DENIED;
                 }
@@ -62,15 +70,54 @@ static int report_error(const sd_bus_error *e, int r, const char *what) {
         return EXIT_FAIL;
 }
 
-static int connect_bus(sd_bus **ret) {
-        int r = arg_session ? sd_bus_open_user(ret) : sd_bus_open_system(ret);
+/* Each verb validates its arguments first and only then asks for the bus, so
+ * "bad arguments" (2) never depends on whether the daemon runs. */
+static int acquire_bus(sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = arg_session ? sd_bus_open_user(&bus) : sd_bus_open_system(&bus);
         if (r < 0) {
-                fprintf(stderr, "kino-traktd is not running (cannot reach the %s bus: %s).\n",
-                        arg_session ? "session" : "system", strerror(-r));
+                fprintf(stderr, "kino-traktd is not running (cannot reach the %s bus: %s).\n", bus_kind(), strerror(-r));
                 return EXIT_NO_DAEMON;
         }
-        (void) sd_bus_set_allow_interactive_authorization(*ret, true);
-        return 0;
+        (void) sd_bus_error_add_map(kt_error_map);
+        /* Let polkit ask for a password through the caller's agent. */
+        (void) sd_bus_set_allow_interactive_authorization(bus, true);
+        *ret = TAKE_PTR(bus);
+        return EXIT_OK;
+}
+
+/* Start the daemon if needed and make sure it answers, before asking the
+ * user for anything. */
+static int ping_daemon(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping", &e, NULL, NULL);
+        return r < 0 ? report_error(&e, r, "reach kino-traktd") : EXIT_OK;
+}
+
+/* Strict whole-number parsing for arguments. */
+static bool parse_uint(const char *s, unsigned long max, unsigned long *ret) {
+        char *end;
+        if (isempty(s) || s[0] < '0' || s[0] > '9')
+                return false;
+        errno = 0;
+        unsigned long v = strtoul(s, &end, 10);
+        if (errno || *end || v > max)
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* getopt_long for a verb's options, quiet: one line of our own on a bad option. */
+static int verb_getopt(int argc, char **argv, const struct option *options) {
+        opterr = 0;
+        int c = getopt_long(argc, argv, "+:", options, NULL);
+        if (c == ':')
+                fprintf(stderr, "kinoctl %s: option '%s' needs a value.\n", argv[0], argv[optind - 1]);
+        else if (c == '?' && optopt)
+                fprintf(stderr, "kinoctl %s: unknown option '-%c'; see kinoctl --help.\n", argv[0], optopt);
+        else if (c == '?')
+                fprintf(stderr, "kinoctl %s: unknown option '%s'; see kinoctl --help.\n", argv[0], argv[optind - 1]);
+        return c;
 }
 
 /* ---- status ---- */
@@ -86,14 +133,17 @@ static void format_time(uint64_t usec, char *buf, size_t n) {
         strftime(buf, n, "%Y-%m-%d %H:%M:%S %Z", &tm);
 }
 
+/* The player's status dot, in words. */
 static const char *dot_meaning(const char *s) {
         if (streq(s, "active"))
                 return "green: scrobbling active";
         if (streq(s, "rate-limited"))
                 return "amber: rate-limited; events are queued and will catch up";
         if (streq(s, "failed"))
-                return "red: the last scrobble failed (reconnect if the token expired)";
-        return "idle: nothing to send";
+                return "red: last scrobble failed — reconnect if the token expired";
+        if (streq(s, "idle"))
+                return "nothing to send";
+        return NULL;
 }
 
 /* Read one variant value from reply into a json object (for --json and for printing). */
@@ -235,10 +285,46 @@ static int64_t jint(struct json_object *o, const char *k) {
         return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
 }
 
-static int verb_status(sd_bus *bus, int argc, char **argv) {
+/* "Key: value" with the keys right-aligned, as hostnamectl does. */
+#define STATUS_KEY_WIDTH 16
+static void field(const char *key, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void field(const char *key, const char *fmt, ...) {
+        va_list ap;
+        printf("%*s: ", STATUS_KEY_WIDTH, key);
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+        putchar('\n');
+}
+
+static const char *state_hint(const char *state) {
+        if (streq(state, "unconfigured"))
+                return "Trakt not configured: run 'kinoctl configure' with your Trakt app's client id and secret";
+        if (streq(state, "disconnected"))
+                return "run 'kinoctl connect' to connect a Trakt account";
+        if (streq(state, "authorizing"))
+                return "waiting for the code to be entered on Trakt's site";
+        if (streq(state, "authorized"))
+                return "approved; waiting for the import choice";
+        if (streq(state, "expired"))
+                return "Trakt disconnected — run 'kinoctl connect' to reconnect";
+        return NULL;
+}
+
+static int verb_status(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         struct json_object *p = NULL, *v;
-        char t1[64], t2[64];
-        int r = get_all_properties(bus, &p);
+        char when[64];
+        int r;
+
+        if (argc > 1) {
+                fprintf(stderr, "usage: kinoctl status [--json]\n");
+                return EXIT_USAGE;
+        }
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+        r = get_all_properties(bus, &p);
         if (r != 0)
                 return r;
 
@@ -248,31 +334,39 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
                 return EXIT_OK;
         }
 
-        const char *state = jstr(p, "State");
-        printf("State:          %s\n", state);
-        if (streq(state, "unconfigured"))
-                printf("                (Trakt not configured: run 'kinoctl configure' with your app's client id and secret)\n");
-        else if (streq(state, "expired"))
-                printf("                (Trakt disconnected — run 'kinoctl connect' to reconnect)\n");
+        const char *state = jstr(p, "State"), *hint = state_hint(state);
+        if (hint)
+                field("State", "%s (%s)", state, hint);
+        else
+                field("State", "%s", state);
         if (*jstr(p, "Username"))
-                printf("User:           %s\n", jstr(p, "Username"));
-        format_time((uint64_t) jint(p, "ConnectedAt"), t1, sizeof t1);
-        if (jint(p, "ConnectedAt"))
-                printf("Connected:      %s\n", t1);
-        printf("Client id:      %s\n", *jstr(p, "ClientId") ? jstr(p, "ClientId") : "(none)");
-        printf("Scrobbling:     %s (%s)\n", jstr(p, "ScrobbleStatus"), dot_meaning(jstr(p, "ScrobbleStatus")));
-        printf("Pending events: %" PRIi64 "\n", jint(p, "PendingEvents"));
+                field("User", "%s", jstr(p, "Username"));
+        if (jint(p, "ConnectedAt") > 0) {
+                format_time((uint64_t) jint(p, "ConnectedAt"), when, sizeof when);
+                field("Connected since", "%s", when);
+        }
+        field("Client id", "%s", *jstr(p, "ClientId") ? jstr(p, "ClientId") : "(none)");
+
+        const char *dot = jstr(p, "ScrobbleStatus"), *meaning = dot_meaning(dot);
+        if (meaning)
+                field("Scrobbling", "%s (%s)", dot, meaning);
+        else
+                field("Scrobbling", "%s", dot);
+        field("Pending events", "%" PRIi64, jint(p, "PendingEvents"));
         if (json_object_object_get_ex(p, "WatchedThreshold", &v))
-                printf("Watched at:     %.0f%%\n", json_object_get_double(v));
+                field("Watched at", "%g%% of the runtime", json_object_get_double(v));
+
         if (json_object_object_get_ex(p, "SyncEnabled", &v) && json_object_is_type(v, json_type_object)) {
-                printf("Sync:          ");
+                char line[256] = "";
                 for (size_t i = 0; i < ELEMENTSOF(categories); i++) {
                         struct json_object *b;
                         bool on = !json_object_object_get_ex(v, categories[i], &b) || json_object_get_boolean(b);
-                        printf(" %s %s", categories[i], on ? "on" : "off");
-                        printf(i + 1 < ELEMENTSOF(categories) ? "," : "\n");
+                        size_t n = strlen(line);
+                        snprintf(line + n, sizeof line - n, "%s%s %s", i > 0 ? ", " : "", categories[i], on ? "on" : "off");
                 }
+                field("Sync", "%s", line);
         }
+
         if (*jstr(p, "Syncing")) {
                 struct json_object *prog;
                 int64_t done = 0, total = 0;
@@ -281,15 +375,21 @@ static int verb_status(sd_bus *bus, int argc, char **argv) {
                         done = json_object_get_int64(json_object_array_get_idx(prog, 0));
                         total = json_object_get_int64(json_object_array_get_idx(prog, 1));
                 }
-                printf("Syncing:        %s (%" PRIi64 "/%" PRIi64 ")\n", jstr(p, "Syncing"), done, total);
-        }
-        format_time((uint64_t) jint(p, "LastSync"), t2, sizeof t2);
-        printf("Last sync:      %s\n", t2);
+                field("Syncing", "%s (%" PRIi64 "/%" PRIi64 ")", jstr(p, "Syncing"), done, total);
+        } else
+                field("Syncing", "no");
+        format_time((uint64_t) jint(p, "LastSync"), when, sizeof when);
+        field("Last sync", "%s", when);
         if (jint(p, "UnmatchedItems") > 0)
-                printf("Unknown to Trakt: %" PRIi64 " item(s) were not found on Trakt and are not sent again\n",
-                       jint(p, "UnmatchedItems"));
+                field("Unknown to Trakt", "%" PRIi64 " item(s), not sent again", jint(p, "UnmatchedItems"));
         if (*jstr(p, "LastError"))
-                printf("Last error:     %s\n", jstr(p, "LastError"));
+                field("Last error", "%s", jstr(p, "LastError"));
+
+        if (json_object_object_get_ex(p, "Preview", &v) && json_object_is_type(v, json_type_object) &&
+            json_object_object_length(v) > 0)
+                field("Preview", "%" PRIi64 " watched movies, %" PRIi64 " watched episodes, %" PRIi64
+                      " ratings, %" PRIi64 " on the watchlist",
+                      jint(v, "watched_movies"), jint(v, "watched_episodes"), jint(v, "ratings"), jint(v, "watchlist"));
         json_object_put(p);
         return EXIT_OK;
 }
@@ -309,40 +409,63 @@ static char *read_line(FILE *f) {
         return line;
 }
 
+/* Overwrite a secret before freeing it. */
+static void erase_freep(char **p) {
+        if (*p) {
+                explicit_bzero(*p, strlen(*p));
+                free(*p);
+        }
+}
+
+/* The terminal state to put back if Ctrl-C arrives while echo is off. */
+static struct termios saved_termios;
+static void restore_terminal_and_exit(int sig) {
+        (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+        ssize_t k = write(STDERR_FILENO, "\n", 1);
+        (void) k;
+        _exit(128 + sig);
+}
+
+/* The secret without echo from a terminal, else one line of standard input. */
 static char *ask_secret(void) {
-        struct termios old, quiet;
-        bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &old) == 0;
+        struct termios quiet;
+        bool tty = isatty(STDIN_FILENO) && tcgetattr(STDIN_FILENO, &saved_termios) == 0;
 
         if (tty) {
                 fprintf(stderr, "Client secret (not shown): ");
-                quiet = old;
+                signal(SIGINT, restore_terminal_and_exit);
+                signal(SIGTERM, restore_terminal_and_exit);
+                quiet = saved_termios;
                 quiet.c_lflag &= ~(tcflag_t) ECHO;
+                quiet.c_lflag |= ECHONL;
                 (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
         }
         char *s = read_line(stdin);
         if (tty) {
-                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &old);
-                fprintf(stderr, "\n");
+                (void) tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_termios);
+                signal(SIGINT, SIG_DFL);
+                signal(SIGTERM, SIG_DFL);
         }
         return s;
 }
 
-static int verb_configure(sd_bus *bus, int argc, char **argv) {
+static int verb_configure(int argc, char **argv) {
         static const struct option options[] = {
                 { "client-id", required_argument, NULL, 'i' },
                 { "client-secret-file", required_argument, NULL, 'f' },
                 {}
         };
-        _cleanup_free_ char *id = NULL, *secret = NULL;
-        const char *secret_file = NULL;
-        int c;
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_free_ char *id = NULL;
+        _cleanup_(erase_freep) char *secret = NULL;
+        const char *id_arg = NULL, *secret_file = NULL;
+        int c, r;
 
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+        while ((c = verb_getopt(argc, argv, options)) >= 0)
                 switch (c) {
                 case 'i':
-                        free(id);
-                        id = strdup(optarg);
+                        id_arg = optarg;
                         break;
                 case 'f':
                         secret_file = optarg;
@@ -354,12 +477,12 @@ static int verb_configure(sd_bus *bus, int argc, char **argv) {
                 fprintf(stderr, "configure takes no positional arguments; use --client-id and --client-secret-file.\n");
                 return EXIT_USAGE;
         }
-
-        if (!id) {
-                if (isatty(STDIN_FILENO))
-                        fprintf(stderr, "Client id: ");
-                id = read_line(stdin);
+        if (id_arg && isempty(id_arg)) {
+                fprintf(stderr, "--client-id needs the Client ID of your app at trakt.tv/oauth/applications.\n");
+                return EXIT_USAGE;
         }
+
+        /* The secret file is read before anything is asked, so a wrong path is a usage error at once. */
         if (secret_file) {
                 FILE *f = fopen(secret_file, "re");
                 if (!f) {
@@ -368,7 +491,27 @@ static int verb_configure(sd_bus *bus, int argc, char **argv) {
                 }
                 secret = read_line(f);
                 fclose(f);
-        } else
+                if (isempty(secret)) {
+                        fprintf(stderr, "%s is empty; it should hold the Client Secret of your Trakt app.\n", secret_file);
+                        return EXIT_USAGE;
+                }
+        }
+
+        /* Make sure someone will listen before the user types a secret. */
+        r = acquire_bus(&bus);
+        if (r == 0)
+                r = ping_daemon(bus);
+        if (r != 0)
+                return r;
+
+        if (id_arg)
+                id = strdup(id_arg);
+        else {
+                if (isatty(STDIN_FILENO))
+                        fprintf(stderr, "Client id: ");
+                id = read_line(stdin);
+        }
+        if (!secret)
                 secret = ask_secret();
 
         if (isempty(id) || isempty(secret)) {
@@ -377,8 +520,7 @@ static int verb_configure(sd_bus *bus, int argc, char **argv) {
         }
 
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Configure", &e, NULL, "ss", id, secret);
-        explicit_bzero(secret, strlen(secret));
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Configure", &e, NULL, "ss", id, secret);
         if (r < 0)
                 return report_error(&e, r, "configure");
         printf("Trakt application saved. Next: kinoctl connect\n");
@@ -394,7 +536,10 @@ static bool category_valid(const char *s) {
         return false;
 }
 
-static int verb_sync(sd_bus *bus, int argc, char **argv) {
+static int verb_sync(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r;
+
         if (argc != 3 || !(streq(argv[1], "enable") || streq(argv[1], "disable"))) {
                 fprintf(stderr, "usage: kinoctl sync enable|disable CATEGORY\n");
                 return EXIT_USAGE;
@@ -404,9 +549,12 @@ static int verb_sync(sd_bus *bus, int argc, char **argv) {
                         argv[2]);
                 return EXIT_USAGE;
         }
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "SetSyncEnabled", &e, NULL, "sb", argv[2],
-                                   (int) streq(argv[1], "enable"));
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "SetSyncEnabled", &e, NULL, "sb", argv[2],
+                               (int) streq(argv[1], "enable"));
         if (r < 0)
                 return report_error(&e, r, "change the sync setting");
         printf("%s sync %s.\n", argv[2], streq(argv[1], "enable") ? "enabled" : "disabled");
@@ -534,15 +682,16 @@ static int wait_import(sd_bus *bus, Waiter *w) {
         return EXIT_OK;
 }
 
-static int verb_connect(sd_bus *bus, int argc, char **argv) {
+static int verb_connect(int argc, char **argv) {
         static const struct option options[] = {
                 { "import", no_argument, NULL, 'i' },
                 { "no-import", no_argument, NULL, 'n' },
                 {}
         };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int choice = -1, c, r;
         optind = 0;
-        while ((c = getopt_long(argc, argv, "+", options, NULL)) >= 0)
+        while ((c = verb_getopt(argc, argv, options)) >= 0)
                 switch (c) {
                 case 'i':
                         choice = 1;
@@ -553,6 +702,13 @@ static int verb_connect(sd_bus *bus, int argc, char **argv) {
                 default:
                         return EXIT_USAGE;
                 }
+        if (optind < argc) {
+                fprintf(stderr, "usage: kinoctl connect [--import|--no-import]\n");
+                return EXIT_USAGE;
+        }
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
 
         Waiter w = {}, ws = { .kind = "import" };
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *s1 = NULL, *s2 = NULL;
@@ -615,10 +771,25 @@ static int verb_connect(sd_bus *bus, int argc, char **argv) {
         return r;
 }
 
-static int verb_import(sd_bus *bus, int argc, char **argv) {
+/* For verbs that take no arguments. */
+static int no_args(int argc, char **argv) {
+        if (argc > 1) {
+                fprintf(stderr, "kinoctl %s takes no arguments.\n", argv[0]);
+                return EXIT_USAGE;
+        }
+        return EXIT_OK;
+}
+
+static int verb_import(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         Waiter ws = { .kind = "import" };
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        int r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+        int r = no_args(argc, argv);
+        if (r == 0)
+                r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+        r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
         if (r < 0)
                 return report_error(NULL, r, "watch the daemon's signals");
         r = call_simple(bus, "Import", "start the import", NULL);
@@ -630,8 +801,13 @@ static int verb_import(sd_bus *bus, int argc, char **argv) {
         return r;
 }
 
-static int verb_disconnect(sd_bus *bus, int argc, char **argv) {
-        int r = call_simple(bus, "Disconnect", "disconnect", NULL);
+static int verb_disconnect(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = no_args(argc, argv);
+        if (r == 0)
+                r = acquire_bus(&bus);
+        if (r == 0)
+                r = call_simple(bus, "Disconnect", "disconnect", NULL);
         if (r != 0)
                 return r;
         printf("Disconnected from Trakt. Local history, ratings and collection are kept.\n");
@@ -642,15 +818,19 @@ static const char *dict_str(struct json_object *o, const char *k) {
         return jstr(o, k);
 }
 
-static int verb_history(sd_bus *bus, int argc, char **argv) {
+static int verb_history(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         unsigned long limit = 20;
-        if (argc > 2 || (argc == 2 && (limit = strtoul(argv[1], NULL, 10)) == 0)) {
-                fprintf(stderr, "usage: kinoctl history [COUNT]\n");
+        if (argc > 2 || (argc == 2 && (!parse_uint(argv[1], UINT32_MAX, &limit) || limit == 0))) {
+                fprintf(stderr, "usage: kinoctl history [COUNT]  (COUNT: how many watches, 1 or more)\n");
                 return EXIT_USAGE;
         }
+        int r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetHistory", &e, &reply, "tu", (uint64_t) 0,
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetHistory", &e, &reply, "tu", (uint64_t) 0,
                                    (uint32_t) limit);
         if (r < 0)
                 return report_error(&e, r, "read the history");
@@ -711,22 +891,29 @@ static int print_media_list(sd_bus *bus, const char *method, const char *sig, co
         return EXIT_OK;
 }
 
-static int verb_lists(sd_bus *bus, int argc, char **argv) {
-        if (argc == 3 && streq(argv[1], "show"))
+static int verb_lists(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        bool show = argc == 3 && streq(argv[1], "show"), remove = argc == 3 && streq(argv[1], "remove");
+        int r;
+
+        if (argc != 1 && !show && !remove) {
+                fprintf(stderr, "usage: kinoctl lists [show ID | remove ID]\n");
+                return EXIT_USAGE;
+        }
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+        if (show)
                 return print_media_list(bus, "GetListItems", "s", argv[2]);
-        if (argc == 3 && streq(argv[1], "remove")) {
-                int r = call_simple(bus, "RemoveList", "remove the list", "s", argv[2]);
+        if (remove) {
+                r = call_simple(bus, "RemoveList", "remove the list", "s", argv[2]);
                 if (r == 0)
                         printf("List %s removed.\n", argv[2]);
                 return r;
         }
-        if (argc != 1) {
-                fprintf(stderr, "usage: kinoctl lists [show ID | remove ID]\n");
-                return EXIT_USAGE;
-        }
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetLists", &e, &reply, NULL);
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetLists", &e, &reply, NULL);
         if (r < 0)
                 return report_error(&e, r, "read the lists");
         r = sd_bus_message_enter_container(reply, 'a', "(ssssu)");
@@ -737,61 +924,84 @@ static int verb_lists(sd_bus *bus, int argc, char **argv) {
         return r < 0 ? report_error(NULL, r, "read the lists") : EXIT_OK;
 }
 
-static int verb_watchlist(sd_bus *bus, int argc, char **argv) {
+static int verb_watchlist(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = no_args(argc, argv);
+        if (r == 0)
+                r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
         return print_media_list(bus, "GetListItems", "s", "watchlist");
 }
 
-static int verb_recommendations(sd_bus *bus, int argc, char **argv) {
+static int verb_recommendations(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         if (argc != 2 || (!streq(argv[1], "movie") && !streq(argv[1], "show"))) {
                 fprintf(stderr, "usage: kinoctl recommendations movie|show\n");
                 return EXIT_USAGE;
         }
+        int r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
         return print_media_list(bus, "GetRecommendations", "s", argv[1]);
 }
 
 /* ---- main ---- */
 
+/* The command table. A verb checks its own arguments (EXIT_USAGE, without
+ * touching the bus), then calls acquire_bus() and talks to the daemon. New
+ * commands (watch, monitor, rate, watched, resume, sync now, ...) are one
+ * function and one line here. */
 typedef struct Verb {
         const char *name;
-        int (*run)(sd_bus *bus, int argc, char **argv);
-        const char *help;
+        int (*run)(int argc, char **argv);
+        const char *usage;
+        const char *summary;
 } Verb;
 
 static const Verb verbs[] = {
-        { "status", verb_status, "status [--json]                      Show the connection, the status dot and the toggles" },
-        { "configure", verb_configure, "configure [--client-id ID] [--client-secret-file FILE]\n"
-                                       "                                       Save the Trakt app's credentials (secret read without echo)" },
-        { "sync", verb_sync, "sync enable|disable CATEGORY         Turn a sync category on or off" },
-        { "connect", verb_connect, "connect [--import|--no-import]      Connect a Trakt account with a device code" },
-        { "import", verb_import, "import                               Re-run the full two-way import (progress bar on a terminal)" },
-        { "disconnect", verb_disconnect, "disconnect                           Revoke the token and disconnect (local data stays)" },
-        { "history", verb_history, "history [COUNT]                      The latest watches (local and from Trakt)" },
-        { "lists", verb_lists, "lists [show ID | remove ID]          The lists: the Trakt watchlist and followed lists" },
-        { "watchlist", verb_watchlist, "watchlist                            The Trakt watchlist" },
-        { "recommendations", verb_recommendations, "recommendations movie|show           Trakt's picks for you" },
+        { "status", verb_status, "status [--json]", "Show the connection, the status dot and the toggles (the default)" },
+        { "configure", verb_configure, "configure [--client-id ID] [--client-secret-file FILE]",
+          "Save the Trakt app's credentials (the secret is read without echo)" },
+        { "sync", verb_sync, "sync enable|disable CATEGORY", "Turn a sync category on or off" },
+        { "connect", verb_connect, "connect [--import|--no-import]", "Connect a Trakt account with a device code" },
+        { "import", verb_import, "import", "Re-run the full two-way import (progress bar on a terminal)" },
+        { "disconnect", verb_disconnect, "disconnect", "Revoke the token and disconnect (local data stays)" },
+        { "history", verb_history, "history [COUNT]", "The latest watches (local and from Trakt)" },
+        { "lists", verb_lists, "lists [show ID | remove ID]", "The lists: the Trakt watchlist and followed lists" },
+        { "watchlist", verb_watchlist, "watchlist", "The Trakt watchlist" },
+        { "recommendations", verb_recommendations, "recommendations movie|show", "Trakt's picks for you" },
 };
 
 static void help(void) {
-        printf("kinoctl — control kino's Trakt service (org.kino.Trakt)\n\n"
-               "usage: kinoctl [--session] [--json] COMMAND ...\n\nCommands:\n");
+        printf("kinoctl " VERSION " — control kino's Trakt service (org.kino.Trakt)\n\n"
+               "usage: kinoctl [--session] [--json] [COMMAND [ARGS...]]\n\n"
+               "Options:\n"
+               "  -h --help       Show this help\n"
+               "     --version    Show the version\n"
+               "     --session    Talk to the daemon on the session bus instead of the system bus\n"
+               "     --json       Print status, history and lists as JSON\n\n"
+               "Commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                printf("  %s\n", verbs[i].help);
+                printf("  %s\n      %s\n", verbs[i].usage, verbs[i].summary);
         printf("\nCategories: scrobble history ratings watchlist collection resume recommendations\n"
-               "Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 daemon not running, 4 permission denied\n");
+               "Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 daemon not running, 4 permission denied\n"
+               "See kinoctl(1).\n");
 }
 
 int main(int argc, char **argv) {
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, 'V' },
-                { "session", no_argument, NULL, 'S' },
-                { "json", no_argument, NULL, 'j' },
                 {}
         };
+        static char *default_argv[] = { (char *) "status", NULL };
         int c;
 
-        /* Global options may come before or after the command. */
+        /* --json and --session may come before or after the command. */
         for (int i = 1; i < argc; i++) {
+                if (streq(argv[i], "--"))
+                        break;
                 if (streq(argv[i], "--json"))
                         arg_json = true;
                 else if (streq(argv[i], "--session"))
@@ -802,6 +1012,8 @@ int main(int argc, char **argv) {
                 argc--;
                 i--;
         }
+
+        opterr = 0;
         while ((c = getopt_long(argc, argv, "+h", options, NULL)) >= 0)
                 switch (c) {
                 case 'h':
@@ -811,34 +1023,23 @@ int main(int argc, char **argv) {
                         printf("kinoctl " VERSION "\n");
                         return EXIT_OK;
                 default:
-                        fprintf(stderr, "Unknown option; see kinoctl --help.\n");
+                        if (optopt)
+                                fprintf(stderr, "Unknown option '-%c'; see kinoctl --help.\n", optopt);
+                        else
+                                fprintf(stderr, "Unknown option '%s'; see kinoctl --help.\n", argv[optind - 1]);
                         return EXIT_USAGE;
                 }
-        if (optind >= argc) {
-                help();
-                return EXIT_USAGE;
-        }
 
-        const Verb *verb = NULL;
+        /* Like hostnamectl: no command means status. */
+        if (optind >= argc)
+                return verb_status(1, default_argv);
+
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
-                if (streq(verbs[i].name, argv[optind]))
-                        verb = &verbs[i];
-        if (!verb) {
-                fprintf(stderr, "Unknown command '%s'; see kinoctl --help.\n", argv[optind]);
-                return EXIT_USAGE;
-        }
+                if (streq(verbs[i].name, argv[optind])) {
+                        int first = optind; /* verbs reset optind for their own getopt */
+                        return verbs[i].run(argc - first, argv + first);
+                }
 
-        (void) sd_bus_error_add_map(kt_error_map);
-
-        /* Arguments that can be checked without the daemon are checked first. */
-        if (streq(verb->name, "sync") &&
-            !(argc - optind == 3 && (streq(argv[optind + 1], "enable") || streq(argv[optind + 1], "disable")) &&
-              category_valid(argv[optind + 2])))
-                return verb->run(NULL, argc - optind, argv + optind);
-
-        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        int r = connect_bus(&bus);
-        if (r != 0)
-                return r;
-        return verb->run(bus, argc - optind, argv + optind);
+        fprintf(stderr, "Unknown command '%s'; see kinoctl --help.\n", argv[optind]);
+        return EXIT_USAGE;
 }

@@ -137,10 +137,16 @@ class Rig:
         with open(conf, 'w') as f:
             f.write(BUS_CONFIG.format(socket=self.socket, our_conf=os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')))
         self.bus_log = open(os.path.join(self.tmp, 'dbus-daemon.log'), 'w+')
-        p = subprocess.Popen(['dbus-daemon', '--nofork', '--nopidfile', '--config-file=' + conf],
-                             stdout=self.bus_log, stderr=subprocess.STDOUT)
+        # dbus-daemon prints its address once it accepts connections; the socket
+        # file alone can exist a moment earlier (bind before listen).
+        p = subprocess.Popen(['dbus-daemon', '--nofork', '--nopidfile', '--print-address=1', '--config-file=' + conf],
+                             stdout=subprocess.PIPE, stderr=self.bus_log, text=True)
         self.procs.append(p)
-        wait_until(lambda: os.path.exists(self.socket), what='dbus-daemon socket')
+        import select
+        ready, _, _ = select.select([p.stdout], [], [], 30)
+        line = p.stdout.readline() if ready else ''
+        if not line.startswith('unix:'):
+            raise TestFailure(f'dbus-daemon did not start: {line!r}')
 
         self.env = dict(os.environ)
         self.env['DBUS_SYSTEM_BUS_ADDRESS'] = self.address

@@ -1,21 +1,38 @@
-"""Checks of the system integration files: polkit policy, bus policy, unit
-file, install layout, kinoctl's argument handling. usage: check.py NAME"""
+"""Checks of the system integration files: polkit policy, bus policy, the
+activation file, the unit and its sandbox, sysusers, the install layout, the
+man pages, the bash completion and kinoctl's own argument handling (no daemon
+needed). Each check is one meson test; run one by hand with
+
+    KT_SOURCE_ROOT=. KT_BUILD_ROOT=build /usr/bin/python3 tests/system/check.py NAME
+
+A check prints what it looked at and ends with PASS, or prints FAIL: why and
+exits 1. Nothing here is skipped: a missing tool is a failure naming the
+Debian package to install."""
+import json
 import os
+import pwd
 import re
 import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import xml.etree.ElementTree as ET
 
-SRC = os.environ['KT_SOURCE_ROOT']
-BUILD = os.environ['KT_BUILD_ROOT']
+SRC = os.path.abspath(os.environ['KT_SOURCE_ROOT'])
+BUILD = os.path.abspath(os.environ['KT_BUILD_ROOT'])
+KINOCTL = os.path.join(BUILD, 'clients', 'kinoctl', 'kinoctl')
+
+BUS_NAME = 'org.kino.Trakt'
+SERVICE_USER = 'kino-trakt'
+UNIT = 'kino-traktd.service'
 
 CONTRACT_ACTIONS = {
     'org.kino.trakt.configure': ('no', 'no', 'auth_admin_keep'),
     'org.kino.trakt.connect': ('no', 'no', 'auth_admin_keep'),
     'org.kino.trakt.use': ('no', 'no', 'yes'),
 }
+CATEGORIES = ['scrobble', 'history', 'ratings', 'watchlist', 'collection', 'resume', 'recommendations']
 
 
 def fail(msg):
@@ -23,176 +40,757 @@ def fail(msg):
     sys.exit(1)
 
 
+def need(tool, package):
+    path = shutil.which(tool)
+    if not path:
+        fail(f'{tool} is missing: apt-get install {package}')
+    return path
+
+
+def run(args, **kw):
+    kw.setdefault('capture_output', True)
+    kw.setdefault('text', True)
+    kw.setdefault('timeout', 60)
+    return subprocess.run(args, **kw)
+
+
+def read(*parts):
+    with open(os.path.join(*parts)) as f:
+        return f.read()
+
+
+def ini_values(text, key):
+    """Values of key= in a systemd/D-Bus style ini text (all sections)."""
+    return [l.split('=', 1)[1].strip() for l in text.splitlines() if l.startswith(key + '=')]
+
+
+def kinoctl_verbs():
+    verbs = re.findall(r'\{\s*"([a-z-]+)",\s*verb_[a-z_]+,', read(SRC, 'clients', 'kinoctl', 'kinoctl.c'))
+    if len(verbs) < 3:
+        fail(f'could not read the command table of kinoctl.c: {verbs}')
+    return verbs
+
+
+def nobody():
+    try:
+        p = pwd.getpwnam('nobody')
+        return p.pw_uid, p.pw_gid
+    except KeyError:
+        return 65534, 65534
+
+
+def as_user(uid, gid):
+    return ['setpriv', f'--reuid={uid}', f'--regid={gid}', '--clear-groups']
+
+
+def require_root():
+    if os.geteuid() != 0:
+        fail('this check switches to other users and must run as root (CI does)')
+    need('setpriv', 'util-linux')
+
+
+# ---------------------------------------------------------------- polkit
+
 def polkit_policy():
     path = os.path.join(SRC, 'polkit', 'org.kino.trakt.policy')
     dtd = '/usr/share/polkit-1/policyconfig-1.dtd'
-    if os.path.exists(dtd) and shutil.which('xmllint'):
-        p = subprocess.run(['xmllint', '--noout', '--dtdvalid', dtd, path], capture_output=True, text=True)
-        if p.returncode != 0:
-            fail(f'the policy does not validate against {dtd}: {p.stderr}')
-    else:
-        fail('polkit DTD or xmllint missing: install policykit-1 and libxml2-utils')
+    need('xmllint', 'libxml2-utils')
+    if not os.path.exists(dtd):
+        fail(f'{dtd} is missing: apt-get install polkitd')
+    p = run(['xmllint', '--noout', '--dtdvalid', dtd, path])
+    if p.returncode != 0 or p.stderr.strip():
+        fail(f'the policy does not validate against {dtd}: {p.stderr}')
+    print(f'valid against {dtd}')
+
     root = ET.parse(path).getroot()
     found = {}
     for a in root.findall('action'):
+        aid = a.get('id')
+        if aid in found:
+            fail(f'{aid} is declared twice')
         d = a.find('defaults')
-        found[a.get('id')] = tuple(d.find(k).text for k in ('allow_any', 'allow_inactive', 'allow_active'))
+        if d is None:
+            fail(f'{aid} has no <defaults>')
+        found[aid] = tuple((d.find(k).text or '').strip() if d.find(k) is not None else None
+                           for k in ('allow_any', 'allow_inactive', 'allow_active'))
         for k in ('description', 'message'):
-            if a.find(k) is None or not (a.find(k).text or '').strip():
-                fail(f'{a.get("id")} has no {k}')
+            el = a.find(k)
+            text = (el.text or '').strip() if el is not None else ''
+            if len(text) < 10:
+                fail(f'{aid} has no real <{k}>: {text!r}')
+        msg = a.find('message').text.strip()
+        if not msg.endswith('.'):
+            fail(f'{aid}: the message should be a sentence: {msg!r}')
     if found != CONTRACT_ACTIONS:
-        fail(f'actions differ from the contract: {found}')
-    # Every action the daemon's authorization table names is declared here.
-    table = open(os.path.join(SRC, 'daemon', 'polkit.c')).read()
-    used = set(re.findall(r'"(org\.kino\.trakt\.[a-z]+)"', table))
-    if not used or not used <= set(found):
-        fail(f'daemon uses undeclared actions: {used - set(found)}')
+        fail(f'actions differ from the contract:\n  got  {found}\n  want {CONTRACT_ACTIONS}')
+    print('actions and defaults:', found)
+
+    # Every action the daemon's authorization table names is declared, and
+    # every declared action is used.
+    used = set(re.findall(r'"(org\.kino\.trakt\.[a-z]+)"', read(SRC, 'daemon', 'polkit.c')))
+    if used != set(found):
+        fail(f'daemon/polkit.c uses {sorted(used)}, the policy declares {sorted(found)}')
+
+
+# ---------------------------------------------------------------- bus policy
+
+# The defaults of Debian's /usr/share/dbus-1/system.conf: deny by default,
+# replies and signals allowed, the driver callable.
+SYSTEM_BUS_CONF = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>system</type>
+  <listen>unix:path={sock}</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow user="*"/>
+    <deny own="*"/>
+    <deny send_type="method_call"/>
+    <allow send_type="signal"/>
+    <allow send_requested_reply="true" send_type="method_return"/>
+    <allow send_requested_reply="true" send_type="error"/>
+    <allow receive_type="method_call"/>
+    <allow receive_type="method_return"/>
+    <allow receive_type="error"/>
+    <allow receive_type="signal"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Introspectable"/>
+    <allow send_destination="org.freedesktop.DBus" send_interface="org.freedesktop.DBus.Properties"/>
+  </policy>
+  {extra}
+</busconfig>
+'''
+
+
+class PrivateBus:
+    """A dbus-daemon of its own with a system-like policy plus extra config."""
+
+    def __init__(self, extra):
+        need('dbus-daemon', 'dbus')
+        self.tmp = tempfile.mkdtemp(prefix='kt-bus-')
+        os.chmod(self.tmp, 0o755)  # other users must reach the socket
+        sock = os.path.join(self.tmp, 'bus')
+        conf = os.path.join(self.tmp, 'bus.conf')
+        with open(conf, 'w') as f:
+            f.write(SYSTEM_BUS_CONF.format(sock=sock, extra=extra))
+        self.proc = subprocess.Popen(['dbus-daemon', '--nofork', '--nopidfile', '--config-file=' + conf,
+                                      '--print-address'], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        line = self.proc.stdout.readline().strip()
+        if not line.startswith('unix:'):
+            self.proc.kill()
+            _, err = self.proc.communicate(timeout=10)
+            shutil.rmtree(self.tmp, ignore_errors=True)
+            fail(f'dbus-daemon rejected the configuration: {err}')
+        self.address = line
+        self.env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS=line)
+
+    def close(self):
+        self.proc.terminate()
+        try:
+            self.proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *a):
+        self.close()
+
+    def send(self, user, dest, path, method, *args, timeout_ms=3000):
+        """dbus-send as (uid, gid) or as ourselves (user None)."""
+        cmd = (as_user(*user) if user else []) + [
+            'dbus-send', f'--bus={self.address}', '--print-reply', f'--reply-timeout={timeout_ms}',
+            f'--dest={dest}', path, method, *args]
+        return run(cmd)
+
+
+# Owns a name and answers every method call with an empty reply, so a call
+# that gets through the bus policy succeeds and one that does not gets
+# AccessDenied from the bus.
+STUB_OWNER = r'''
+import sys, dbus, dbus.lowlevel, dbus.mainloop.glib
+from gi.repository import GLib
+dbus.mainloop.glib.DBusGMainLoop(set_as_default=True)
+bus = dbus.bus.BusConnection(sys.argv[1])
+def answer(conn, msg):
+    if msg.get_type() == dbus.lowlevel.MESSAGE_TYPE_METHOD_CALL:
+        conn.send_message(dbus.lowlevel.MethodReturnMessage(msg))
+        return dbus.lowlevel.HANDLER_RESULT_HANDLED
+    return dbus.lowlevel.HANDLER_RESULT_NOT_YET_HANDLED
+bus.add_message_filter(answer)
+r = bus.request_name(sys.argv[2], dbus.bus.NAME_FLAG_DO_NOT_QUEUE)
+print('owned' if r == dbus.bus.REQUEST_NAME_REPLY_PRIMARY_OWNER else f'not owned: {r}', flush=True)
+GLib.MainLoop().run()
+'''
+
+
+def start_stub_owner(bus, name, user=None):
+    cmd = (as_user(*user) if user else []) + ['/usr/bin/python3', '-c', STUB_OWNER, bus.address, name]
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = p.stdout.readline().strip()
+    if line != 'owned':
+        p.kill()
+        _, err = p.communicate(timeout=10)
+        fail(f'the stub could not own {name}: {line} {err}')
+    return p
 
 
 def bus_policy():
+    """The file's shape, and dbus-daemon accepts it."""
     path = os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')
+    if '/etc/' in path:
+        fail('the policy must not live in /etc')
     root = ET.parse(path).getroot()
     owners = set()
     for pol in root.findall('policy'):
-        for allow in pol.findall('allow'):
-            if allow.get('own') == 'org.kino.Trakt':
-                owners.add(pol.get('user') or pol.get('context'))
         if pol.get('at_console') is not None:
             fail('at_console rules are not allowed')
-    if owners != {'kino-trakt', 'root'}:
-        fail(f'only kino-trakt and root may own org.kino.Trakt, got {owners}')
+        for allow in pol.findall('allow'):
+            if allow.get('own') == BUS_NAME or allow.get('own_prefix'):
+                owners.add(pol.get('user') or pol.get('group') or pol.get('context'))
+            if allow.get('send_destination') == BUS_NAME and pol.get('context') == 'default' \
+                    and not allow.get('send_interface'):
+                fail('the default context may not send everything to org.kino.Trakt: list the interfaces')
+    if owners != {SERVICE_USER, 'root'}:
+        fail(f'only {SERVICE_USER} and root may own {BUS_NAME}, got {owners}')
     default = [p for p in root.findall('policy') if p.get('context') == 'default']
-    if not any(a.get('send_destination') == 'org.kino.Trakt' and a.get('send_interface') == 'org.kino.Trakt'
-               for p in default for a in p.findall('allow')):
-        fail('the default context cannot call org.kino.Trakt')
-    # dbus-daemon itself must accept a bus built with it.
-    tmp = tempfile.mkdtemp()
+    allowed = {a.get('send_interface') for p in default for a in p.findall('allow')
+               if a.get('send_destination') == BUS_NAME}
+    want = {'org.kino.Trakt', 'org.kino.Trakt.Session', 'org.freedesktop.DBus.Properties',
+            'org.freedesktop.DBus.Introspectable', 'org.freedesktop.DBus.Peer'}
+    if not want <= allowed:
+        fail(f'the default context cannot call {sorted(want - allowed)}')
+    print('owners:', sorted(owners), '; callable interfaces:', sorted(allowed))
+    with PrivateBus(f'<include>{path}</include>'):
+        pass
+    print('dbus-daemon accepts it')
+
+
+def bus_policy_behaviour():
+    """On a bus with system defaults and our policy: root owns the name, an
+    ordinary user cannot; an ordinary user can call the listed interfaces and
+    nothing else."""
+    require_root()
+    need('dbus-send', 'dbus')
+    path = os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')
+    user = nobody()
+    with PrivateBus(f'<include>{path}</include>') as bus:
+        p = bus.send(user, 'org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus.RequestName',
+                     f'string:{BUS_NAME}', 'uint32:4')
+        if 'AccessDenied' not in p.stderr:
+            fail(f'uid {user[0]} could ask for {BUS_NAME}: {p.stdout} {p.stderr}')
+        print(f'uid {user[0]} may not own {BUS_NAME}')
+
+        owner = start_stub_owner(bus, BUS_NAME)  # as root
+        try:
+            print(f'root owns {BUS_NAME}')
+            try:
+                ku = pwd.getpwnam(SERVICE_USER)
+                p = bus.send((ku.pw_uid, ku.pw_gid), 'org.freedesktop.DBus', '/org/freedesktop/DBus',
+                             'org.freedesktop.DBus.RequestName', f'string:{BUS_NAME}', 'uint32:4')
+                if p.returncode != 0 or 'uint32 3' not in p.stdout:  # allowed, but root has it: EXISTS
+                    fail(f'{SERVICE_USER} may not ask for {BUS_NAME}: {p.stdout} {p.stderr}')
+                print(f'{SERVICE_USER} may own {BUS_NAME}')
+            except KeyError:
+                print(f'(no user {SERVICE_USER} on this machine: its ownership is checked in the file only)')
+
+            allowed = [('/org/kino/Trakt', 'org.kino.Trakt.GetHistory'),
+                       ('/org/kino/Trakt/session/1', 'org.kino.Trakt.Session.Close'),
+                       ('/org/kino/Trakt', 'org.freedesktop.DBus.Properties.GetAll'),
+                       ('/org/kino/Trakt', 'org.freedesktop.DBus.Introspectable.Introspect'),
+                       ('/org/kino/Trakt', 'org.freedesktop.DBus.Peer.Ping'),
+                       ('/org/kino/Trakt', 'org.freedesktop.DBus.ObjectManager.GetManagedObjects')]
+            for obj, method in allowed:
+                p = bus.send(user, BUS_NAME, obj, method)
+                if p.returncode != 0:
+                    fail(f'uid {user[0]} cannot call {method}: {p.stderr.strip()}')
+                print(f'uid {user[0]} may call {method}')
+            for obj, method in [('/org/kino/Trakt', 'org.example.Other.Do'),
+                                ('/org/kino/Trakt', 'org.freedesktop.DBus.Debug.Stats.GetStats')]:
+                p = bus.send(user, BUS_NAME, obj, method)
+                if 'AccessDenied' not in p.stderr:
+                    fail(f'uid {user[0]} could call {method}: {p.stdout} {p.stderr}')
+                print(f'uid {user[0]} may not call {method}')
+        finally:
+            owner.kill()
+            owner.wait()
+
+
+# What kino-traktd.service relies on for PrivateUsers=yes: a process in a user
+# namespace that maps only root and its own uid 1:1 is still that uid for the
+# bus (name ownership by user policy works), and the bus reports other
+# callers' uids as host numbers (so "uid 0 is root" and polkit stay right).
+USERNS_RUN = r'''
+import ctypes, os, sys
+uid, gid = int(sys.argv[1]), int(sys.argv[2])
+libc = ctypes.CDLL(None, use_errno=True)
+r1, w1 = os.pipe(); r2, w2 = os.pipe()
+pid = os.fork()
+if pid == 0:
+    if libc.unshare(0x10000000) != 0:  # CLONE_NEWUSER
+        print('unshare failed:', os.strerror(ctypes.get_errno()), flush=True); os._exit(90)
+    os.write(w1, b'x'); os.read(r2, 1)
+    os.setgroups([]); os.setresgid(gid, gid, gid); os.setresuid(uid, uid, uid)
+    os.execvp(sys.argv[3], sys.argv[3:])
+os.read(r1, 1)
+with open(f'/proc/{pid}/uid_map', 'w') as f: f.write(f'0 0 1\n{uid} {uid} 1\n')
+with open(f'/proc/{pid}/gid_map', 'w') as f: f.write(f'0 0 1\n{gid} {gid} 1\n')
+os.write(w2, b'x')
+_, st = os.waitpid(pid, 0)
+sys.exit(os.waitstatus_to_exitcode(st))
+'''
+
+
+def bus_private_users():
+    require_root()
+    need('busctl', 'systemd')
+    user = nobody()
+    name = 'org.kino.TraktUsernsTest'
+    extra = f'<policy user="{pwd.getpwuid(user[0]).pw_name}"><allow own="{name}"/></policy>'
+    with PrivateBus(extra) as bus:
+        # A caller outside the namespace, with an ordinary uid.
+        caller = subprocess.Popen(as_user(1000, 1000) + [
+            '/usr/bin/python3', '-c',
+            f'import dbus,time; b=dbus.bus.BusConnection("{bus.address}"); print(b.get_unique_name(), flush=True); time.sleep(30)'],
+            stdout=subprocess.PIPE, text=True)
+        try:
+            unique = caller.stdout.readline().strip()
+            if not unique.startswith(':'):
+                fail('the outside caller did not connect')
+            script = (f'busctl --address={bus.address} call org.freedesktop.DBus /org/freedesktop/DBus '
+                      f'org.freedesktop.DBus RequestName su {name} 4 && '
+                      f'busctl --address={bus.address} call org.freedesktop.DBus /org/freedesktop/DBus '
+                      f'org.freedesktop.DBus GetConnectionUnixUser s {unique}')
+            p = run(['/usr/bin/python3', '-c', USERNS_RUN, str(user[0]), str(user[1]), 'sh', '-c', script])
+            if p.returncode == 90:
+                fail(f'cannot create a user namespace here: {p.stdout} {p.stderr}')
+            lines = p.stdout.split('\n')
+            if p.returncode != 0 or lines[0].strip() != 'u 1':
+                fail(f'uid {user[0]} in an identity-mapped user namespace could not own {name}: {p.stdout} {p.stderr}')
+            print(f'uid {user[0]} inside a PrivateUsers-like namespace owns {name} by user policy')
+            if lines[1].strip() != 'u 1000':
+                fail(f'the bus reported the outside caller as {lines[1]!r}, not uid 1000')
+            print('callers are reported with their host uid (1000)')
+        finally:
+            caller.kill()
+            caller.wait()
+
+
+# ---------------------------------------------------------------- activation, names
+
+def activation_file():
+    """The activation file, the unit, the sysusers file and the bus policy name
+    the same bus name, user and unit."""
+    svc = read(BUILD, 'dbus', 'org.kino.Trakt.service')
+    unit = read(BUILD, 'systemd', UNIT)
+    if '[D-BUS Service]' not in svc.splitlines():
+        fail('the activation file has no [D-BUS Service] section')
+    for name, text in (('activation file', svc), ('unit', unit)):
+        if re.search(r'@[a-z_]+@', text):
+            fail(f'{name}: a @variable@ was left unsubstituted')
+    want = {'Name': BUS_NAME, 'User': SERVICE_USER, 'SystemdService': UNIT}
+    for k, v in want.items():
+        if ini_values(svc, k) != [v]:
+            fail(f'activation file: {k}= is {ini_values(svc, k)}, want {v}')
+    opts = {o['name']: o['value'] for o in json.loads(run(['meson', 'introspect', BUILD, '--buildoptions']).stdout)}
+    libexec = os.path.join(opts['prefix'], opts['libexecdir'])
+    daemon = os.path.join(libexec, 'kino-traktd')
+    if ini_values(svc, 'Exec') != [daemon]:
+        fail(f'activation Exec= is {ini_values(svc, "Exec")}, want {daemon}')
+    if ini_values(unit, 'ExecStart') != [daemon]:
+        fail(f'unit ExecStart= is {ini_values(unit, "ExecStart")}, want {daemon}')
+    for k, v in {'BusName': BUS_NAME, 'User': SERVICE_USER, 'Group': SERVICE_USER, 'Type': 'dbus'}.items():
+        if ini_values(unit, k) != [v]:
+            fail(f'unit: {k}= is {ini_values(unit, k)}, want {v}')
+    sysusers = [l.split() for l in read(SRC, 'systemd', 'kino-trakt.sysusers').splitlines()
+                if l.strip() and not l.startswith('#')]
+    if not any(f[0] == 'u' and f[1] == SERVICE_USER for f in sysusers):
+        fail(f'the sysusers file does not create {SERVICE_USER}: {sysusers}')
+    policy_users = {p.get('user') for p in ET.parse(os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')).getroot()
+                    .findall('policy') if p.get('user')}
+    if SERVICE_USER not in policy_users:
+        fail(f'the bus policy does not name {SERVICE_USER}')
+    print(f'{BUS_NAME}, {SERVICE_USER}, {UNIT} and {daemon} agree across the activation file, unit, '
+          'sysusers and bus policy')
+
+
+def sysusers():
+    need('systemd-sysusers', 'systemd')
+    root = tempfile.mkdtemp(prefix='kt-sysusers-')
     try:
-        conf = os.path.join(tmp, 'bus.conf')
-        with open(conf, 'w') as f:
-            f.write(f'<busconfig><type>system</type><listen>unix:path={tmp}/s</listen><auth>EXTERNAL</auth>'
-                    f'<include>{path}</include></busconfig>')
-        p = subprocess.Popen(['dbus-daemon', '--nofork', '--config-file=' + conf, '--print-address'],
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = p.stdout.readline()
-        p.terminate()
-        _, err = p.communicate(timeout=10)
-        if not line.startswith('unix:'):
-            fail(f'dbus-daemon rejected the policy: {err}')
+        os.makedirs(os.path.join(root, 'etc'))
+        p = run(['systemd-sysusers', f'--root={root}', os.path.join(SRC, 'systemd', 'kino-trakt.sysusers')])
+        if p.returncode != 0:
+            fail(f'systemd-sysusers: {p.stderr}')
+        passwd = read(root, 'etc', 'passwd')
+        entry = [l.split(':') for l in passwd.splitlines() if l.startswith(SERVICE_USER + ':')]
+        if not entry:
+            fail(f'no {SERVICE_USER} in the resulting passwd: {passwd!r}')
+        e = entry[0]
+        if not (0 < int(e[2]) < 1000):
+            fail(f'{SERVICE_USER} is not a system user: uid {e[2]}')
+        if not e[6].endswith('nologin'):
+            fail(f'{SERVICE_USER} has a login shell: {e[6]}')
+        if not any(l.startswith(SERVICE_USER + ':') for l in read(root, 'etc', 'group').splitlines()):
+            fail(f'no {SERVICE_USER} group')
+        print('systemd-sysusers creates:', ':'.join(e))
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        shutil.rmtree(root, ignore_errors=True)
 
 
-def unit_for_test():
-    text = open(os.path.join(BUILD, 'systemd', 'kino-traktd.service')).read()
-    tmp = tempfile.mkdtemp()
-    path = os.path.join(tmp, 'kino-traktd.service')
-    exec_line = [l for l in text.splitlines() if l.startswith('ExecStart=')][0]
+# ---------------------------------------------------------------- the unit
+
+def unit_for_test(text=None, extra=''):
+    """A copy of the generated unit whose ExecStart= is the built daemon, so
+    offline checks find the binary."""
+    text = text or read(BUILD, 'systemd', UNIT)
+    tmp = tempfile.mkdtemp(prefix='kt-unit-')
+    path = os.path.join(tmp, UNIT)
     daemon = os.path.join(BUILD, 'daemon', 'kino-traktd')
+    text = re.sub(r'^ExecStart=.*$', 'ExecStart=' + daemon, text, flags=re.M) + extra
     with open(path, 'w') as f:
-        f.write(text.replace(exec_line, 'ExecStart=' + daemon))
+        f.write(text)
     return tmp, path
 
 
+def verify_problems(path):
+    p = run(['systemd-analyze', 'verify', '--man=no', path])
+    out = [l for l in (p.stdout + p.stderr).splitlines() if l.strip()]
+    return p.returncode, out
+
+
 def unit_verify():
+    need('systemd-analyze', 'systemd')
     tmp, path = unit_for_test()
     try:
-        p = subprocess.run(['systemd-analyze', 'verify', '--man=no', path], capture_output=True, text=True)
-        out = (p.stdout + p.stderr).strip()
-        # Offline, without systemd as PID 1, verify may only complain about the bus/user setup.
-        bad = [l for l in out.splitlines() if l and 'kino-traktd.service' in l
-               and not re.search(r'(Failed to .*bus|System has not been booted|user .*kino-trakt)', l)]
-        if p.returncode != 0 and bad:
-            fail(f'systemd-analyze verify: {out}')
-        if bad:
-            fail(f'systemd-analyze verify warns: {bad}')
+        rc, out = verify_problems(path)
+        if rc != 0 or out:
+            fail(f'systemd-analyze verify (exit {rc}):\n' + '\n'.join(out))
+        print('systemd-analyze verify: clean')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+    # The same check flags a broken copy (so a clean result means something).
+    tmp, path = unit_for_test(extra='ProtectSystem=bogus\nNoSuchSetting=1\n')
+    try:
+        rc, out = verify_problems(path)
+        if rc == 0 and not out:
+            fail('systemd-analyze verify did not notice a broken unit; the check is blind here')
+        print(f'a deliberately broken copy is flagged ({len(out)} line(s))')
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def exposure(path):
+    p = run(['systemd-analyze', 'security', '--offline=yes', '--no-pager', path])
+    m = re.search(r'Overall exposure level for \S+: ([0-9.]+)', p.stdout + p.stderr)
+    if not m:
+        fail(f'no exposure score in systemd-analyze security output: {p.stdout} {p.stderr}')
+    return float(m.group(1)), [l for l in p.stdout.splitlines() if l.startswith('✗')]
 
 
 def unit_security():
+    need('systemd-analyze', 'systemd')
+    text = read(BUILD, 'systemd', UNIT)
+    for key in ('Type=dbus', 'BusName=org.kino.Trakt', f'User={SERVICE_USER}', f'StateDirectory={SERVICE_USER}',
+                'StateDirectoryMode=0700', 'UMask=0077', 'ProtectSystem=strict', 'ProtectHome=yes',
+                'NoNewPrivileges=yes', 'PrivateUsers=yes', 'SystemCallFilter=@system-service',
+                'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'CapabilityBoundingSet=',
+                'SystemCallArchitectures=native', 'MemoryDenyWriteExecute=yes'):
+        if key not in text.splitlines():
+            fail(f'the unit lacks the line {key!r}')
+    if any(v not in ('', 'no', 'false', '0') for v in ini_values(text, 'DynamicUser')):
+        fail('DynamicUser= cannot be granted a bus name by the policy: use the static user')
     tmp, path = unit_for_test()
     try:
-        p = subprocess.run(['systemd-analyze', 'security', '--offline=yes', path], capture_output=True, text=True)
-        m = re.search(r'Overall exposure level for .*: ([0-9.]+)', p.stdout + p.stderr)
-        if not m:
-            fail(f'no exposure score: {p.stdout} {p.stderr}')
-        score = float(m.group(1))
+        score, open_items = exposure(path)
         print(f'exposure: {score}')
+        for l in open_items:
+            print('  ', re.sub(r'\s{2,}', '  ', l))
         if score > 2.0:
             fail(f'exposure {score} is above 2.0')
-        text = open(path).read()
-        for key in ('Type=dbus', 'BusName=org.kino.Trakt', 'User=kino-trakt', 'StateDirectory=kino-trakt',
-                    'ProtectSystem=strict', 'NoNewPrivileges=yes', 'SystemCallFilter=@system-service',
-                    'RestrictAddressFamilies=AF_UNIX AF_INET AF_INET6', 'CapabilityBoundingSet=\n'):
-            if key not in text + '\n':
-                fail(f'the unit lacks {key!r}')
-        if 'DynamicUser=' in text:
-            fail('DynamicUser cannot own a bus name by policy')
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    # An unhardened unit scores high with the same parser.
+    tmp, path = unit_for_test(text='[Service]\nExecStart=/bin/true\n')
+    try:
+        bare, _ = exposure(path)
+        if bare <= 2.0:
+            fail(f'an unhardened unit scored {bare}: the score is not being read right')
+        print(f'(an unhardened unit scores {bare})')
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def install_layout():
-    dest = tempfile.mkdtemp()
+# ---------------------------------------------------------------- install
+
+def installed_files(dest):
+    files = set()
+    for root, _, names in os.walk(dest):
+        for n in names:
+            files.add('/' + os.path.relpath(os.path.join(root, n), dest))
+    return files
+
+
+def install_destdir():
+    """meson install --destdir from this build: every file arrives, the
+    generated files point at the installed daemon, nothing goes to /etc."""
+    opts = {o['name']: o['value'] for o in json.loads(run(['meson', 'introspect', BUILD, '--buildoptions']).stdout)}
+    pre, data, man = opts['prefix'], os.path.join(opts['prefix'], opts['datadir']), \
+        os.path.join(opts['prefix'], opts['mandir'])
+    daemon = os.path.join(pre, opts['libexecdir'], 'kino-traktd')
+    dest = tempfile.mkdtemp(prefix='kt-install-')
     try:
-        p = subprocess.run(['meson', 'install', '-C', BUILD, '--destdir', dest, '--no-rebuild', '--quiet'],
-                           capture_output=True, text=True)
+        p = run(['meson', 'install', '-C', BUILD, '--destdir', dest, '--no-rebuild', '--quiet'], timeout=300)
         if p.returncode != 0:
             fail(f'meson install failed: {p.stdout} {p.stderr}')
-        files = set()
-        for root, _, names in os.walk(dest):
-            for n in names:
-                files.add(os.path.relpath(os.path.join(root, n), dest))
-        prefix = subprocess.run(['meson', 'introspect', BUILD, '--buildoptions'], capture_output=True, text=True).stdout
-        import json
-        opts = {o['name']: o['value'] for o in json.loads(prefix)}
-        pre = opts['prefix'].lstrip('/')
-        want = [
-            f'{pre}/{opts["libexecdir"]}/kino-traktd',
-            f'{pre}/{opts["bindir"]}/kinoctl',
-            f'{pre}/{opts["datadir"]}/dbus-1/system.d/org.kino.Trakt.conf',
-            f'{pre}/{opts["datadir"]}/dbus-1/system-services/org.kino.Trakt.service',
-            f'{pre}/{opts["datadir"]}/dbus-1/interfaces/org.kino.Trakt.xml',
-            f'{pre}/{opts["datadir"]}/polkit-1/actions/org.kino.trakt.policy',
-            f'{pre}/{opts["mandir"]}/man1/kinoctl.1',
-            f'{pre}/{opts["mandir"]}/man8/kino-traktd.8',
-            f'{pre}/{opts["mandir"]}/man5/trakt.conf.5',
-        ]
+        files = installed_files(dest)
+        want = [daemon, os.path.join(pre, opts['bindir'], 'kinoctl'),
+                f'{data}/dbus-1/system.d/org.kino.Trakt.conf',
+                f'{data}/dbus-1/system-services/org.kino.Trakt.service',
+                f'{data}/dbus-1/interfaces/org.kino.Trakt.xml',
+                f'{data}/polkit-1/actions/org.kino.trakt.policy',
+                f'{man}/man1/kinoctl.1', f'{man}/man8/kino-traktd.8', f'{man}/man5/trakt.conf.5']
         for w in want:
             if os.path.normpath(w) not in files:
                 fail(f'{w} is not installed; installed: {sorted(files)}')
-        if not any(f.endswith('systemd/system/kino-traktd.service') for f in files):
-            fail('the unit is not installed')
-        if not any(f.endswith('sysusers.d/kino-trakt.conf') for f in files):
-            fail('the sysusers file is not installed')
-        if not any(f.endswith('completions/kinoctl') for f in files):
-            fail('the bash completion is not installed')
-        svc = [f for f in files if f.endswith('system-services/org.kino.Trakt.service')][0]
-        text = open(os.path.join(dest, svc)).read()
-        if 'SystemdService=kino-traktd.service' not in text or 'User=kino-trakt' not in text:
-            fail(f'activation file incomplete: {text}')
-        if f'Exec=/{pre}/{opts["libexecdir"]}/kino-traktd'.replace('//', '/') not in text:
-            fail(f'activation Exec= does not point at the installed daemon: {text}')
+        for suffix in ('/systemd/system/' + UNIT, '/sysusers.d/kino-trakt.conf', '/completions/kinoctl'):
+            if not any(f.endswith(suffix) for f in files):
+                fail(f'nothing installed as …{suffix}; installed: {sorted(files)}')
+        etc = [f for f in files if f.startswith('/etc/') or '/etc/' in f]
+        if etc:
+            fail(f'files installed under etc (the administrator\'s): {etc}')
+        if not os.access(dest + daemon, os.X_OK) or not os.access(dest + os.path.join(pre, opts['bindir'], 'kinoctl'), os.X_OK):
+            fail('the installed programs are not executable')
+        svc = read(dest + f'{data}/dbus-1/system-services/org.kino.Trakt.service')
+        if ini_values(svc, 'Exec') != [daemon]:
+            fail(f'the installed activation file runs {ini_values(svc, "Exec")}, not {daemon}')
+        unit = read(dest + [f for f in files if f.endswith('/systemd/system/' + UNIT)][0])
+        if ini_values(unit, 'ExecStart') != [daemon]:
+            fail(f'the installed unit runs {ini_values(unit, "ExecStart")}, not {daemon}')
+        for f in sorted(files):
+            print('  ', f)
     finally:
         shutil.rmtree(dest, ignore_errors=True)
 
 
+def install_distro_layout():
+    """Configured as a distribution does (--prefix=/usr), the install plan puts
+    every file where a Debian package has it."""
+    tmp = tempfile.mkdtemp(prefix='kt-layout-')
+    try:
+        build = os.path.join(tmp, 'build')
+        p = run(['meson', 'setup', build, SRC, '--prefix=/usr'], timeout=300)
+        if p.returncode != 0:
+            fail(f'meson setup --prefix=/usr failed: {p.stdout[-3000:]} {p.stderr[-3000:]}')
+        plan = json.loads(run(['meson', 'introspect', build, '--installed']).stdout)
+        got = set(plan.values())
+        want = {
+            '/usr/libexec/kino-traktd',
+            '/usr/bin/kinoctl',
+            '/usr/share/dbus-1/system.d/org.kino.Trakt.conf',
+            '/usr/share/dbus-1/system-services/org.kino.Trakt.service',
+            '/usr/share/dbus-1/interfaces/org.kino.Trakt.xml',
+            '/usr/share/polkit-1/actions/org.kino.trakt.policy',
+            '/usr/lib/sysusers.d/kino-trakt.conf',
+            '/usr/share/man/man1/kinoctl.1',
+            '/usr/share/man/man8/kino-traktd.8',
+            '/usr/share/man/man5/trakt.conf.5',
+            '/usr/share/bash-completion/completions/kinoctl',
+        }
+        missing = want - got
+        if missing:
+            fail(f'not installed where a package has them: {sorted(missing)}\n  plan: {sorted(got)}')
+        units = {f for f in got if f.endswith('/' + UNIT)}
+        if units not in ({'/lib/systemd/system/' + UNIT}, {'/usr/lib/systemd/system/' + UNIT}):
+            fail(f'the unit goes to {units}, not systemd\'s system unit folder')
+        stray = [f for f in got if f.startswith('/etc/') or f.startswith('/usr/local/') or f.startswith('/var/')]
+        if stray:
+            fail(f'files outside the packaged places: {stray}')
+        for f in sorted(got):
+            print('  ', f)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+# ---------------------------------------------------------------- kinoctl without a daemon
+
+def expect(args, code, env, contains=None, one_line=True):
+    p = run([KINOCTL] + args, env=env, timeout=30)
+    if p.returncode != code:
+        fail(f'kinoctl {" ".join(args)}: exit {p.returncode}, want {code} (stderr {p.stderr!r})')
+    if code != 0 and one_line and len(p.stderr.strip().splitlines()) != 1:
+        fail(f'kinoctl {" ".join(args)}: want one line on stderr, got {p.stderr!r}')
+    if code != 0 and p.stdout.strip():
+        fail(f'kinoctl {" ".join(args)}: printed to stdout on failure: {p.stdout!r}')
+    if contains and contains not in p.stderr + p.stdout:
+        fail(f'kinoctl {" ".join(args)}: output lacks {contains!r}: {p.stdout!r} {p.stderr!r}')
+    print(f'kinoctl {" ".join(args)} → {code}')
+    return p
+
+
 def kinoctl_usage():
-    k = os.path.join(BUILD, 'clients', 'kinoctl', 'kinoctl')
+    """Bad arguments are exit 2 with one line whether or not a daemon runs;
+    no bus at all is exit 3."""
     env = dict(os.environ, DBUS_SYSTEM_BUS_ADDRESS='unix:path=/nonexistent/kt-no-bus')
-    for args, code in ((['bogus'], 2), ([], 2), (['sync', 'enable', 'nonsense'], 2), (['sync', 'maybe', 'history'], 2),
-                       (['status'], 3), (['--help'], 0), (['--version'], 0)):
-        p = subprocess.run([k] + args, capture_output=True, text=True, env=env, timeout=30)
-        if p.returncode != code:
-            fail(f'kinoctl {args}: exit {p.returncode}, expected {code} ({p.stderr!r})')
-        if code not in (0,) and args and len(p.stderr.strip().splitlines()) != 1:
-            fail(f'kinoctl {args}: not one line: {p.stderr!r}')
+    env.pop('DBUS_SESSION_BUS_ADDRESS', None)
+    version = json.loads(run(['meson', 'introspect', BUILD, '--projectinfo']).stdout)['version']
+    expect(['--version'], 0, env, contains=version)
+    h = expect(['--help'], 0, env)
+    for v in kinoctl_verbs():
+        if v not in h.stdout:
+            fail(f'--help does not mention {v}')
+    for args in (['bogus'], ['--bogus'], ['-x'], ['sync'], ['sync', 'enable'], ['sync', 'enable', 'nonsense'],
+                 ['sync', 'maybe', 'history'], ['sync', 'enable', 'history', 'extra'], ['status', 'extra'],
+                 ['configure', 'extra'], ['configure', '--client-id'], ['configure', '--nope'],
+                 ['configure', '--client-id', ''], ['configure', '--client-secret-file', '/nonexistent/secret'],
+                 ['connect', '--maybe'], ['connect', 'now'], ['import', 'x'], ['disconnect', 'x'],
+                 ['history', 'abc'], ['history', '0'], ['history', '-1'], ['history', '1', '2'], ['lists', 'show'],
+                 ['lists', 'frobnicate', 'x'], ['watchlist', 'x'], ['recommendations'], ['recommendations', 'person']):
+        expect(args, 2, env)
+    p = expect(['sync', 'enable', 'nonsense'], 2, env)
+    for c in CATEGORIES:
+        if c not in p.stderr:
+            fail(f'the unknown-category message does not list {c}: {p.stderr!r}')
+    for args in (['status'], [], ['--json', 'status'], ['sync', 'enable', 'history'], ['history'],
+                 ['configure', '--client-id', 'x']):
+        expect(args, 3, env, contains='kino-traktd is not running')
 
 
-CHECKS = {f.__name__.replace('_', '-'): f for f in (polkit_policy, bus_policy, unit_verify, unit_security,
-                                                     install_layout, kinoctl_usage)}
+def kinoctl_no_daemon():
+    """A working system bus on which nothing owns org.kino.Trakt: exit 3 and
+    the contract's sentence."""
+    with PrivateBus(f'<include>{os.path.join(SRC, "dbus", "org.kino.Trakt.conf")}</include>') as bus:
+        env = dict(bus.env)
+        for args in (['status'], ['sync', 'disable', 'ratings'], ['configure', '--client-id', 'x'], ['history', '3']):
+            p = expect(args, 3, env, contains='kino-traktd is not running (no org.kino.Trakt on the system bus).',
+                       one_line=True)
+            if p.stderr.strip() != 'kino-traktd is not running (no org.kino.Trakt on the system bus).':
+                fail(f'kinoctl {args}: {p.stderr!r}')
+
+
+# ---------------------------------------------------------------- man pages, completion
+
+def man_pages():
+    need('groff', 'groff-base')
+    pages = ['kinoctl.1', 'kino-traktd.8', 'trakt.conf.5']
+    text = {}
+    for page in pages:
+        path = os.path.join(SRC, 'man', page)
+        p = run(['groff', '-man', '-Tutf8', '-ww', '-z', path], env=dict(os.environ, LC_ALL='C.UTF-8'))
+        if p.returncode != 0 or p.stderr.strip():
+            fail(f'{page} does not format cleanly: {p.stderr}')
+        p = run(['groff', '-man', '-Tutf8', '-P-cbou', path], env=dict(os.environ, LC_ALL='C.UTF-8'))
+        text[page] = p.stdout
+        print(f'{page}: formats without warnings')
+
+    k = text['kinoctl.1']
+    commands = k[k.index('COMMANDS'):k.index('MEDIA')]
+    for v in kinoctl_verbs():
+        if not re.search(rf'^\s{{7}}{re.escape(v)}\b', commands, re.M):
+            fail(f'kinoctl(1) does not document the command {v}')
+    exits = k[k.index('EXIT STATUS'):]
+    for code in '01234':
+        if not re.search(rf'^\s+{code}\s*$|^\s+{code}\s{{2,}}', exits, re.M):
+            fail(f'kinoctl(1) does not document exit status {code}')
+    for media in ('movie:imdb=tt0372784', 'episode:show_tvdb=81189,season=1,episode=1', 'movie:"Inception" 2010'):
+        if media not in k:
+            fail(f'kinoctl(1) MEDIA lacks the example {media}')
+    print('kinoctl(1) documents every command, the exit codes and MEDIA')
+
+    d = text['kino-traktd.8']
+    main_c = read(SRC, 'daemon', 'main.c')
+    for opt in re.findall(r'\{ "([a-z-]+)", (?:no|required)_argument', main_c):
+        if '--' + opt not in d:
+            fail(f'kino-traktd(8) does not document --{opt}')
+    for env in ('DBUS_SYSTEM_BUS_ADDRESS', 'STATE_DIRECTORY', 'KINO_TRAKT_API_URL', 'KINO_TRAKT_AUTH_URL',
+                'SIGTERM', 'IDLE EXIT'):
+        if env not in d:
+            fail(f'kino-traktd(8) does not mention {env}')
+    print('kino-traktd(8) documents every option of daemon/main.c')
+
+    t = text['trakt.conf.5']
+    config_c = read(SRC, 'daemon', 'config.c')
+    keys = set(re.findall(r'\{ "([a-z_]+)", offsetof\(Config', config_c)) | {'api_url', 'auth_url'}
+    for key in keys:
+        if not re.search(rf'^\s{{7}}(?:[a-z_]+, )?{key}\b', t, re.M):
+            fail(f'trakt.conf(5) does not document the key {key}')
+    for m in re.finditer(r'\{ "([a-z_]+)", offsetof\(Config, (\w+)\), (\d+), ([^,]+),', config_c):
+        key, lo = m.group(1), m.group(3)
+        section = t[t.index(key):]
+        if lo not in section[:600]:
+            fail(f'trakt.conf(5): the range of {key} (from {lo}) is not stated')
+    print('trakt.conf(5) documents every key of daemon/config.c:', ', '.join(sorted(keys)))
+
+
+COMPLETION_DRIVER = r'''
+set -u
+if [ -r /usr/share/bash-completion/bash_completion ]; then
+    . /usr/share/bash-completion/bash_completion
+else
+    # The two helpers of bash-completion that the script uses.
+    _init_completion() { words=("${COMP_WORDS[@]}"); cword=$COMP_CWORD; cur=${COMP_WORDS[COMP_CWORD]};
+                         prev=${COMP_WORDS[COMP_CWORD-1]}; }
+    _filedir() { COMPREPLY=(FILES); }
+fi
+. "$1"
+shift
+complete_line() {
+    COMP_WORDS=($1); COMP_CWORD=${#COMP_WORDS[@]}
+    [ "${1: -1}" = " " ] && COMP_WORDS+=("") || COMP_CWORD=$((COMP_CWORD - 1))
+    COMPREPLY=()
+    _kinoctl
+    printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' '
+}
+for line in "$@"; do
+    printf '%s|%s\n' "$line" "$(complete_line "$line")"
+done
+'''
+
+
+def completion():
+    path = os.path.join(SRC, 'completion', 'kinoctl')
+    p = run(['bash', '-n', path])
+    if p.returncode != 0:
+        fail(f'bash -n: {p.stderr}')
+    verbs = kinoctl_verbs()
+    cases = {
+        'kinoctl ': sorted(verbs),
+        'kinoctl sy': ['sync'],
+        'kinoctl sync ': ['disable', 'enable'],
+        'kinoctl sync enable ': sorted(CATEGORIES),
+        'kinoctl --session sync disable re': ['recommendations', 'resume'],
+        'kinoctl sync disable ratings ': [],
+        'kinoctl configure --client-': ['--client-id', '--client-secret-file'],
+        'kinoctl configure --client-secret-file ': None,  # files: just no crash
+        'kinoctl connect --': ['--import', '--json', '--no-import', '--session'],
+        'kinoctl recommendations ': ['movie', 'show'],
+        'kinoctl lists ': ['remove', 'show'],
+        'kinoctl --ver': ['--version'],
+        'kinoctl status --j': ['--json'],
+    }
+    p = run(['bash', '-c', COMPLETION_DRIVER, 'driver', path] + list(cases))
+    if p.returncode != 0:
+        fail(f'the completion failed: {p.stderr}')
+    got = dict(l.split('|', 1) for l in p.stdout.splitlines())
+    for line, want in cases.items():
+        words = got.get(line, '<missing>').split()
+        if want is not None and words != want:
+            fail(f'completing {line!r}: got {words}, want {want}')
+        print(f'{line!r} → {words}')
+    if p.stderr.strip():
+        fail(f'the completion wrote errors: {p.stderr}')
+
+
+CHECKS = {f.__name__.replace('_', '-'): f for f in (
+    polkit_policy, bus_policy, bus_policy_behaviour, bus_private_users, activation_file, sysusers,
+    unit_verify, unit_security, install_destdir, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
+    man_pages, completion)}
 
 if __name__ == '__main__':
+    if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
+        print('usage: check.py ' + '|'.join(CHECKS))
+        sys.exit(2)
     CHECKS[sys.argv[1]]()
     print('PASS')
