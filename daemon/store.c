@@ -115,7 +115,7 @@ static const char *const migrations[] = {
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
 
 static int sql_fail(Store *s, int rc, const char *what) {
-        log_error("State database: failed to %s: %s", what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+        log_error("State database %s: failed to %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
         return -EIO;
 }
 
@@ -123,7 +123,7 @@ static int exec(Store *s, const char *sql, const char *what) {
         char *err = NULL;
         int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
         if (rc != SQLITE_OK) {
-                log_error("State database: failed to %s: %s", what, err ?: sqlite3_errstr(rc));
+                log_error("State database %s: failed to %s: %s", s->path, what, err ?: sqlite3_errstr(rc));
                 sqlite3_free(err);
                 return -EIO;
         }
@@ -151,34 +151,94 @@ int store_schema_version(Store *s) {
         return v;
 }
 
-static int migrate(Store *s) {
-        int v = store_schema_version(s);
-        if (v < 0)
-                return sql_fail(s, SQLITE_ERROR, "read the schema version");
-        if (v > STORE_SCHEMA_VERSION) {
-                log_error("State database %s has schema version %d, newer than this kino-traktd knows (%d); refusing to touch it.",
-                          s->path, v, STORE_SCHEMA_VERSION);
-                return -EPROTO;
+/* Nest-safe transaction for the functions below that write several rows at
+ * once: BEGIN IMMEDIATE when none is open, else a savepoint inside the
+ * caller's transaction (which then decides about the commit). */
+static int tx_begin(Store *s, bool *nested) {
+        *nested = !sqlite3_get_autocommit(s->db);
+        return *nested ? exec(s, "SAVEPOINT store_tx", "begin a savepoint") : store_begin(s);
+}
+
+static void tx_rollback(Store *s, bool nested) {
+        if (nested)
+                (void) exec(s, "ROLLBACK TO store_tx; RELEASE store_tx", "roll back to a savepoint");
+        else
+                (void) store_rollback(s);
+}
+
+static int tx_commit(Store *s, bool nested) {
+        if (nested)
+                return exec(s, "RELEASE store_tx", "release a savepoint");
+        if (store_commit(s) < 0) {
+                /* A failed COMMIT may leave the transaction open: end it. */
+                if (!sqlite3_get_autocommit(s->db))
+                        (void) store_rollback(s);
+                return -EIO;
         }
-        for (; v < STORE_SCHEMA_VERSION; v++) {
+        return 0;
+}
+
+static int migrate(Store *s) {
+        int from = -1;
+
+        for (;;) {
                 char bump[64];
-                snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
+
+                /* The version is read inside the write transaction, so two
+                 * processes opening the same file never run a step twice. */
                 if (store_begin(s) < 0)
                         return -EIO;
+                int v = store_schema_version(s);
+                if (v < 0) {
+                        (void) store_rollback(s);
+                        return sql_fail(s, SQLITE_ERROR, "read the schema version");
+                }
+                if (v > STORE_SCHEMA_VERSION) {
+                        (void) store_rollback(s);
+                        log_error("State database %s has schema version %d, newer than this kino-traktd knows (%d); refusing to touch it.",
+                                  s->path, v, STORE_SCHEMA_VERSION);
+                        return -EPROTONOSUPPORT;
+                }
+                if (v == STORE_SCHEMA_VERSION) {
+                        if (store_commit(s) < 0)
+                                return -EIO;
+                        break;
+                }
+                if (from < 0)
+                        from = v;
+                snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
                 if (exec(s, migrations[v], "migrate the schema") < 0 || exec(s, bump, "set the schema version") < 0) {
                         (void) store_rollback(s);
+                        log_error("State database %s stays at schema version %d.", s->path, v);
                         return -EIO;
                 }
-                if (store_commit(s) < 0)
+                if (store_commit(s) < 0) {
+                        if (!sqlite3_get_autocommit(s->db))
+                                (void) store_rollback(s);
                         return -EIO;
-                log_info("State database upgraded to schema version %d.", v + 1);
+                }
+                log_debug("State database %s: schema step %d done.", s->path, v + 1);
         }
+
+        if (from == 0)
+                log_info("State database %s created (schema version %d).", s->path, STORE_SCHEMA_VERSION);
+        else if (from > 0)
+                log_info("State database %s upgraded from schema version %d to %d.", s->path, from, STORE_SCHEMA_VERSION);
         return 0;
 }
 
 static void chmod_if_exists(const char *path) {
         if (chmod(path, 0600) < 0 && errno != ENOENT)
                 log_warning_errno(errno, "Failed to make %s private: %m", path);
+}
+
+static bool journal_is_wal(Store *s) {
+        sqlite3_stmt *st = NULL;
+        bool wal = false;
+        if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                wal = streq_ptr((const char *) sqlite3_column_text(st, 0), "wal");
+        sqlite3_finalize(st);
+        return wal;
 }
 
 int store_open_file(Store **ret, const char *path) {
@@ -204,8 +264,13 @@ int store_open_file(Store **ret, const char *path) {
         if (!s)
                 return -ENOMEM;
         s->path = strdup(path);
+        if (!s->path) {
+                store_free(s);
+                return -ENOMEM;
+        }
+        /* No SQLITE_OPEN_CREATE: the file exists, with the right mode. */
         rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
-        if (rc != SQLITE_OK || !s->path) {
+        if (rc != SQLITE_OK) {
                 r = sql_fail(s, rc, "open");
                 store_free(s);
                 return r;
@@ -216,11 +281,17 @@ int store_open_file(Store **ret, const char *path) {
         /* WAL with synchronous=FULL: a committed outbox event or token survives power loss. */
         if (exec(s, "PRAGMA journal_mode = WAL", "enable WAL") < 0 ||
             exec(s, "PRAGMA synchronous = FULL", "set synchronous") < 0 ||
-            exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") < 0 ||
-            (r = migrate(s)) < 0) {
+            exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") < 0) {
                 store_free(s);
                 return -EIO;
         }
+        r = migrate(s);
+        if (r < 0) {
+                store_free(s);
+                return r;
+        }
+        if (!journal_is_wal(s))
+                log_warning("State database %s: WAL is not available here; using a rollback journal (still durable).", path);
         chmod_if_exists(wal);
         chmod_if_exists(shm);
         *ret = s;
@@ -294,9 +365,11 @@ int store_get_setting_u64(Store *s, const char *key, uint64_t *ret) {
         if (r < 0)
                 return r;
         char *end;
+        if (!(v[0] >= '0' && v[0] <= '9'))
+                return -EINVAL;
         errno = 0;
         unsigned long long n = strtoull(v, &end, 10);
-        if (errno || *end || end == v)
+        if (errno || *end)
                 return -EINVAL;
         *ret = n;
         return 0;
@@ -309,13 +382,14 @@ int store_set_setting_u64(Store *s, const char *key, uint64_t value) {
 }
 
 int store_set_credentials(Store *s, const char *client_id, const char *client_secret) {
-        if (store_begin(s) < 0)
+        bool nested;
+        if (tx_begin(s, &nested) < 0)
                 return -EIO;
         if (store_set_setting(s, "client_id", client_id) < 0 || store_set_setting(s, "client_secret", client_secret) < 0) {
-                (void) store_rollback(s);
+                tx_rollback(s, nested);
                 return -EIO;
         }
-        return store_commit(s);
+        return tx_commit(s, nested);
 }
 
 int store_get_credentials(Store *s, char **client_id, char **client_secret) {
@@ -337,35 +411,75 @@ int store_set_tokens(Store *s, const char *access_token, const char *refresh_tok
         char c[32], e[32];
         snprintf(c, sizeof c, "%" PRIi64, created_at);
         snprintf(e, sizeof e, "%" PRIi64, expires_at);
-        if (store_begin(s) < 0)
+        bool nested;
+        if (!access_token || !refresh_token)
+                return -EINVAL;
+        if (tx_begin(s, &nested) < 0)
                 return -EIO;
         if (store_set_setting(s, "access_token", access_token) < 0 || store_set_setting(s, "refresh_token", refresh_token) < 0 ||
             store_set_setting(s, "token_created_at", c) < 0 || store_set_setting(s, "token_expires_at", e) < 0) {
-                (void) store_rollback(s);
+                tx_rollback(s, nested);
                 return -EIO;
         }
-        return store_commit(s);
+        return tx_commit(s, nested);
+}
+
+static int parse_i64(const char *v, int64_t *ret) {
+        char *end;
+        if (isempty(v))
+                return -EINVAL;
+        errno = 0;
+        long long n = strtoll(v, &end, 10);
+        if (errno || *end)
+                return -EINVAL;
+        *ret = n;
+        return 0;
 }
 
 int store_get_tokens(Store *s, char **access_token, char **refresh_token, int64_t *created_at, int64_t *expires_at) {
         _cleanup_free_ char *a = NULL, *rt = NULL;
-        uint64_t c = 0, e = 0;
-        int r = store_get_setting(s, "access_token", &a);
-        if (r < 0)
-                return r;
-        r = store_get_setting(s, "refresh_token", &rt);
-        if (r < 0)
-                return r;
-        (void) store_get_setting_u64(s, "token_created_at", &c);
-        (void) store_get_setting_u64(s, "token_expires_at", &e);
+        sqlite3_stmt *st = NULL;
+        int64_t c = 0, e = 0;
+        int rc;
+
+        /* One statement: one consistent snapshot of the pair. */
+        if (sqlite3_prepare_v2(s->db,
+                               "SELECT key, value FROM settings WHERE key IN "
+                               "('access_token','refresh_token','token_created_at','token_expires_at') AND value IS NOT NULL",
+                               -1, &st, NULL) != SQLITE_OK)
+                return sql_fail(s, SQLITE_ERROR, "read the tokens");
+        while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+                const char *k = (const char *) sqlite3_column_text(st, 0);
+                const char *v = (const char *) sqlite3_column_text(st, 1);
+                if (!k || !v)
+                        continue;
+                if (streq(k, "access_token") && !a && !(a = strdup(v)))
+                        rc = SQLITE_NOMEM;
+                else if (streq(k, "refresh_token") && !rt && !(rt = strdup(v)))
+                        rc = SQLITE_NOMEM;
+                else if (streq(k, "token_created_at"))
+                        (void) parse_i64(v, &c);
+                else if (streq(k, "token_expires_at"))
+                        (void) parse_i64(v, &e);
+                if (rc == SQLITE_NOMEM)
+                        break;
+        }
+        sqlite3_finalize(st);
+        if (rc == SQLITE_NOMEM)
+                return -ENOMEM;
+        if (rc != SQLITE_DONE)
+                return sql_fail(s, rc, "read the tokens");
+        if (!a || !rt)
+                return -ENOENT;
+
         if (access_token)
                 *access_token = TAKE_PTR(a);
         if (refresh_token)
                 *refresh_token = TAKE_PTR(rt);
         if (created_at)
-                *created_at = (int64_t) c;
+                *created_at = c;
         if (expires_at)
-                *expires_at = (int64_t) e;
+                *expires_at = e;
         return 0;
 }
 

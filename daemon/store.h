@@ -21,6 +21,10 @@ typedef struct Store Store;
 extern const char *const store_categories[7];
 bool store_category_valid(const char *category);
 
+/* Creates state_dir (0700) and state_dir/state.db (0600) when missing and
+ * upgrades the schema. A file that is not a usable sqlite database gives
+ * -EIO, one written by a newer release (schema version above
+ * STORE_SCHEMA_VERSION) -EPROTONOSUPPORT; *ret is left untouched on failure. */
 int store_open(Store **ret, const char *state_dir);
 /* Open a specific file (tests). */
 int store_open_file(Store **ret, const char *path);
@@ -28,7 +32,9 @@ Store *store_free(Store *s);
 sqlite3 *store_db(Store *s);
 int store_schema_version(Store *s);
 
-/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). */
+/* Transactions (BEGIN IMMEDIATE / COMMIT / ROLLBACK). The multi-row writers
+ * below (credentials, tokens) may be called inside one: they then use a
+ * savepoint and the caller's COMMIT or ROLLBACK decides. */
 int store_begin(Store *s);
 int store_commit(Store *s);
 int store_rollback(Store *s);
@@ -49,7 +55,8 @@ int store_set_tokens(Store *s, const char *access_token, const char *refresh_tok
 int store_get_tokens(Store *s, char **access_token, char **refresh_token, int64_t *created_at, int64_t *expires_at);
 int store_clear_tokens(Store *s);
 
-/* Sync toggles: absent rows mean enabled (the contract's default). */
+/* Sync toggles: absent rows mean enabled (the contract's default). An unknown
+ * category gives -EINVAL. */
 int store_get_toggle(Store *s, const char *category, bool *ret);
 int store_set_toggle(Store *s, const char *category, bool enabled);
 

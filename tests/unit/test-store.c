@@ -19,64 +19,225 @@ static void rm_rf(const char *dir) {
         g_assert_cmpint(system(cmd), ==, 0);
 }
 
-static void test_open_mode_wal(void) {
+static unsigned file_mode(const char *path) {
+        struct stat st;
+        g_assert_cmpint(stat(path, &st), ==, 0);
+        return st.st_mode & 07777;
+}
+
+/* The first column of the first row of sql, as text (NULL if no row). */
+static char *query_text(sqlite3 *db, const char *sql) {
+        sqlite3_stmt *q = NULL;
+        char *r = NULL;
+        g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &q, NULL), ==, SQLITE_OK);
+        if (sqlite3_step(q) == SQLITE_ROW && sqlite3_column_type(q, 0) != SQLITE_NULL)
+                r = g_strdup((const char *) sqlite3_column_text(q, 0));
+        sqlite3_finalize(q);
+        return r;
+}
+
+static int64_t query_int(sqlite3 *db, const char *sql) {
+        sqlite3_stmt *q = NULL;
+        int64_t r = -1;
+        g_assert_cmpint(sqlite3_prepare_v2(db, sql, -1, &q, NULL), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_step(q), ==, SQLITE_ROW);
+        r = sqlite3_column_int64(q, 0);
+        sqlite3_finalize(q);
+        return r;
+}
+
+static int sql(Store *s, const char *text) {
+        return sqlite3_exec(store_db(s), text, NULL, NULL, NULL);
+}
+
+/* Builds a database file from the checked-in version-1 dump. */
+static void load_v1_fixture(const char *db) {
+        const char *dir = g_getenv("KT_FIXTURES");
+        g_assert_nonnull(dir); /* set by tests/unit/meson.build */
+        g_autofree char *fixture = g_build_filename(dir, "state-v1.sql", NULL);
+        g_autofree char *text = NULL;
+        g_autoptr(GError) e = NULL;
+        sqlite3 *raw = NULL;
+
+        g_assert_true(g_file_get_contents(fixture, &text, NULL, &e));
+        g_assert_no_error(e);
+        g_assert_cmpint(sqlite3_open(db, &raw), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_exec(raw, text, NULL, NULL, NULL), ==, SQLITE_OK);
+        g_assert_cmpint(query_int(raw, "PRAGMA user_version"), ==, 1);
+        sqlite3_close(raw);
+}
+
+static void test_open_files_and_pragmas(void) {
         g_autofree char *d = tmpdir();
         g_autofree char *state = g_build_filename(d, "state", NULL);
         g_autofree char *db = g_build_filename(state, "state.db", NULL);
+        g_autofree char *wal = g_strconcat(db, "-wal", NULL);
+        g_autofree char *shm = g_strconcat(db, "-shm", NULL);
         Store *s = NULL;
-        struct stat st;
 
+        /* Private files whatever the umask says. */
+        mode_t old = umask(0);
         g_assert_cmpint(store_open(&s, state), ==, 0);
-        g_assert_cmpint(stat(db, &st), ==, 0);
-        g_assert_cmpint(st.st_mode & 0777, ==, 0600);
-        g_assert_cmpint(stat(state, &st), ==, 0);
-        g_assert_cmpint(st.st_mode & 0077, ==, 0);
+        umask(old);
+        g_assert_nonnull(s);
+        g_assert_cmpuint(file_mode(state), ==, 0700);
+        g_assert_cmpuint(file_mode(db), ==, 0600);
         g_assert_cmpint(store_schema_version(s), ==, STORE_SCHEMA_VERSION);
+        g_assert_cmpint(store_set_setting(s, "k", "v"), ==, 0);
+        g_assert_cmpuint(file_mode(wal), ==, 0600);
+        g_assert_cmpuint(file_mode(shm), ==, 0600);
 
-        sqlite3_stmt *q;
-        g_assert_cmpint(sqlite3_prepare_v2(store_db(s), "PRAGMA journal_mode", -1, &q, NULL), ==, SQLITE_OK);
-        g_assert_cmpint(sqlite3_step(q), ==, SQLITE_ROW);
-        g_assert_cmpstr((const char *) sqlite3_column_text(q, 0), ==, "wal");
-        sqlite3_finalize(q);
-        store_free(s);
+        sqlite3 *h = store_db(s);
+        g_autofree char *mode = query_text(h, "PRAGMA journal_mode");
+        g_assert_cmpstr(mode, ==, "wal");
+        g_assert_cmpint(query_int(h, "PRAGMA synchronous"), ==, 2); /* FULL */
+        g_assert_cmpint(query_int(h, "PRAGMA foreign_keys"), ==, 1);
+        g_assert_cmpint(query_int(h, "PRAGMA busy_timeout"), >, 0);
+        g_assert_cmpint(query_int(h, "PRAGMA user_version"), ==, STORE_SCHEMA_VERSION);
+        s = store_free(s);
 
-        /* A loosened mode is tightened again on open. */
+        /* Loosened modes are tightened again on open: the database and the
+         * WAL files another connection keeps alive. */
+        sqlite3 *keep = NULL;
+        g_assert_cmpint(sqlite3_open(db, &keep), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_exec(keep, "INSERT INTO settings VALUES ('x', 'y')", NULL, NULL, NULL), ==, SQLITE_OK);
         g_assert_cmpint(chmod(db, 0644), ==, 0);
+        g_assert_cmpint(chmod(wal, 0644), ==, 0);
+        g_assert_cmpint(chmod(shm, 0666), ==, 0);
         g_assert_cmpint(store_open(&s, state), ==, 0);
-        g_assert_cmpint(stat(db, &st), ==, 0);
-        g_assert_cmpint(st.st_mode & 0777, ==, 0600);
-        store_free(s);
+        g_assert_cmpuint(file_mode(db), ==, 0600);
+        g_assert_cmpuint(file_mode(wal), ==, 0600);
+        g_assert_cmpuint(file_mode(shm), ==, 0600);
+        s = store_free(s);
+        sqlite3_close(keep);
         rm_rf(d);
 }
 
-static void test_settings_and_credentials(void) {
+static void test_schema(void) {
+        g_autofree char *d = tmpdir();
+        Store *s = NULL;
+        static const char *const tables[] = {
+                "settings", "toggles", "outbox", "history", "ratings", "lists", "list_items", "collection",
+                "resume_points", "recommendations", "sync_cursors", "not_found",
+        };
+        static const char *const indexes[] = { "history_watched_at", "history_media", "outbox_state" };
+
+        g_assert_cmpint(store_open(&s, d), ==, 0);
+        for (size_t i = 0; i < ELEMENTSOF(tables); i++) {
+                g_autofree char *q = g_strdup_printf("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = '%s'", tables[i]);
+                if (query_int(store_db(s), q) != 1)
+                        g_error("table %s missing", tables[i]);
+        }
+        for (size_t i = 0; i < ELEMENTSOF(indexes); i++) {
+                g_autofree char *q = g_strdup_printf("SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = '%s'", indexes[i]);
+                if (query_int(store_db(s), q) != 1)
+                        g_error("index %s missing", indexes[i]);
+        }
+        g_autofree char *ok = query_text(store_db(s), "PRAGMA integrity_check");
+        g_assert_cmpstr(ok, ==, "ok");
+
+        /* The constraints later features rely on. */
+        g_assert_cmpint(sql(s, "INSERT INTO history(media_key, media, watched_at, origin) VALUES ('m', '{}', 1, 'local')"), ==, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO history(media_key, media, watched_at, origin) VALUES ('m', '{}', 2, 'trakt')"), ==, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO history(media_key, media, watched_at, origin) VALUES ('m', '{}', 3, 'elsewhere')"), !=, SQLITE_OK);
+        g_assert_cmpint(query_int(store_db(s), "SELECT COUNT(*) FROM history WHERE private = 0 AND pushed = 0"), ==, 2);
+        g_assert_cmpint(sql(s, "INSERT INTO history(media_key, media, watched_at, origin, trakt_history_id) VALUES ('m', '{}', 4, 'trakt', 77)"), ==, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO history(media_key, media, watched_at, origin, trakt_history_id) VALUES ('n', '{}', 5, 'trakt', 77)"), !=, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO ratings(media_key, media, rating, rated_at) VALUES ('m', '{}', 10, 1)"), ==, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO ratings(media_key, media, rating, rated_at) VALUES ('n', '{}', 11, 1)"), !=, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO ratings(media_key, media, rating, rated_at) VALUES ('o', '{}', 0, 1)"), !=, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO lists(id, name, url, kind) VALUES ('l', 'L', 'u', 'shared')"), !=, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO recommendations(kind, position, media_key, media) VALUES ('episode', 0, 'm', '{}')"), !=, SQLITE_OK);
+
+        /* foreign_keys=ON is in force: orphans refused, items go with their list. */
+        g_assert_cmpint(sql(s, "INSERT INTO list_items(list_id, position, media_key, media) VALUES ('nope', 0, 'm', '{}')"), !=, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO lists(id, name, url, kind) VALUES ('w', 'Watchlist', 'u', 'watchlist');"
+                               "INSERT INTO list_items(list_id, position, media_key, media) VALUES ('w', 0, 'm', '{}');"
+                               "INSERT INTO list_items(list_id, position, media_key, media) VALUES ('w', 1, 'n', '{}');"),
+                         ==, SQLITE_OK);
+        g_assert_cmpint(query_int(store_db(s), "SELECT COUNT(*) FROM list_items"), ==, 2);
+        g_assert_cmpint(sql(s, "DELETE FROM lists WHERE id = 'w'"), ==, SQLITE_OK);
+        g_assert_cmpint(query_int(store_db(s), "SELECT COUNT(*) FROM list_items"), ==, 0);
+        s = store_free(s);
+        rm_rf(d);
+}
+
+static void test_settings(void) {
         g_autofree char *d = tmpdir();
         Store *s = NULL;
         char *v = NULL;
-        uint64_t u;
+        uint64_t u = 7;
 
         g_assert_cmpint(store_open(&s, d), ==, 0);
         g_assert_cmpint(store_get_setting(s, "missing", &v), ==, -ENOENT);
+        g_assert_null(v);
         g_assert_cmpint(store_set_setting(s, "k", "v1"), ==, 0);
-        g_assert_cmpint(store_set_setting(s, "k", "v2"), ==, 0);
+        g_assert_cmpint(store_set_setting(s, "k", "v2 – ünïcode"), ==, 0);
         g_assert_cmpint(store_get_setting(s, "k", &v), ==, 0);
-        g_assert_cmpstr(v, ==, "v2");
-        g_free(v);
+        g_assert_cmpstr(v, ==, "v2 – ünïcode");
+        free(v);
+        g_assert_cmpint(store_get_setting(s, "k", NULL), ==, 0);
+        g_assert_cmpint(store_set_setting(s, "empty", ""), ==, 0); /* empty is a value, not absence */
+        g_assert_cmpint(store_get_setting(s, "empty", &v), ==, 0);
+        g_assert_cmpstr(v, ==, "");
+        free(v);
         g_assert_cmpint(store_set_setting(s, "k", NULL), ==, 0);
         g_assert_cmpint(store_get_setting(s, "k", NULL), ==, -ENOENT);
-        g_assert_cmpint(store_set_setting_u64(s, "n", UINT64_C(18446744073709551615)), ==, 0);
-        g_assert_cmpint(store_get_setting_u64(s, "n", &u), ==, 0);
-        g_assert_true(u == UINT64_C(18446744073709551615));
+        g_assert_cmpint(store_set_setting(s, "k", NULL), ==, 0); /* deleting twice is fine */
 
+        g_assert_cmpint(store_get_setting_u64(s, "n", &u), ==, -ENOENT);
+        g_assert_cmpint(store_set_setting_u64(s, "n", UINT64_MAX), ==, 0);
+        g_assert_cmpint(store_get_setting_u64(s, "n", &u), ==, 0);
+        g_assert_true(u == UINT64_MAX);
+        g_assert_cmpint(store_set_setting_u64(s, "n", 0), ==, 0);
+        g_assert_cmpint(store_get_setting_u64(s, "n", &u), ==, 0);
+        g_assert_true(u == 0);
+        g_assert_cmpint(store_set_setting_u64(s, "last_sync", UINT64_C(1764000000123456)), ==, 0);
+        s = store_free(s);
+
+        /* Persisted. */
+        g_assert_cmpint(store_open(&s, d), ==, 0);
+        g_assert_cmpint(store_get_setting_u64(s, "last_sync", &u), ==, 0);
+        g_assert_true(u == UINT64_C(1764000000123456));
+        g_assert_cmpint(store_get_setting(s, "empty", NULL), ==, 0);
+
+        /* Not numbers. */
+        static const char *const bad[] = { "", "abc", "12x", "-1", " 5", "+5", "18446744073709551616" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                g_assert_cmpint(store_set_setting(s, "n", bad[i]), ==, 0);
+                if (store_get_setting_u64(s, "n", &u) != -EINVAL)
+                        g_error("'%s' read as a number", bad[i]);
+        }
+        s = store_free(s);
+        rm_rf(d);
+}
+
+static void test_credentials(void) {
+        g_autofree char *d = tmpdir();
+        Store *s = NULL;
         char *id = NULL, *secret = NULL;
+
+        g_assert_cmpint(store_open(&s, d), ==, 0);
         g_assert_cmpint(store_get_credentials(s, &id, &secret), ==, -ENOENT);
         g_assert_cmpint(store_set_credentials(s, "the-id", "the-secret"), ==, 0);
+        g_assert_cmpint(store_set_credentials(s, "id-2", "secret-2"), ==, 0);
+        s = store_free(s);
+
+        g_assert_cmpint(store_open(&s, d), ==, 0);
         g_assert_cmpint(store_get_credentials(s, &id, &secret), ==, 0);
-        g_assert_cmpstr(id, ==, "the-id");
-        g_assert_cmpstr(secret, ==, "the-secret");
+        g_assert_cmpstr(id, ==, "id-2");
+        g_assert_cmpstr(secret, ==, "secret-2");
         free(id);
         free(secret);
-        store_free(s);
+        g_assert_cmpint(store_get_credentials(s, NULL, NULL), ==, 0);
+        /* They live in settings, as the later features expect. */
+        g_assert_cmpint(store_get_setting(s, "client_id", &id), ==, 0);
+        g_assert_cmpstr(id, ==, "id-2");
+        free(id);
+        /* Half a pair is no pair. */
+        g_assert_cmpint(store_set_setting(s, "client_secret", NULL), ==, 0);
+        g_assert_cmpint(store_get_credentials(s, &id, &secret), ==, -ENOENT);
+        s = store_free(s);
         rm_rf(d);
 }
 
@@ -87,22 +248,65 @@ static void test_tokens(void) {
         int64_t c = 0, e = 0;
 
         g_assert_cmpint(store_open(&s, d), ==, 0);
+        g_assert_cmpint(store_set_credentials(s, "id", "secret"), ==, 0);
         g_assert_cmpint(store_get_tokens(s, &a, &r, &c, &e), ==, -ENOENT);
         g_assert_cmpint(store_set_tokens(s, "acc1", "ref1", 1000, 2000), ==, 0);
-        g_assert_cmpint(store_set_tokens(s, "acc2", "ref2", 3000, 4000), ==, 0);
-        store_free(s);
+        g_assert_cmpint(store_set_tokens(s, "acc2", "ref2", INT64_C(1764000000), INT64_C(1764086400)), ==, 0);
+        g_assert_cmpint(store_set_tokens(s, NULL, "ref3", 1, 2), ==, -EINVAL);
+        s = store_free(s);
+
         /* Durable across reopen. */
         g_assert_cmpint(store_open(&s, d), ==, 0);
         g_assert_cmpint(store_get_tokens(s, &a, &r, &c, &e), ==, 0);
         g_assert_cmpstr(a, ==, "acc2");
         g_assert_cmpstr(r, ==, "ref2");
-        g_assert_cmpint(c, ==, 3000);
-        g_assert_cmpint(e, ==, 4000);
+        g_assert_cmpint(c, ==, INT64_C(1764000000));
+        g_assert_cmpint(e, ==, INT64_C(1764086400));
         free(a);
         free(r);
+
+        /* Atomic: when the last of the four writes fails, none of them lands. */
+        g_assert_cmpint(sql(s, "CREATE TEMP TRIGGER fail_ins BEFORE INSERT ON main.settings WHEN NEW.key = 'token_expires_at' "
+                               "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"
+                               "CREATE TEMP TRIGGER fail_upd BEFORE UPDATE ON main.settings WHEN NEW.key = 'token_expires_at' "
+                               "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END;"),
+                         ==, SQLITE_OK);
+        g_assert_cmpint(store_set_tokens(s, "acc3", "ref3", 5000, 6000), <, 0);
+        g_assert_true(sqlite3_get_autocommit(store_db(s))); /* no transaction left open */
+        g_assert_cmpint(store_get_tokens(s, &a, &r, &c, &e), ==, 0);
+        g_assert_cmpstr(a, ==, "acc2");
+        g_assert_cmpstr(r, ==, "ref2");
+        g_assert_cmpint(c, ==, INT64_C(1764000000));
+        g_assert_cmpint(e, ==, INT64_C(1764086400));
+        free(a);
+        free(r);
+        g_assert_cmpint(sql(s, "DROP TRIGGER temp.fail_ins; DROP TRIGGER temp.fail_upd;"), ==, SQLITE_OK);
+
+        /* Inside a caller's transaction they follow its fate. */
+        g_assert_cmpint(store_begin(s), ==, 0);
+        g_assert_cmpint(store_set_tokens(s, "acc4", "ref4", 7000, 8000), ==, 0);
+        g_assert_cmpint(store_set_credentials(s, "id4", "secret4"), ==, 0);
+        g_assert_cmpint(store_rollback(s), ==, 0);
+        g_assert_cmpint(store_get_tokens(s, &a, NULL, NULL, NULL), ==, 0);
+        g_assert_cmpstr(a, ==, "acc2");
+        free(a);
+        g_assert_cmpint(store_begin(s), ==, 0);
+        g_assert_cmpint(store_set_tokens(s, "acc5", "ref5", 9000, 9500), ==, 0);
+        g_assert_cmpint(store_commit(s), ==, 0);
+        g_assert_cmpint(store_get_tokens(s, &a, &r, &c, &e), ==, 0);
+        g_assert_cmpstr(a, ==, "acc5");
+        g_assert_cmpstr(r, ==, "ref5");
+        g_assert_cmpint(c, ==, 9000);
+        g_assert_cmpint(e, ==, 9500);
+        free(a);
+        free(r);
+
+        /* Clearing drops the pair and keeps the credentials. */
         g_assert_cmpint(store_clear_tokens(s), ==, 0);
         g_assert_cmpint(store_get_tokens(s, NULL, NULL, NULL, NULL), ==, -ENOENT);
-        store_free(s);
+        g_assert_cmpint(store_get_setting(s, "token_expires_at", NULL), ==, -ENOENT);
+        g_assert_cmpint(store_get_credentials(s, NULL, NULL), ==, 0);
+        s = store_free(s);
         rm_rf(d);
 }
 
@@ -111,23 +315,40 @@ static void test_toggles(void) {
         Store *s = NULL;
         bool on = false;
 
+        static const char *const contract[] = { "scrobble", "history", "ratings", "watchlist", "collection", "resume", "recommendations" };
+        g_assert_cmpuint(ELEMENTSOF(store_categories), ==, ELEMENTSOF(contract));
+        for (size_t i = 0; i < ELEMENTSOF(contract); i++) {
+                g_assert_cmpstr(store_categories[i], ==, contract[i]);
+                g_assert_true(store_category_valid(contract[i]));
+        }
+        static const char *const bad[] = { "bogus", "", "Ratings", "scrobble ", "resume_points", "recommendation" };
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++)
+                g_assert_false(store_category_valid(bad[i]));
+        g_assert_false(store_category_valid(NULL));
+
         g_assert_cmpint(store_open(&s, d), ==, 0);
         for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
+                on = false;
                 g_assert_cmpint(store_get_toggle(s, store_categories[i], &on), ==, 0);
                 g_assert_true(on);
         }
         g_assert_cmpint(store_set_toggle(s, "ratings", false), ==, 0);
-        g_assert_cmpint(store_set_toggle(s, "bogus", false), ==, -EINVAL);
-        g_assert_cmpint(store_get_toggle(s, "bogus", &on), ==, -EINVAL);
-        g_assert_false(store_category_valid("Ratings"));
-        g_assert_false(store_category_valid(NULL));
-        store_free(s);
+        g_assert_cmpint(store_set_toggle(s, "resume", false), ==, 0);
+        g_assert_cmpint(store_set_toggle(s, "resume", true), ==, 0);
+        for (size_t i = 0; i < ELEMENTSOF(bad); i++) {
+                g_assert_cmpint(store_set_toggle(s, bad[i], false), ==, -EINVAL);
+                g_assert_cmpint(store_get_toggle(s, bad[i], &on), ==, -EINVAL);
+        }
+        g_assert_cmpint(store_set_toggle(s, NULL, false), ==, -EINVAL);
+        g_assert_cmpint(query_int(store_db(s), "SELECT COUNT(*) FROM toggles"), ==, 2);
+        s = store_free(s);
+
         g_assert_cmpint(store_open(&s, d), ==, 0);
-        g_assert_cmpint(store_get_toggle(s, "ratings", &on), ==, 0);
-        g_assert_false(on);
-        g_assert_cmpint(store_get_toggle(s, "history", &on), ==, 0);
-        g_assert_true(on);
-        store_free(s);
+        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
+                g_assert_cmpint(store_get_toggle(s, store_categories[i], &on), ==, 0);
+                g_assert_true(on == !streq(store_categories[i], "ratings"));
+        }
+        s = store_free(s);
         rm_rf(d);
 }
 
@@ -139,76 +360,210 @@ static void test_outbox_pending(void) {
         g_assert_cmpint(store_open(&s, d), ==, 0);
         g_assert_cmpint(store_outbox_pending(s, &n), ==, 0);
         g_assert_cmpuint(n, ==, 0);
-        g_assert_cmpint(sqlite3_exec(store_db(s),
-                                     "INSERT INTO outbox(created_at, kind, category, payload) VALUES (1, 'history_add', 'history', '{}');"
-                                     "INSERT INTO outbox(created_at, kind, category, payload) VALUES (2, 'history_add', 'history', '{}');"
-                                     "INSERT INTO outbox(created_at, kind, category, payload, state) VALUES (3, 'history_add', 'history', '{}', 'sent');",
-                                     NULL, NULL, NULL),
+        g_assert_cmpint(sql(s, "INSERT INTO outbox(created_at, kind, category, payload, idem_key) VALUES (1, 'scrobble_start', 'scrobble', '{}', 'a');"
+                               "INSERT INTO outbox(created_at, kind, category, payload, idem_key) VALUES (2, 'history_add', 'history', '{}', 'b');"
+                               "INSERT INTO outbox(created_at, kind, category, payload, state) VALUES (3, 'history_add', 'history', '{}', 'sent');"
+                               "INSERT INTO outbox(created_at, kind, category, payload, state) VALUES (4, 'rating_set', 'ratings', '{}', 'failed');"
+                               "INSERT INTO outbox(created_at, kind, category, payload, state) VALUES (5, 'scrobble_pause', 'scrobble', '{}', 'dropped');"),
                          ==, SQLITE_OK);
         g_assert_cmpint(store_outbox_pending(s, &n), ==, 0);
         g_assert_cmpuint(n, ==, 2);
-        store_free(s);
+        /* Defaults and constraints the outbox relies on. */
+        g_assert_cmpint(query_int(store_db(s), "SELECT attempts + next_attempt_at FROM outbox WHERE idem_key = 'a'"), ==, 0);
+        g_assert_cmpint(sql(s, "INSERT INTO outbox(created_at, kind, category, payload, idem_key) VALUES (6, 'history_add', 'history', '{}', 'a')"), !=, SQLITE_OK);
+        g_assert_cmpint(sql(s, "INSERT INTO outbox(created_at, kind, category, payload, state) VALUES (6, 'history_add', 'history', '{}', 'lost')"), !=, SQLITE_OK);
+        /* Ids are never reused, so the delivery order stays the insertion order. */
+        g_assert_cmpint(sql(s, "DELETE FROM outbox WHERE id = 5; INSERT INTO outbox(created_at, kind, category, payload) VALUES (7, 'history_add', 'history', '{}')"), ==, SQLITE_OK);
+        g_assert_cmpint(query_int(store_db(s), "SELECT MAX(id) FROM outbox"), ==, 6);
+        g_assert_cmpint(store_outbox_pending(s, &n), ==, 0);
+        g_assert_cmpuint(n, ==, 3);
+        s = store_free(s);
+
+        /* Counted again after a restart. */
+        g_assert_cmpint(store_open(&s, d), ==, 0);
+        g_assert_cmpint(store_outbox_pending(s, &n), ==, 0);
+        g_assert_cmpuint(n, ==, 3);
+        s = store_free(s);
         rm_rf(d);
 }
 
 static void test_migrate_v1_fixture(void) {
         g_autofree char *d = tmpdir();
         g_autofree char *db = g_build_filename(d, "state.db", NULL);
-        g_autofree char *fixture = g_build_filename(g_getenv("KT_FIXTURES"), "state-v1.sql", NULL);
-        g_autofree char *sql = NULL;
-        sqlite3 *raw;
         Store *s = NULL;
         bool on = true;
-        char *v = NULL;
+        char *v = NULL, *id = NULL, *secret = NULL;
 
-        g_assert_true(g_file_get_contents(fixture, &sql, NULL, NULL));
-        g_assert_cmpint(sqlite3_open(db, &raw), ==, SQLITE_OK);
-        g_assert_cmpint(sqlite3_exec(raw, sql, NULL, NULL, NULL), ==, SQLITE_OK);
-        sqlite3_close(raw);
+        load_v1_fixture(db);
+        g_assert_cmpint(chmod(db, 0644), ==, 0);
 
         g_assert_cmpint(store_open_file(&s, db), ==, 0);
         g_assert_cmpint(store_schema_version(s), ==, STORE_SCHEMA_VERSION);
-        g_assert_cmpint(store_get_setting(s, "client_id", &v), ==, 0);
-        g_assert_cmpstr(v, ==, "v1-client-id");
+        g_assert_cmpuint(file_mode(db), ==, 0600);
+        g_assert_cmpint(store_get_credentials(s, &id, &secret), ==, 0);
+        g_assert_cmpstr(id, ==, "v1-client-id");
+        g_assert_cmpstr(secret, ==, "v1-client-secret-0123");
+        free(id);
+        free(secret);
+        g_assert_cmpint(store_get_setting(s, "connection", &v), ==, 0);
+        g_assert_cmpstr(v, ==, "disconnected");
         free(v);
-        g_assert_cmpint(store_get_toggle(s, "collection", &on), ==, 0);
-        g_assert_false(on);
-        /* The new tables exist. */
-        g_assert_cmpint(sqlite3_exec(store_db(s), "SELECT COUNT(*) FROM outbox; SELECT COUNT(*) FROM history;", NULL, NULL, NULL), ==, SQLITE_OK);
-        store_free(s);
+        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
+                g_assert_cmpint(store_get_toggle(s, store_categories[i], &on), ==, 0);
+                g_assert_true(on == !streq(store_categories[i], "collection"));
+        }
+        /* The new tables exist and work. */
+        unsigned n = 9;
+        g_assert_cmpint(store_outbox_pending(s, &n), ==, 0);
+        g_assert_cmpuint(n, ==, 0);
+        g_assert_cmpint(store_set_tokens(s, "a", "r", 1, 2), ==, 0);
+        g_assert_cmpint(sql(s, "SELECT COUNT(*) FROM history; SELECT COUNT(*) FROM not_found; SELECT COUNT(*) FROM sync_cursors;"), ==, SQLITE_OK);
+        g_autofree char *mode = query_text(store_db(s), "PRAGMA journal_mode");
+        g_assert_cmpstr(mode, ==, "wal");
+        s = store_free(s);
+
         /* Opening again changes nothing. */
         g_assert_cmpint(store_open_file(&s, db), ==, 0);
         g_assert_cmpint(store_schema_version(s), ==, STORE_SCHEMA_VERSION);
-        store_free(s);
+        g_assert_cmpint(store_get_credentials(s, &id, NULL), ==, 0);
+        g_assert_cmpstr(id, ==, "v1-client-id");
+        free(id);
+        g_assert_cmpint(store_get_tokens(s, NULL, NULL, NULL, NULL), ==, 0);
+        s = store_free(s);
         rm_rf(d);
 }
 
-static void test_garbage_file(void) {
+static void test_migration_step_is_atomic(void) {
         g_autofree char *d = tmpdir();
         g_autofree char *db = g_build_filename(d, "state.db", NULL);
         Store *s = NULL;
+        sqlite3 *raw = NULL;
+
+        /* A version-1 database that makes step 2 fail half-way (a table
+         * created late in the step already exists). */
+        load_v1_fixture(db);
+        g_assert_cmpint(sqlite3_open(db, &raw), ==, SQLITE_OK);
+        g_assert_cmpint(sqlite3_exec(raw, "CREATE TABLE not_found (x)", NULL, NULL, NULL), ==, SQLITE_OK);
+        sqlite3_close(raw);
+
+        g_assert_cmpint(store_open_file(&s, db), <, 0);
+        g_assert_null(s);
+
+        /* Nothing of the step stayed; the version-1 data is untouched. */
+        g_assert_cmpint(sqlite3_open(db, &raw), ==, SQLITE_OK);
+        g_assert_cmpint(query_int(raw, "PRAGMA user_version"), ==, 1);
+        g_assert_cmpint(query_int(raw, "SELECT COUNT(*) FROM sqlite_master WHERE name IN ('outbox', 'history', 'ratings')"), ==, 0);
+        g_assert_cmpint(query_int(raw, "SELECT COUNT(*) FROM settings"), ==, 3);
+        g_assert_cmpint(sqlite3_exec(raw, "DROP TABLE not_found", NULL, NULL, NULL), ==, SQLITE_OK);
+        sqlite3_close(raw);
+
+        /* Once the obstacle is gone the upgrade goes through. */
+        g_assert_cmpint(store_open_file(&s, db), ==, 0);
+        g_assert_cmpint(store_schema_version(s), ==, STORE_SCHEMA_VERSION);
+        g_assert_cmpint(store_get_credentials(s, NULL, NULL), ==, 0);
+        s = store_free(s);
+        rm_rf(d);
+}
+
+static void test_reopen(void) {
+        g_autofree char *d = tmpdir();
+        Store *s = NULL, *t = NULL;
+        char *v = NULL;
+
+        g_assert_cmpint(store_open(&s, d), ==, 0);
+        g_assert_cmpint(store_set_setting(s, "k", "v"), ==, 0);
+        s = store_free(s);
+        for (int i = 0; i < 3; i++) {
+                g_assert_cmpint(store_open(&s, d), ==, 0);
+                g_assert_cmpint(store_schema_version(s), ==, STORE_SCHEMA_VERSION);
+                g_assert_cmpint(store_get_setting(s, "k", &v), ==, 0);
+                g_assert_cmpstr(v, ==, "v");
+                free(v);
+                s = store_free(s);
+        }
+
+        /* Two handles on one file at once: the second neither migrates again
+         * nor misses what the first commits. */
+        g_assert_cmpint(store_open(&s, d), ==, 0);
+        g_assert_cmpint(store_open(&t, d), ==, 0);
+        g_assert_cmpint(store_set_tokens(s, "acc", "ref", 1, 2), ==, 0);
+        g_assert_cmpint(store_get_tokens(t, &v, NULL, NULL, NULL), ==, 0);
+        g_assert_cmpstr(v, ==, "acc");
+        free(v);
+        t = store_free(t);
+        s = store_free(s);
+        g_assert_null(store_free(NULL));
+
+        /* An empty file (as store_open creates it) is a fresh database. */
+        g_autofree char *empty = g_build_filename(d, "empty.db", NULL);
+        g_assert_true(g_file_set_contents(empty, "", 0, NULL));
+        g_assert_cmpint(store_open_file(&s, empty), ==, 0);
+        g_assert_cmpint(store_schema_version(s), ==, STORE_SCHEMA_VERSION);
+        s = store_free(s);
+        rm_rf(d);
+}
+
+static void test_bad_files(void) {
+        g_autofree char *d = tmpdir();
+        g_autofree char *db = g_build_filename(d, "state.db", NULL);
+        Store *s = NULL;
+        sqlite3 *raw = NULL;
+
+        /* Not a database: a clean error, no crash, no store. */
         g_assert_true(g_file_set_contents(db, "this is not a database, just some text that is long enough to matter....", -1, NULL));
+        g_assert_cmpint(store_open_file(&s, db), <, 0);
+        g_assert_null(s);
+        g_assert_cmpint(store_open(&s, d), <, 0);
+        g_assert_null(s);
+
+        /* A corrupted database: a valid header, garbage pages. */
+        g_assert_cmpint(g_unlink(db), ==, 0);
+        g_assert_cmpint(store_open_file(&s, db), ==, 0);
+        s = store_free(s);
+        g_autofree char *bytes = NULL;
+        gsize len = 0;
+        g_assert_true(g_file_get_contents(db, &bytes, &len, NULL));
+        g_assert_cmpuint(len, >, 4096);
+        memset(bytes + 100, 0xa5, len - 100);
+        g_assert_true(g_file_set_contents(db, bytes, (gssize) len, NULL));
         g_assert_cmpint(store_open_file(&s, db), <, 0);
         g_assert_null(s);
 
         /* A database from a newer release is left alone. */
         g_assert_cmpint(g_unlink(db), ==, 0);
-        sqlite3 *raw;
         g_assert_cmpint(sqlite3_open(db, &raw), ==, SQLITE_OK);
         g_assert_cmpint(sqlite3_exec(raw, "PRAGMA user_version = 99", NULL, NULL, NULL), ==, SQLITE_OK);
         sqlite3_close(raw);
-        g_assert_cmpint(store_open_file(&s, db), <, 0);
+        g_assert_cmpint(store_open_file(&s, db), ==, -EPROTONOSUPPORT);
+        g_assert_null(s);
+        g_assert_cmpint(sqlite3_open(db, &raw), ==, SQLITE_OK);
+        g_assert_cmpint(query_int(raw, "PRAGMA user_version"), ==, 99);
+        g_assert_cmpint(query_int(raw, "SELECT COUNT(*) FROM sqlite_master"), ==, 0);
+        sqlite3_close(raw);
+
+        /* Paths that cannot work. */
+        g_autofree char *nodir = g_build_filename(d, "missing", "state.db", NULL);
+        g_assert_cmpint(store_open_file(&s, nodir), ==, -ENOENT);
+        g_assert_cmpint(store_open_file(&s, d), <, 0); /* a folder */
+        g_autofree char *file = g_build_filename(d, "plain", NULL);
+        g_assert_true(g_file_set_contents(file, "x", -1, NULL));
+        g_assert_cmpint(store_open(&s, file), <, 0); /* state "folder" is a file */
+        g_assert_null(s);
         rm_rf(d);
 }
 
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
-        g_test_add_func("/store/open-mode-wal", test_open_mode_wal);
-        g_test_add_func("/store/settings-and-credentials", test_settings_and_credentials);
+        g_test_add_func("/store/open-files-and-pragmas", test_open_files_and_pragmas);
+        g_test_add_func("/store/schema", test_schema);
+        g_test_add_func("/store/settings", test_settings);
+        g_test_add_func("/store/credentials", test_credentials);
         g_test_add_func("/store/tokens", test_tokens);
         g_test_add_func("/store/toggles", test_toggles);
         g_test_add_func("/store/outbox-pending", test_outbox_pending);
         g_test_add_func("/store/migrate-v1-fixture", test_migrate_v1_fixture);
-        g_test_add_func("/store/garbage-file", test_garbage_file);
+        g_test_add_func("/store/migration-step-is-atomic", test_migration_step_is_atomic);
+        g_test_add_func("/store/reopen", test_reopen);
+        g_test_add_func("/store/bad-files", test_bad_files);
         return g_test_run();
 }
