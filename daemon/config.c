@@ -24,6 +24,7 @@ void config_init_defaults(Config *c) {
                 .write_interval_msec = 1000,
                 .sync_interval_sec = 300,
                 .max_retries = 5,
+                .live_window_sec = 60,
         };
 }
 
@@ -227,6 +228,7 @@ static const struct {
         { "write_interval_ms", offsetof(Config, write_interval_msec), 0, 600000, false },
         { "sync_interval", offsetof(Config, sync_interval_sec), 30, 86400, false },
         { "max_retries", offsetof(Config, max_retries), 0, 100, false },
+        { "live_window", offsetof(Config, live_window_sec), 1, 3600, false },
 };
 
 /* Applies one key of [Trakt] to c. */

@@ -18,6 +18,8 @@
  *   write_interval_ms  = 1000    minimum gap between two writes
  *   sync_interval      = 300     seconds between incremental sweeps
  *   max_retries        = 5       retries on 5xx / network errors
+ *   live_window        = 60      seconds a completed stop stays "live": sent
+ *                                later, it goes to /sync/history with its real time
  *
  * Environment overrides (the contract): KINO_TRAKT_API_URL, KINO_TRAKT_AUTH_URL.
  * Unknown keys or groups are errors, so typos do not pass silently. */
@@ -34,6 +36,7 @@ typedef struct Config {
         unsigned write_interval_msec;
         unsigned sync_interval_sec;
         unsigned max_retries;
+        unsigned live_window_sec;
 } Config;
 
 /* Fill c with the built-in defaults. */

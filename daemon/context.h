@@ -15,10 +15,15 @@
 #define KT_INTERFACE "org.kino.Trakt"
 #define KT_SESSION_INTERFACE "org.kino.Trakt.Session"
 
+/* Percent at which a stop counts as watched: Trakt's server-side 80 (trakt-api.md §4.2). */
+#define KT_WATCHED_THRESHOLD 80.0
+
 typedef struct PolkitQuery PolkitQuery;
 struct TraktClient;
 struct ConnectFlow;
 struct SyncRun;
+struct Outbox;
+struct Session;
 
 /* The connection's life cycle, as the State property shows it. */
 typedef enum ConnState {
@@ -43,6 +48,13 @@ typedef struct Context {
         struct TraktClient *trakt_client; /* trakt-client.c: tokens, refresh */
         struct ConnectFlow *connect;      /* connect.c: a device authorization in progress */
         struct SyncRun *sync;             /* sync.c: the import or sweep that runs */
+        struct Outbox *outbox;            /* outbox.c: the durable queue of writes for Trakt */
+
+        /* Playback sessions (session.c). */
+        struct Session *sessions;
+        unsigned n_sessions;
+        unsigned next_session;
+        uint64_t instance; /* this process's start, µs: part of the outbox's session ids */
 
         char *state_dir;
         bool session_bus;

@@ -301,6 +301,13 @@ static int transfer_start(HttpRequest *r) {
         curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long) h->low_speed_timeout);
         curl_easy_setopt(e, CURLOPT_TIMEOUT, (long) h->total_timeout);
         curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 0L);
+        /* libcurl silently sends a request again when a reused connection dies
+         * before any answer, even a POST the server already acted on. A write
+         * that must reach Trakt at most once gets a connection of its own. */
+        if (r->flags & HTTP_FLAG_FRESH_CONNECTION) {
+                curl_easy_setopt(e, CURLOPT_FRESH_CONNECT, 1L);
+                curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+        }
         curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
 #if LIBCURL_VERSION_NUM >= 0x075500
         curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");

@@ -39,6 +39,10 @@ enum {
         /* Do not wait for the governor (OAuth endpoints are not rate-limited
          * like the API, and a revoke on disconnect must not queue behind a 5-minute block). */
         HTTP_FLAG_UNGOVERNED = 1u << 1,
+        /* Send it on a new connection, never a reused one: libcurl repeats a
+         * request whose reused connection died before the answer, which for a
+         * non-idempotent POST (adding a play) would add it twice. */
+        HTTP_FLAG_FRESH_CONNECTION = 1u << 2,
 };
 
 typedef struct HttpResponse {

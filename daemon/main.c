@@ -12,7 +12,9 @@
 #include "errors.h"
 #include "log.h"
 #include "connect.h"
+#include "outbox.h"
 #include "polkit.h"
+#include "session.h"
 #include "sync.h"
 #include "trakt-client.h"
 #include "trakt-bus.h"
@@ -49,7 +51,7 @@ void context_touch(Context *c) {
 bool context_is_idle(Context *c) {
         if (c->state == CONN_CONNECTED || c->state == CONN_AUTHORIZING || c->state == CONN_AUTHORIZED)
                 return false;
-        if (c->connect || c->sync)
+        if (c->connect || c->sync || c->n_sessions > 0)
                 return false;
         if (c->n_polkit_queries > 0)
                 return false;
@@ -68,6 +70,8 @@ void context_set_state(Context *c, ConnState s) {
                 (void) store_set_setting(c->store, "connection", conn_state_to_string(s));
         trakt_bus_emit_changed(c, "State", "Username", "ConnectedAt", NULL);
         context_touch(c);
+        /* Connected again: what waited in the outbox goes now; expired: the dot turns red. */
+        outbox_connection_changed(c);
 }
 
 void context_set_last_error(Context *c, const char *error) {
@@ -81,6 +85,8 @@ void context_set_last_error(Context *c, const char *error) {
 
 static void context_done(Context *c) {
         polkit_queries_free(c);
+        sessions_free(c);
+        outbox_free(c);
         sync_free(c);
         connect_flow_free(c);
         trakt_client_done(c);
@@ -307,6 +313,11 @@ static int run(int argc, char **argv) {
         r = trakt_bus_register(&c);
         if (r < 0)
                 return 1;
+
+        c.instance = now_realtime_usec();
+        r = outbox_setup(&c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up the outbox: %m"), 1;
 
         r = sd_bus_request_name(c.bus, KT_BUS_NAME, 0);
         if (r < 0)

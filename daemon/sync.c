@@ -537,48 +537,8 @@ static void record_not_found(Context *c, struct json_object *answer, const char 
 }
 
 static void add_to_body(struct json_object *body, const char *media_json_text, struct json_object *extra) {
-        struct json_object *m = json_tokener_parse(media_json_text), *type, *obj;
-        if (!m || !json_object_object_get_ex(m, "type", &type)) {
-                json_object_put(m);
-                json_object_put(extra);
-                return;
-        }
-        const char *t = json_object_get_string(type);
-        const char *arr = streq(t, "movie") ? "movies" : streq(t, "show") ? "shows" : "episodes";
-        struct json_object *list;
-        if (!json_object_object_get_ex(body, arr, &list)) {
-                list = json_object_new_array();
-                json_object_object_add(body, arr, list);
-        }
-        if (json_object_object_get_ex(m, t, &obj)) {
-                struct json_object *item = json_object_get(obj), *show;
-                /* An episode named by show + numbers goes under shows[].seasons[].episodes[]. */
-                if (streq(t, "episode") && !json_object_object_get_ex(obj, "ids", NULL) &&
-                    json_object_object_get_ex(m, "show", &show)) {
-                        struct json_object *s = json_object_get(show), *season = json_object_new_object(),
-                                           *ep = json_object_new_object(), *seasons = json_object_new_array(),
-                                           *eps = json_object_new_array(), *v;
-                        if (json_object_object_get_ex(obj, "season", &v))
-                                json_object_object_add(season, "number", json_object_get(v));
-                        if (json_object_object_get_ex(obj, "number", &v))
-                                json_object_object_add(ep, "number", json_object_get(v));
-                        json_object_object_foreach(extra, k, val) json_object_object_add(ep, k, json_object_get(val));
-                        json_object_array_add(eps, ep);
-                        json_object_object_add(season, "episodes", eps);
-                        json_object_array_add(seasons, season);
-                        json_object_object_add(s, "seasons", seasons);
-                        if (!json_object_object_get_ex(body, "shows", &list)) {
-                                list = json_object_new_array();
-                                json_object_object_add(body, "shows", list);
-                        }
-                        json_object_array_add(list, s);
-                        json_object_put(item);
-                } else {
-                        json_object_object_foreach(extra, k, val) json_object_object_add(item, k, json_object_get(val));
-                        json_object_array_add(list, item);
-                }
-        }
-        json_object_put(extra);
+        struct json_object *m = json_tokener_parse(media_json_text);
+        trakt_sync_body_add(body, m, extra);
         json_object_put(m);
 }
 

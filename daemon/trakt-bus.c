@@ -3,7 +3,10 @@
 #include <errno.h>
 #include <stdarg.h>
 
+#include "activity.h"
 #include "connect.h"
+#include "outbox.h"
+#include "session.h"
 #include "errors.h"
 #include "library.h"
 #include "media.h"
@@ -81,25 +84,19 @@ static int property_get_client_id(sd_bus *bus, const char *path, const char *int
 
 static int property_get_scrobble_status(sd_bus *bus, const char *path, const char *interface, const char *property,
                                         sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* Live scrobbling is not built yet: nothing is ever sent, so "idle". */
-        return sd_bus_message_append(reply, "s", "idle");
+        return sd_bus_message_append(reply, "s", outbox_status(userdata));
 }
 
 static int property_get_pending_events(sd_bus *bus, const char *path, const char *interface, const char *property,
                                        sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Context *c = userdata;
-        unsigned n = 0;
-        int r = store_outbox_pending(c->store, &n);
-        if (r < 0)
-                return r;
-        return sd_bus_message_append(reply, "u", (uint32_t) n);
+        return sd_bus_message_append(reply, "u", (uint32_t) outbox_pending(userdata));
 }
 
 static int property_get_threshold(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
         /* Trakt's server-side threshold (trakt-api.md §4.2): fixed at 80 %, no
          * per-account setting exists in /users/settings. */
-        return sd_bus_message_append(reply, "d", 80.0);
+        return sd_bus_message_append(reply, "d", KT_WATCHED_THRESHOLD);
 }
 
 static int property_get_sync_enabled(sd_bus *bus, const char *path, const char *interface, const char *property,
@@ -246,6 +243,7 @@ static int set_sync_enabled_authorized(sd_bus_message *m, Context *c, sd_bus_err
                                         "Could not store the setting in the state database; check the disk and the daemon's log.");
         log_info("Sync category %s %s.", category, enabled ? "enabled" : "disabled");
         trakt_bus_emit_changed(c, "SyncEnabled", NULL);
+        outbox_kick(c); /* queued events of a category turned back on go now */
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -392,6 +390,10 @@ static int append_media(sd_bus_message *reply, const char *json) {
         return r;
 }
 
+int bus_append_media_json(sd_bus_message *reply, const char *json) {
+        return append_media(reply, json);
+}
+
 static int get_history_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         uint64_t since;
@@ -447,10 +449,10 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 #define MEDIA_FIELDS_MAX 48
 
-/* Unpack an a{sv} media dictionary and validate it (media.c). Entries of other
- * variant types are kept as their type so media.c can name them. */
-static int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
-        MediaField fields[MEDIA_FIELDS_MAX];
+/* Unpack an a{sv} media dictionary into fields (media.c checks them).
+ * Entries of other variant types are kept as their type so media.c can name
+ * them; booleans are read too (the collection's "3d"). */
+static int read_media_fields(sd_bus_message *m, MediaField *fields, size_t *ret_n, sd_bus_error *error) {
         size_t n = 0;
         int r;
 
@@ -474,7 +476,11 @@ static int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *erro
                         r = sd_bus_message_read(m, "v", "s", &f->s);
                 else if (streq(contents, "u"))
                         r = sd_bus_message_read(m, "v", "u", &f->u);
-                else
+                else if (streq(contents, "b")) {
+                        int b = 0;
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        f->u = b;
+                } else
                         r = sd_bus_message_skip(m, "v");
                 if (r < 0)
                         return r;
@@ -484,8 +490,15 @@ static int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *erro
         }
         if (r < 0)
                 return r;
-        r = sd_bus_message_exit_container(m);
-        if (r < 0)
+        *ret_n = n;
+        return sd_bus_message_exit_container(m);
+}
+
+int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
+        MediaField fields[MEDIA_FIELDS_MAX];
+        size_t n = 0;
+        int r = read_media_fields(m, fields, &n, error);
+        if (r < 0 || sd_bus_error_is_set(error))
                 return r;
 
         _cleanup_free_ char *why = NULL;
@@ -493,6 +506,48 @@ static int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *erro
         if (r == -EINVAL)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
         return r;
+}
+
+/* A collection item: the media plus Trakt's quality metadata (trakt-api.md §5.6). */
+static const char *const collection_keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels", "3d", NULL };
+
+static int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error) {
+        MediaField fields[MEDIA_FIELDS_MAX];
+        size_t n = 0;
+        int r = read_media_fields(m, fields, &n, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+
+        _cleanup_free_ char *why = NULL;
+        *ret = (CollectionEntry) {};
+        r = media_from_fields(fields, n, collection_keys, &ret->media, &why);
+        if (r == -EINVAL)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++) {
+                const MediaField *f = &fields[i];
+                if (streq(f->key, "3d")) {
+                        if (f->type != 'b')
+                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Key '3d' must be a boolean (b).");
+                        ret->is_3d = f->u;
+                        continue;
+                }
+                const char **slot = streq(f->key, "media_type") ? &ret->media_type :
+                                    streq(f->key, "resolution") ? &ret->resolution :
+                                    streq(f->key, "hdr") ? &ret->hdr :
+                                    streq(f->key, "audio") ? &ret->audio :
+                                    streq(f->key, "audio_channels") ? &ret->audio_channels : NULL;
+                if (!slot)
+                        continue;
+                if (f->type != 's')
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Key '%s' must be a string (s).", f->key);
+                if (!trakt_metadata_valid(f->key, f->s))
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Key '%s' cannot be '%.64s'; Trakt allows: %s.",
+                                                 f->key, f->s, trakt_metadata_allowed(f->key));
+                *slot = f->s; /* points into m: valid while the message lives */
+        }
+        return 0;
 }
 
 /* Find the row of table (keyed by media_key) for any key the item may be stored under. */
@@ -719,6 +774,203 @@ static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_
         return bus_authorize(userdata, m, get_recommendations_authorized, error);
 }
 
+/* ---- sessions, ratings, watches, collection: local first, then the outbox ---- */
+
+static int create_session_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        return session_create(c, m, error);
+}
+
+static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, create_session_authorized, error);
+}
+
+static int stored_reply(sd_bus_message *m, int r, sd_bus_error *error) {
+        if (r == -EINVAL)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The media dictionary names no item.");
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "Could not record it in the state database; check the disk and the daemon's log.");
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        uint8_t rating;
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = sd_bus_message_read(m, "y", &rating);
+        if (r < 0)
+                return r;
+        r = activity_rate(c, &media, rating);
+        if (r >= 0)
+                log_info("Rating %u stored%s.", rating, activity_linked(c) ? " and queued for Trakt" : "");
+        return stored_reply(m, r, error);
+}
+
+static int method_rate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        uint8_t rating;
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = sd_bus_message_read(m, "y", &rating);
+        if (r < 0)
+                return r;
+        if (rating > 10)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "A rating is 1 to 10 (0 removes it), not %u.", rating);
+        return bus_authorize(userdata, m, rate_authorized, error);
+}
+
+/* 0 = now; a watch more than a day in the future is a clock or unit mistake. */
+static int check_watched_at(uint64_t *at, sd_bus_error *error) {
+        uint64_t now = now_realtime_usec();
+        if (*at == 0)
+                *at = now;
+        if (*at > now + 24 * 3600 * USEC_PER_SEC)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "watched_at lies in the future; pass microseconds since the epoch, or 0 for now.");
+        return 0;
+}
+
+static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        uint64_t at;
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = sd_bus_message_read(m, "t", &at);
+        if (r < 0)
+                return r;
+        r = check_watched_at(&at, error);
+        if (r < 0)
+                return r;
+        return stored_reply(m, activity_mark_watched(c, &media, at), error);
+}
+
+static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        uint64_t at;
+        int r = bus_read_media(m, &media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = sd_bus_message_read(m, "t", &at);
+        if (r < 0)
+                return r;
+        r = check_watched_at(&at, error);
+        if (r < 0)
+                return r;
+        return bus_authorize(userdata, m, mark_watched_authorized, error);
+}
+
+#define COLLECTION_MAX 10000
+
+static void collection_entries_free(CollectionEntry *e, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                trakt_media_done(&e[i].media);
+        free(e);
+}
+
+/* Both arrays of UpdateCollection, validated; entries point into m. */
+static int read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_t *ret_n_added, TraktMedia **ret_removed,
+                           size_t *ret_n_removed, sd_bus_error *error) {
+        CollectionEntry *added = NULL;
+        TraktMedia *removed = NULL;
+        size_t na = 0, nr = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+                if (na >= COLLECTION_MAX) {
+                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
+                        break;
+                }
+                CollectionEntry *n = realloc(added, (na + 1) * sizeof *added);
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                added = n;
+                r = bus_read_collection_item(m, &added[na], error);
+                if (r < 0 || sd_bus_error_is_set(error)) {
+                        trakt_media_done(&added[na].media);
+                        r = r < 0 ? r : -EINVAL;
+                        break;
+                }
+                na++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+                if (nr >= COLLECTION_MAX) {
+                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
+                        break;
+                }
+                TraktMedia *n = realloc(removed, (nr + 1) * sizeof *removed);
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                removed = n;
+                removed[nr] = (TraktMedia) {};
+                r = bus_read_media(m, &removed[nr], error);
+                if (r < 0 || sd_bus_error_is_set(error)) {
+                        trakt_media_done(&removed[nr]);
+                        r = r < 0 ? r : -EINVAL;
+                        break;
+                }
+                nr++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                collection_entries_free(added, na);
+                for (size_t i = 0; i < nr; i++)
+                        trakt_media_done(&removed[i]);
+                free(removed);
+                return r;
+        }
+        *ret_added = added;
+        *ret_n_added = na;
+        *ret_removed = removed;
+        *ret_n_removed = nr;
+        return 0;
+}
+
+static int update_collection_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        CollectionEntry *added = NULL;
+        TraktMedia *removed = NULL;
+        size_t na = 0, nr = 0;
+        int r = read_collection(m, &added, &na, &removed, &nr, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return sd_bus_error_is_set(error) ? -EINVAL : r;
+        r = activity_collection(c, added, na, removed, nr);
+        if (r >= 0)
+                log_info("Collection: %zu added or updated, %zu removed.", na, nr);
+        collection_entries_free(added, na);
+        for (size_t i = 0; i < nr; i++)
+                trakt_media_done(&removed[i]);
+        free(removed);
+        return stored_reply(m, r, error);
+}
+
+static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        CollectionEntry *added = NULL;
+        TraktMedia *removed = NULL;
+        size_t na = 0, nr = 0;
+        int r = read_collection(m, &added, &na, &removed, &nr, error); /* validate before asking polkit */
+        if (r < 0 || sd_bus_error_is_set(error))
+                return sd_bus_error_is_set(error) ? -EINVAL : r;
+        collection_entries_free(added, na);
+        for (size_t i = 0; i < nr; i++)
+                trakt_media_done(&removed[i]);
+        free(removed);
+        return bus_authorize(userdata, m, update_collection_authorized, error);
+}
+
 static const sd_bus_vtable trakt_vtable[] = {
         SD_BUS_VTABLE_START(0),
         SD_BUS_PROPERTY("State", "s", property_get_state, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -793,6 +1045,26 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 SD_BUS_ARGS("s", kind),
                                 SD_BUS_RESULT("aa{sv}", items),
                                 method_get_recommendations,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CreateSession",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("o", session),
+                                method_create_session,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("Rate",
+                                SD_BUS_ARGS("a{sv}", media, "y", rating),
+                                SD_BUS_NO_RESULT,
+                                method_rate,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("MarkWatched",
+                                SD_BUS_ARGS("a{sv}", media, "t", watched_at),
+                                SD_BUS_NO_RESULT,
+                                method_mark_watched,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("UpdateCollection",
+                                SD_BUS_ARGS("aa{sv}", added, "aa{sv}", removed),
+                                SD_BUS_NO_RESULT,
+                                method_update_collection,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ConnectFinished", SD_BUS_ARGS("b", success, "s", error), 0),
         SD_BUS_SIGNAL_WITH_ARGS("SyncFinished", SD_BUS_ARGS("s", kind, "b", success, "s", error), 0),

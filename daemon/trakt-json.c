@@ -1000,3 +1000,79 @@ bool trakt_metadata_valid(const char *key, const char *value) {
         }
         return false;
 }
+
+struct json_object *trakt_media_wrapper(const TraktMedia *m) {
+        const char *type = trakt_media_type_to_string(m->type);
+        if (!type)
+                return NULL;
+        struct json_object *w = json_object_new_object();
+        json_object_object_add(w, "type", json_object_new_string(type));
+        if (m->type == TRAKT_EPISODE) {
+                struct json_object *e = json_object_new_object();
+                if (m->season || m->number) {
+                        json_object_object_add(e, "season", json_object_new_int((int) m->season));
+                        json_object_object_add(e, "number", json_object_new_int((int) m->number));
+                }
+                if (!trakt_ids_empty(&m->ids))
+                        json_object_object_add(e, "ids", ids_to_json(&m->ids, TRAKT_EPISODE));
+                json_object_object_add(w, "episode", e);
+                if (m->show_title || m->show_year || !trakt_ids_empty(&m->show_ids))
+                        json_object_object_add(w, "show", title_object(&m->show_ids, m->show_title, m->show_year, TRAKT_SHOW));
+        } else {
+                struct json_object *o = trakt_media_to_json(m);
+                if (!o) {
+                        json_object_put(w);
+                        return NULL;
+                }
+                json_object_object_add(w, type, o);
+        }
+        return w;
+}
+
+void trakt_sync_body_add(struct json_object *body, struct json_object *wrapper, struct json_object *extra) {
+        struct json_object *type, *obj, *list, *show;
+
+        if (!wrapper || !json_object_object_get_ex(wrapper, "type", &type) || !json_object_is_type(type, json_type_string))
+                goto out;
+        const char *t = json_object_get_string(type);
+        const char *arr = streq(t, "movie") ? "movies" : streq(t, "show") ? "shows" : streq(t, "season") ? "seasons" : "episodes";
+        if (!json_object_object_get_ex(wrapper, t, &obj) || !json_object_is_type(obj, json_type_object))
+                goto out;
+
+        /* An episode without ids of its own is named by its show and numbers:
+         * shows[{…show, seasons[{number, episodes[{number, extra…}]}]}] (§5.2). */
+        if (streq(t, "episode") && !json_object_object_get_ex(obj, "ids", NULL) &&
+            json_object_object_get_ex(wrapper, "show", &show) && json_object_is_type(show, json_type_object)) {
+                struct json_object *s = json_object_new_object(), *season = json_object_new_object(),
+                                   *ep = json_object_new_object(), *seasons = json_object_new_array(),
+                                   *eps = json_object_new_array(), *v;
+                json_object_object_foreach(show, sk, sv) json_object_object_add(s, sk, json_object_get(sv));
+                if (json_object_object_get_ex(obj, "season", &v))
+                        json_object_object_add(season, "number", json_object_get(v));
+                if (json_object_object_get_ex(obj, "number", &v))
+                        json_object_object_add(ep, "number", json_object_get(v));
+                if (extra) {
+                        json_object_object_foreach(extra, k, val) json_object_object_add(ep, k, json_object_get(val));
+                }
+                json_object_array_add(eps, ep);
+                json_object_object_add(season, "episodes", eps);
+                json_object_array_add(seasons, season);
+                json_object_object_add(s, "seasons", seasons);
+                arr = "shows";
+                obj = s;
+        } else {
+                struct json_object *copy = json_object_new_object();
+                json_object_object_foreach(obj, ok, ov) json_object_object_add(copy, ok, json_object_get(ov));
+                if (extra) {
+                        json_object_object_foreach(extra, k, val) json_object_object_add(copy, k, json_object_get(val));
+                }
+                obj = copy;
+        }
+        if (!json_object_object_get_ex(body, arr, &list)) {
+                list = json_object_new_array();
+                json_object_object_add(body, arr, list);
+        }
+        json_object_array_add(list, obj);
+out:
+        json_object_put(extra);
+}

@@ -60,6 +60,19 @@ int trakt_parse_media(struct json_object *o, TraktMediaType hint, TraktMedia *re
 struct json_object *trakt_media_to_json(const TraktMedia *m);
 int trakt_media_add_to(struct json_object *body, const TraktMedia *m);
 
+/* The item wrapper the state database keeps for local items, the same shape
+ * Trakt's list answers use: {"type":"movie","movie":{…}} or
+ * {"type":"episode","episode":{season?, number?, ids?},"show":{…}?}. NULL for
+ * TRAKT_NONE. Scrobble bodies are this minus "type". */
+struct json_object *trakt_media_wrapper(const TraktMedia *m);
+
+/* Append one item (a wrapper as above or as Trakt sent it) to a /sync/… body:
+ * under movies, shows, seasons or episodes, with the fields of extra
+ * (watched_at, rating, collected_at, metadata…) merged in. An episode named by
+ * show + numbers goes under shows[].seasons[].episodes[]. Takes ownership of
+ * extra (may be NULL); the wrapper is not modified. */
+void trakt_sync_body_add(struct json_object *body, struct json_object *wrapper, struct json_object *extra);
+
 /* Canonical local key: the best id in Trakt's matching order
  * (trakt → imdb → tmdb → tvdb → slug), else title+year:
  *   movie:trakt=28   movie:imdb=tt0372784   show:tvdb=81189

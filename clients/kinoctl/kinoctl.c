@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <inttypes.h>
 #include <json-c/json.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -946,6 +947,517 @@ static int verb_recommendations(int argc, char **argv) {
         return print_media_list(bus, "GetRecommendations", "s", argv[1]);
 }
 
+/* ---- media on the command line ---- */
+
+/* MEDIA (kinoctl(1)): TYPE:KEY=VALUE[,KEY=VALUE...] with the keys of the
+ * D-Bus media dictionary, or TYPE:"TITLE" [YEAR]:
+ *   movie:imdb=tt0372784   episode:show_tvdb=81189,season=1,episode=1   movie:"Inception" 2010
+ * Numeric keys become u, the others s; "\," is a literal comma. */
+static const char *const numeric_keys[] = {
+        "trakt", "tmdb", "tvdb", "year", "show_year", "show_trakt", "show_tmdb", "show_tvdb", "season", "episode", "runtime",
+};
+
+static bool is_numeric_key(const char *k) {
+        for (size_t i = 0; i < ELEMENTSOF(numeric_keys); i++)
+                if (streq(numeric_keys[i], k))
+                        return true;
+        return false;
+}
+
+typedef struct MediaArg {
+        char *buf;
+        char *keys[32], *values[32];
+        size_t n;
+} MediaArg;
+
+static void media_arg_done(MediaArg *a) {
+        free(a->buf);
+}
+
+static bool media_arg_add(MediaArg *a, char *key, char *value, const char *spec) {
+        unsigned long v;
+        if (isempty(key) || a->n >= ELEMENTSOF(a->keys)) {
+                fprintf(stderr, "Media '%s': expected TYPE:KEY=VALUE[,KEY=VALUE...], e.g. movie:imdb=tt0372784.\n", spec);
+                return false;
+        }
+        if (is_numeric_key(key) && !parse_uint(value, UINT32_MAX, &v)) {
+                fprintf(stderr, "Media '%s': %s must be a whole number.\n", spec, key);
+                return false;
+        }
+        a->keys[a->n] = key;
+        a->values[a->n++] = value;
+        return true;
+}
+
+/* Returns false (and says why) on a malformed spec. */
+static bool parse_media_arg(const char *spec, MediaArg *ret) {
+        static char type_key[] = "type", title_key[] = "title", year_key[] = "year";
+        *ret = (MediaArg) {};
+        ret->buf = strdup(spec);
+        if (!ret->buf)
+                return false;
+        char *colon = strchr(ret->buf, ':');
+        if (!colon) {
+                fprintf(stderr, "Media '%s': start with movie:, show: or episode:, e.g. movie:imdb=tt0372784.\n", spec);
+                return false;
+        }
+        *colon = '\0';
+        char *type = ret->buf, *rest = colon + 1;
+        if (!streq(type, "movie") && !streq(type, "show") && !streq(type, "episode")) {
+                fprintf(stderr, "Media '%s': the type is movie, show or episode, not '%s'.\n", spec, type);
+                return false;
+        }
+        ret->keys[0] = type_key;
+        ret->values[0] = type;
+        ret->n = 1;
+
+        if (*rest == '"' || !strchr(rest, '=')) {
+                /* TYPE:"TITLE" [YEAR] (quotes optional when the title has no '='). */
+                char *title = rest, *tail;
+                if (*rest == '"') {
+                        title = rest + 1;
+                        tail = strchr(title, '"');
+                        if (!tail) {
+                                fprintf(stderr, "Media '%s': the title's closing quote is missing.\n", spec);
+                                return false;
+                        }
+                        *tail++ = '\0';
+                } else {
+                        tail = strrchr(rest, ' ');
+                        if (tail && tail[1] && strspn(tail + 1, "0123456789") == strlen(tail + 1))
+                                *tail++ = '\0';
+                        else
+                                tail = NULL;
+                }
+                while (tail && *tail == ' ')
+                        tail++;
+                if (isempty(title)) {
+                        fprintf(stderr, "Media '%s': give ids (KEY=VALUE) or a title.\n", spec);
+                        return false;
+                }
+                if (!media_arg_add(ret, title_key, title, spec))
+                        return false;
+                if (!isempty(tail) && !media_arg_add(ret, year_key, tail, spec))
+                        return false;
+                return true;
+        }
+
+        char *w = rest, *start = rest;
+        for (char *p = rest;; p++) {
+                if (*p == '\\' && p[1] == ',') {
+                        *w++ = ',';
+                        p++;
+                        continue;
+                }
+                if (*p == ',' || *p == '\0') {
+                        bool last = *p == '\0';
+                        *w = '\0';
+                        char *eq = strchr(start, '=');
+                        if (!eq) {
+                                fprintf(stderr, "Media '%s': '%s' is not KEY=VALUE.\n", spec, start);
+                                return false;
+                        }
+                        *eq = '\0';
+                        if (!media_arg_add(ret, start, eq + 1, spec))
+                                return false;
+                        if (last)
+                                return true;
+                        start = ++w;
+                        continue;
+                }
+                *w++ = *p;
+        }
+}
+
+static int append_media_arg(sd_bus_message *m, const MediaArg *a) {
+        int r = sd_bus_message_open_container(m, 'a', "{sv}");
+        for (size_t i = 0; r >= 0 && i < a->n; i++) {
+                if (is_numeric_key(a->keys[i]))
+                        r = sd_bus_message_append(m, "{sv}", a->keys[i], "u", (uint32_t) strtoul(a->values[i], NULL, 10));
+                else
+                        r = sd_bus_message_append(m, "{sv}", a->keys[i], "s", a->values[i]);
+        }
+        return r < 0 ? r : sd_bus_message_close_container(m);
+}
+
+static bool parse_percent(const char *s, double *ret) {
+        char *end;
+        if (isempty(s))
+                return false;
+        errno = 0;
+        double v = strtod(s, &end);
+        if (errno || *end || !(v >= 0 && v <= 100))
+                return false;
+        *ret = v;
+        return true;
+}
+
+/* Call method on the main object with a media dictionary and more arguments (sig after a{sv}). */
+static int call_with_media(sd_bus *bus, const char *method, const MediaArg *a, const char *more, sd_bus_message **ret_reply, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, OBJECT_PATH, INTERFACE, method);
+        if (r >= 0)
+                r = append_media_arg(m, a);
+        if (r >= 0 && more) {
+                va_start(ap, ret_reply);
+                r = sd_bus_message_appendv(m, more, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, ret_reply);
+        return r < 0 ? report_error(&e, r, method) : EXIT_OK;
+}
+
+static int verb_rate(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(media_arg_done) MediaArg a = {};
+        unsigned long rating;
+        if (argc != 3 || !parse_uint(argv[2], 10, &rating)) {
+                fprintf(stderr, "usage: kinoctl rate MEDIA 0-10   (0 removes the rating)\n");
+                return EXIT_USAGE;
+        }
+        if (!parse_media_arg(argv[1], &a))
+                return EXIT_USAGE;
+        int r = acquire_bus(&bus);
+        if (r == 0)
+                r = call_with_media(bus, "Rate", &a, "y", NULL, (uint8_t) rating);
+        if (r == 0)
+                printf(rating ? "Rated %lu/10.\n" : "Rating removed.\n", rating);
+        return r;
+}
+
+/* WHEN: "now", seconds since the epoch, or an ISO date "2026-11-24T20:15:00Z". */
+static bool parse_when(const char *s, uint64_t *ret) {
+        unsigned long v;
+        if (streq(s, "now")) {
+                *ret = 0;
+                return true;
+        }
+        if (parse_uint(s, ULONG_MAX / USEC_PER_SEC, &v)) {
+                *ret = v * USEC_PER_SEC;
+                return true;
+        }
+        struct tm tm = {};
+        const char *end = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
+        if (!end || (*end && !streq(end, "Z")))
+                return false;
+        time_t t = timegm(&tm);
+        if (t < 0)
+                return false;
+        *ret = (uint64_t) t * USEC_PER_SEC;
+        return true;
+}
+
+static int verb_watched(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(media_arg_done) MediaArg a = {};
+        uint64_t when = 0;
+        if (argc < 2 || argc > 3 || (argc == 3 && !parse_when(argv[2], &when))) {
+                fprintf(stderr, "usage: kinoctl watched MEDIA [now|EPOCH-SECONDS|YYYY-MM-DDTHH:MM:SSZ]\n");
+                return EXIT_USAGE;
+        }
+        if (!parse_media_arg(argv[1], &a))
+                return EXIT_USAGE;
+        int r = acquire_bus(&bus);
+        if (r == 0)
+                r = call_with_media(bus, "MarkWatched", &a, "t", NULL, when);
+        if (r == 0)
+                printf("Marked as watched.\n");
+        return r;
+}
+
+static int verb_resume(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        _cleanup_(media_arg_done) MediaArg a = {};
+        if (argc != 2) {
+                fprintf(stderr, "usage: kinoctl resume MEDIA\n");
+                return EXIT_USAGE;
+        }
+        if (!parse_media_arg(argv[1], &a))
+                return EXIT_USAGE;
+        int r = acquire_bus(&bus);
+        if (r == 0)
+                r = call_with_media(bus, "GetResumePoint", &a, NULL, &reply);
+        if (r != 0)
+                return r;
+        double progress;
+        uint64_t at;
+        if (sd_bus_message_read(reply, "dt", &progress, &at) < 0)
+                return report_error(NULL, -EBADMSG, "read the resume point");
+        char when[64];
+        format_time(at, when, sizeof when);
+        if (arg_json)
+                printf("{\"progress\":%g,\"paused_at\":%" PRIu64 "}\n", progress, at);
+        else if (at == 0)
+                printf("No resume point.\n");
+        else
+                printf("Resume at %.1f%% (paused %s).\n", progress, when);
+        return EXIT_OK;
+}
+
+/* ---- watch: a playback session from the terminal ---- */
+
+static int session_call(sd_bus *bus, const char *path, const char *method, const char *sig, ...) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        va_list ap;
+        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, path, "org.kino.Trakt.Session", method);
+        if (r >= 0 && sig) {
+                va_start(ap, sig);
+                r = sd_bus_message_appendv(m, sig, ap);
+                va_end(ap);
+        }
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, NULL);
+        return r < 0 ? report_error(&e, r, method) : EXIT_OK;
+}
+
+static int session_start(sd_bus *bus, const char *path, const MediaArg *a, double progress) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
+        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, path, "org.kino.Trakt.Session", "Start");
+        if (r >= 0)
+                r = append_media_arg(m, a);
+        if (r >= 0)
+                r = sd_bus_message_append(m, "d", progress);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, 0, &e, NULL);
+        return r < 0 ? report_error(&e, r, "Start") : EXIT_OK;
+}
+
+static void watch_help(void) {
+        printf("Commands (one per line): play [P] · pause [P] · stop [P] · progress P · incognito on|off · status · quit\n"
+               "P is the progress in percent. End of input closes the session (a pause is sent if it was playing).\n");
+}
+
+static int verb_watch(int argc, char **argv) {
+        static const struct option options[] = {
+                { "incognito", no_argument, NULL, 'i' },
+                { "progress", required_argument, NULL, 'p' },
+                {}
+        };
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(media_arg_done) MediaArg a = {};
+        bool incognito = false;
+        double progress = 0;
+        int c, r;
+
+        optind = 0;
+        opterr = 0;
+        /* Options may come before or after MEDIA (no "+": getopt permutes). */
+        while ((c = getopt_long(argc, argv, ":", options, NULL)) >= 0)
+                switch (c) {
+                case 'i':
+                        incognito = true;
+                        break;
+                case 'p':
+                        if (!parse_percent(optarg, &progress)) {
+                                fprintf(stderr, "kinoctl watch: --progress takes a percentage from 0 to 100.\n");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case ':':
+                        fprintf(stderr, "kinoctl watch: option '%s' needs a value.\n", argv[optind - 1]);
+                        return EXIT_USAGE;
+                default:
+                        fprintf(stderr, "kinoctl watch: unknown option '%s'; see kinoctl --help.\n", argv[optind - 1]);
+                        return EXIT_USAGE;
+                }
+        if (optind != argc - 1) {
+                fprintf(stderr, "usage: kinoctl watch MEDIA [--incognito] [--progress P]\n");
+                return EXIT_USAGE;
+        }
+        if (!parse_media_arg(argv[optind], &a))
+                return EXIT_USAGE;
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *p;
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "CreateSession", &e, &reply, NULL);
+        if (r < 0)
+                return report_error(&e, r, "create a session");
+        r = sd_bus_message_read(reply, "o", &p);
+        if (r < 0)
+                return report_error(NULL, r, "create a session");
+        _cleanup_free_ char *path = strdup(p);
+        if (!path)
+                return report_error(NULL, -ENOMEM, "create a session");
+        if (incognito) {
+                r = sd_bus_set_property(bus, BUS_NAME, path, "org.kino.Trakt.Session", "Incognito", &e, "b", 1);
+                if (r < 0)
+                        return report_error(&e, r, "turn incognito on");
+        }
+        r = session_start(bus, path, &a, progress);
+        if (r != 0)
+                return r;
+        printf("Session %s: playing at %.1f%%%s.\n", path, progress, incognito ? " (incognito: nothing leaves this machine)" : "");
+        if (isatty(STDIN_FILENO))
+                watch_help();
+        fflush(stdout);
+
+        char line[256];
+        while (fgets(line, sizeof line, stdin)) {
+                char cmd[32] = "", arg[64] = "";
+                int n = sscanf(line, "%31s %63s", cmd, arg);
+                double v = progress;
+                if (n <= 0)
+                        continue;
+                if (n == 2 && !streq(cmd, "incognito") && !parse_percent(arg, &v)) {
+                        fprintf(stderr, "'%s' is not a percentage from 0 to 100.\n", arg);
+                        continue;
+                }
+                if (streq(cmd, "quit") || streq(cmd, "q"))
+                        break;
+                if (streq(cmd, "play") || streq(cmd, "start") || streq(cmd, "resume"))
+                        r = session_start(bus, path, &a, v);
+                else if (streq(cmd, "pause"))
+                        r = session_call(bus, path, "Pause", "d", v);
+                else if (streq(cmd, "stop"))
+                        r = session_call(bus, path, "Stop", "d", v);
+                else if (streq(cmd, "progress") && n == 2)
+                        r = EXIT_OK; /* only remembered: the next command uses it */
+                else if (streq(cmd, "incognito") && n == 2 && (streq(arg, "on") || streq(arg, "off"))) {
+                        sd_bus_error_free(&e);
+                        r = sd_bus_set_property(bus, BUS_NAME, path, "org.kino.Trakt.Session", "Incognito", &e, "b",
+                                                streq(arg, "on"));
+                        r = r < 0 ? report_error(&e, r, "set incognito") : EXIT_OK;
+                } else if (streq(cmd, "status")) {
+                        r = EXIT_OK;
+                } else {
+                        watch_help();
+                        continue;
+                }
+                if (r != 0)
+                        continue; /* the error is printed; the session goes on */
+                progress = v;
+                _cleanup_free_ char *state = NULL;
+                sd_bus_error_free(&e);
+                (void) sd_bus_get_property_string(bus, BUS_NAME, path, "org.kino.Trakt.Session", "PlaybackState", &e, &state);
+                printf("%s at %.1f%%\n", state ?: "?", progress);
+                fflush(stdout);
+        }
+        r = session_call(bus, path, "Close", NULL);
+        if (r == 0)
+                printf("Session closed.\n");
+        return r;
+}
+
+/* ---- monitor: status changes and events, live ---- */
+
+static volatile sig_atomic_t monitor_stop = 0;
+
+static void on_monitor_signal(int sig) {
+        monitor_stop = 1;
+}
+
+static void stamp(void) {
+        char buf[32];
+        time_t t = time(NULL);
+        struct tm tm;
+        localtime_r(&t, &tm);
+        strftime(buf, sizeof buf, "%H:%M:%S", &tm);
+        printf("%s ", buf);
+}
+
+static int on_props_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *iface;
+        struct json_object *changed = NULL;
+        if (sd_bus_message_read(m, "s", &iface) < 0 || read_variant(m, &changed) < 0 || !changed)
+                return 0;
+        const char *path = sd_bus_message_get_path(m);
+        json_object_object_foreach(changed, k, v) {
+                stamp();
+                if (streq(k, "ScrobbleStatus"))
+                        printf("%s: %s — %s\n", k, json_object_get_string(v), dot_meaning(json_object_get_string(v)));
+                else if (streq(path, OBJECT_PATH))
+                        printf("%s: %s\n", k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+                else
+                        printf("%s %s: %s\n", path, k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
+        }
+        json_object_put(changed);
+        fflush(stdout);
+        return 0;
+}
+
+static int on_event_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *member = sd_bus_message_get_member(m);
+        stamp();
+        if (streq(member, "SyncFinished")) {
+                const char *kind, *err;
+                int ok;
+                if (sd_bus_message_read(m, "sbs", &kind, &ok, &err) >= 0)
+                        printf("SyncFinished: %s %s%s%s\n", kind, ok ? "succeeded" : "failed", *err ? ": " : "", err);
+        } else if (streq(member, "ConnectFinished")) {
+                const char *err;
+                int ok;
+                if (sd_bus_message_read(m, "bs", &ok, &err) >= 0)
+                        printf("ConnectFinished: %s%s%s\n", ok ? "approved" : "not connected", *err ? ": " : "", err);
+        } else if (streq(member, "InterfacesAdded") || streq(member, "InterfacesRemoved")) {
+                const char *path;
+                if (sd_bus_message_read(m, "o", &path) >= 0)
+                        printf("%s %s\n", streq(member, "InterfacesAdded") ? "Session opened:" : "Session closed:", path);
+        }
+        fflush(stdout);
+        return 0;
+}
+
+static int verb_monitor(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = no_args(argc, argv);
+        if (r == 0)
+                r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+        r = ping_daemon(bus);
+        if (r != 0)
+                return r;
+        struct {
+                const char *interface, *member;
+                sd_bus_message_handler_t cb;
+        } matches[] = {
+                { "org.freedesktop.DBus.Properties", "PropertiesChanged", on_props_changed },
+                { INTERFACE, "SyncFinished", on_event_signal },
+                { INTERFACE, "ConnectFinished", on_event_signal },
+                { "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", on_event_signal },
+                { "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", on_event_signal },
+        };
+        for (size_t i = 0; i < ELEMENTSOF(matches); i++) {
+                r = sd_bus_match_signal(bus, NULL, BUS_NAME, NULL, matches[i].interface, matches[i].member, matches[i].cb, NULL);
+                if (r < 0)
+                        return report_error(NULL, r, "watch the daemon's signals");
+        }
+        struct sigaction sa = { .sa_handler = on_monitor_signal };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        struct json_object *p = NULL;
+        if (get_all_properties(bus, &p) == 0) {
+                stamp();
+                printf("State: %s · ScrobbleStatus: %s — %s · PendingEvents: %" PRIi64 "\n", jstr(p, "State"),
+                       jstr(p, "ScrobbleStatus"), dot_meaning(jstr(p, "ScrobbleStatus")), jint(p, "PendingEvents"));
+                json_object_put(p);
+        }
+        printf("Monitoring org.kino.Trakt; Ctrl+C stops.\n");
+        fflush(stdout);
+        while (!monitor_stop) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0)
+                        return report_error(NULL, r, "read from the bus");
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR)
+                        return report_error(NULL, r, "wait on the bus");
+        }
+        return EXIT_OK;
+}
+
 /* ---- main ---- */
 
 /* The command table. A verb checks its own arguments (EXIT_USAGE, without
@@ -971,6 +1483,12 @@ static const Verb verbs[] = {
         { "lists", verb_lists, "lists [show ID | remove ID]", "The lists: the Trakt watchlist and followed lists" },
         { "watchlist", verb_watchlist, "watchlist", "The Trakt watchlist" },
         { "recommendations", verb_recommendations, "recommendations movie|show", "Trakt's picks for you" },
+        { "watch", verb_watch, "watch MEDIA [--incognito] [--progress P]",
+          "Play a session from the terminal: commands on stdin (play/pause/stop P, incognito on|off, quit)" },
+        { "monitor", verb_monitor, "monitor", "Print status changes, sessions and sync events as they happen" },
+        { "rate", verb_rate, "rate MEDIA 0-10", "Rate a title (0 removes the rating)" },
+        { "watched", verb_watched, "watched MEDIA [WHEN]", "Add a watch to the history (now, epoch seconds or an ISO date)" },
+        { "resume", verb_resume, "resume MEDIA", "Where to resume a title" },
 };
 
 static void help(void) {
@@ -984,7 +1502,9 @@ static void help(void) {
                "Commands:\n");
         for (size_t i = 0; i < ELEMENTSOF(verbs); i++)
                 printf("  %s\n      %s\n", verbs[i].usage, verbs[i].summary);
-        printf("\nCategories: scrobble history ratings watchlist collection resume recommendations\n"
+        printf("\nMEDIA: KEY=VALUE,... with the keys of the D-Bus media dictionary, e.g.\n"
+               "  type=movie,imdb=tt0372784   type=episode,show_tvdb=81189,season=1,episode=1\n"
+               "\nCategories: scrobble history ratings watchlist collection resume recommendations\n"
                "Exit codes: 0 ok, 1 failure, 2 bad arguments, 3 daemon not running, 4 permission denied\n"
                "See kinoctl(1).\n");
 }

@@ -400,7 +400,15 @@ class Handler(BaseHTTPRequestHandler):
         if delay:
             time.sleep(delay)
         try:
-            if self.apply_fault(method, path):
+            fault = self.take_fault(method, path)
+            if fault is not None and fault.get('after'):
+                # "after": Trakt did the work, then the answer was lost (a crash
+                # window between "sent" and "marked sent" on the client side).
+                try:
+                    self.api(method, path, q, raw, entry)
+                except ApiError:
+                    pass
+            if fault is not None and self.do_fault(fault):
                 return
             status, body, headers = self.api(method, path, q, raw, entry)
             self.send(status, body if body is not None else b'', headers=headers)
@@ -419,6 +427,10 @@ class Handler(BaseHTTPRequestHandler):
 
     # -- faults --
     def apply_fault(self, method, path):
+        fault = self.take_fault(method, path)
+        return fault is not None and self.do_fault(fault)
+
+    def take_fault(self, method, path):
         with S.lock:
             fault = None
             for f in S.faults:
@@ -432,8 +444,9 @@ class Handler(BaseHTTPRequestHandler):
                     if f['count'] == 0:
                         S.faults.remove(f)
                 break
-        if fault is None:
-            return False
+        return fault
+
+    def do_fault(self, fault):
         action = fault.get('action', 'status')
         if fault.get('delay') and action != 'stall':
             time.sleep(fault['delay'])
@@ -1273,6 +1286,11 @@ def c_apps_delete(b):
 
 
 def c_fault(b):
+    """One injected fault: match (regex on the path), method, count (-1 =
+    until cleared), action status|reset|truncate|garbage|html|huge|stall,
+    status, body, content_type, headers, retry_after, delay; after=true
+    runs the real handler first (Trakt did the work) and then answers with
+    the fault, as when an answer is lost on the way back."""
     f = dict(b)
     f.setdefault('count', 1)
     S.faults.append(f)

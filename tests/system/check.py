@@ -686,7 +686,7 @@ def man_pages():
         print(f'{page}: formats without warnings')
 
     k = text['kinoctl.1']
-    commands = k[k.index('COMMANDS'):k.index('MEDIA')]
+    commands = k[k.index('\nCOMMANDS\n'):k.index('\nMEDIA\n')]
     for v in kinoctl_verbs():
         if not re.search(rf'^\s{{7}}{re.escape(v)}\b', commands, re.M):
             fail(f'kinoctl(1) does not document the command {v}')

@@ -1,0 +1,381 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+
+#include "activity.h"
+#include "log.h"
+#include "outbox.h"
+#include "trakt-bus.h"
+#include "util.h"
+
+#define SAME_PLAY_WINDOW_USEC (60 * USEC_PER_SEC)
+#define COLLECTION_BATCH 100
+
+bool activity_linked(Context *c) {
+        return c->state == CONN_CONNECTED || c->state == CONN_EXPIRED;
+}
+
+static bool toggle(Context *c, const char *category) {
+        bool on = true;
+        (void) store_get_toggle(c->store, category, &on);
+        return on;
+}
+
+/* Stored form of an item: its key and the wrapper JSON text. */
+typedef struct Stored {
+        char *key;
+        struct json_object *wrapper;
+        const char *json;
+} Stored;
+
+static void stored_done(Stored *s) {
+        free(s->key);
+        json_object_put(s->wrapper);
+}
+
+static int stored_init(Stored *s, const TraktMedia *m) {
+        *s = (Stored) {};
+        s->key = trakt_media_key(m);
+        s->wrapper = trakt_media_wrapper(m);
+        if (!s->key || !s->wrapper) {
+                stored_done(s);
+                return -EINVAL;
+        }
+        s->json = json_object_to_json_string_ext(s->wrapper, JSON_C_TO_STRING_PLAIN);
+        return 0;
+}
+
+/* Bind and run one statement; fmt letters: t text, i int64, d double, n null. */
+static int run_sql(Context *c, const char *sql, const char *fmt, ...) {
+        sqlite3_stmt *st = NULL;
+        va_list ap;
+        int rc;
+
+        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK) {
+                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
+                return -EIO;
+        }
+        va_start(ap, fmt);
+        for (int i = 0; fmt && fmt[i]; i++) {
+                switch (fmt[i]) {
+                case 't':
+                        sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
+                        break;
+                case 'i':
+                        sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
+                        break;
+                case 'd':
+                        sqlite3_bind_double(st, i + 1, va_arg(ap, double));
+                        break;
+                default:
+                        sqlite3_bind_null(st, i + 1);
+                        break;
+                }
+        }
+        va_end(ap);
+        rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
+                return -EIO;
+        }
+        return rc == SQLITE_ROW ? 1 : 0;
+}
+
+static int begin(Context *c) {
+        return store_begin(c->store);
+}
+
+static int end(Context *c, int r) {
+        if (r < 0) {
+                (void) store_rollback(c->store);
+                return r;
+        }
+        r = store_commit(c->store);
+        if (r < 0)
+                (void) store_rollback(c->store);
+        return r;
+}
+
+static struct json_object *live_payload(const Stored *s, double progress, uint64_t at) {
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "media", json_object_get(s->wrapper));
+        json_object_object_add(p, "progress", json_object_new_double(progress));
+        json_object_object_add(p, "at", json_object_new_int64((int64_t) at));
+        return p;
+}
+
+static int enqueue(Context *c, const char *kind, const char *category, const char *session, struct json_object *payload) {
+        int64_t id = outbox_add(c, kind, category, session, payload);
+        json_object_put(payload);
+        return id < 0 ? (int) id : 0;
+}
+
+static void after(Context *c, int r) {
+        if (r < 0)
+                return;
+        outbox_update_status(c);
+        outbox_kick(c);
+}
+
+int activity_live_event(Context *c, const char *kind, const TraktMedia *m, double progress, const char *session) {
+        Stored s;
+        int r;
+
+        if (!activity_linked(c) || !toggle(c, "scrobble"))
+                return 0;
+        r = stored_init(&s, m);
+        if (r < 0)
+                return r;
+        r = enqueue(c, kind, "scrobble", session, live_payload(&s, progress, now_realtime_usec()));
+        stored_done(&s);
+        after(c, r);
+        return r;
+}
+
+int activity_paused(Context *c, const TraktMedia *m, double progress, bool private_, const char *session) {
+        uint64_t now = now_realtime_usec();
+        Stored s;
+        int r = stored_init(&s, m);
+        if (r < 0)
+                return r;
+        r = begin(c);
+        if (r >= 0)
+                r = run_sql(c,
+                            "INSERT INTO resume_points(media_key, media, progress, paused_at, origin) VALUES (?1, ?2, ?3, ?4, 'local')"
+                            " ON CONFLICT(media_key) DO UPDATE SET media = excluded.media, progress = excluded.progress,"
+                            " paused_at = excluded.paused_at, origin = 'local'",
+                            "ttdi", s.key, s.json, progress, (int64_t) now);
+        if (r >= 0 && !private_ && activity_linked(c) && toggle(c, "scrobble"))
+                r = enqueue(c, "pause", "scrobble", session, live_payload(&s, progress, now));
+        r = end(c, r);
+        stored_done(&s);
+        after(c, r);
+        return r;
+}
+
+static int clear_resume(Context *c, const TraktMedia *m) {
+        char **keys = trakt_media_keys(m);
+        int r = 0;
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
+                r = run_sql(c, "DELETE FROM resume_points WHERE media_key = ?1", "t", keys[i]);
+        trakt_strv_free(keys);
+        return r;
+}
+
+static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, int64_t *ret_id) {
+        int r = run_sql(c,
+                        "INSERT INTO history(media_key, media, watched_at, origin, private, pushed) VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
+                        "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0));
+        if (r >= 0)
+                *ret_id = sqlite3_last_insert_rowid(store_db(c->store));
+        return r;
+}
+
+int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session) {
+        uint64_t now = now_realtime_usec();
+        bool queue = !private_ && activity_linked(c);
+        int64_t row = 0;
+        Stored s;
+        int r = stored_init(&s, m);
+        if (r < 0)
+                return r;
+
+        r = begin(c);
+        if (r >= 0)
+                r = insert_play(c, &s, now, private_, queue, &row);
+        if (r >= 0)
+                r = clear_resume(c, m);
+        if (r >= 0 && queue) {
+                struct json_object *p = live_payload(&s, progress, now);
+                json_object_object_add(p, "history_id", json_object_new_int64(row));
+                if (toggle(c, "scrobble"))
+                        r = enqueue(c, "stop", "scrobble", session, p);
+                else {
+                        /* Live scrobbling off: the watch still reaches Trakt's history. */
+                        json_object_object_add(p, "watched_at", json_object_new_int64((int64_t) now));
+                        r = enqueue(c, "history_add", "history", session, p);
+                }
+        }
+        r = end(c, r);
+        if (r >= 0)
+                log_info("Completed watch recorded (history row %" PRId64 "%s).", row, private_ ? ", private" : "");
+        stored_done(&s);
+        after(c, r);
+        return r;
+}
+
+/* A local play of one of the item's keys within a minute of at? */
+static int same_play_exists(Context *c, const TraktMedia *m, uint64_t at) {
+        char **keys = trakt_media_keys(m);
+        int r = 0;
+        for (size_t i = 0; keys && keys[i] && r == 0; i++)
+                r = run_sql(c, "SELECT 1 FROM history WHERE media_key = ?1 AND watched_at BETWEEN ?2 AND ?3 LIMIT 1", "tii", keys[i],
+                            (int64_t) (at - SAME_PLAY_WINDOW_USEC), (int64_t) (at + SAME_PLAY_WINDOW_USEC));
+        trakt_strv_free(keys);
+        return r;
+}
+
+int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at) {
+        bool queue = activity_linked(c);
+        int64_t row = 0;
+        Stored s;
+        int r = stored_init(&s, m);
+        if (r < 0)
+                return r;
+        r = begin(c);
+        if (r >= 0) {
+                r = same_play_exists(c, m, watched_at);
+                if (r > 0) {
+                        log_info("MarkWatched: that play is already in the history; not adding it twice.");
+                        r = end(c, 0);
+                        stored_done(&s);
+                        return r;
+                }
+        }
+        if (r >= 0)
+                r = insert_play(c, &s, watched_at, false, queue, &row);
+        if (r >= 0 && queue) {
+                struct json_object *p = json_object_new_object();
+                json_object_object_add(p, "media", json_object_get(s.wrapper));
+                json_object_object_add(p, "watched_at", json_object_new_int64((int64_t) watched_at));
+                json_object_object_add(p, "history_id", json_object_new_int64(row));
+                r = enqueue(c, "history_add", "history", NULL, p);
+        }
+        r = end(c, r);
+        stored_done(&s);
+        after(c, r);
+        return r;
+}
+
+int activity_rate(Context *c, const TraktMedia *m, unsigned rating) {
+        bool queue = activity_linked(c);
+        uint64_t now = now_realtime_usec();
+        char **keys = trakt_media_keys(m);
+        Stored s;
+        int r = stored_init(&s, m);
+        if (r < 0) {
+                trakt_strv_free(keys);
+                return r;
+        }
+        r = begin(c);
+        /* The item may be stored under another of its ids (from Trakt): one rating per item. */
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
+                if (!streq(keys[i], s.key))
+                        r = run_sql(c, "DELETE FROM ratings WHERE media_key = ?1", "t", keys[i]);
+        if (r >= 0 && rating > 0)
+                r = run_sql(c,
+                            "INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES (?1, ?2, ?3, ?4, ?5)"
+                            " ON CONFLICT(media_key) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at,"
+                            " pushed = excluded.pushed",
+                            "ttiii", s.key, s.json, (int64_t) rating, (int64_t) now, (int64_t) (queue ? 2 : 0));
+        else if (r >= 0)
+                r = run_sql(c, "DELETE FROM ratings WHERE media_key = ?1", "t", s.key);
+        /* Trakt's picks depend on ratings: the next sweep fetches them again. */
+        if (r >= 0)
+                r = run_sql(c, "DELETE FROM recommendations", NULL);
+        if (r >= 0)
+                r = run_sql(c, "DELETE FROM sync_cursors WHERE name LIKE 'recommendations%'", NULL);
+        if (r >= 0 && queue) {
+                struct json_object *p = json_object_new_object();
+                json_object_object_add(p, "media", json_object_get(s.wrapper));
+                if (rating > 0) {
+                        json_object_object_add(p, "rating", json_object_new_int((int) rating));
+                        json_object_object_add(p, "rated_at", json_object_new_int64((int64_t) now));
+                }
+                r = enqueue(c, rating > 0 ? "rating_set" : "rating_remove", "ratings", NULL, p);
+        }
+        r = end(c, r);
+        trakt_strv_free(keys);
+        stored_done(&s);
+        after(c, r);
+        return r;
+}
+
+static struct json_object *collection_extra(const CollectionEntry *e, uint64_t now) {
+        char when[32];
+        struct json_object *x = json_object_new_object();
+        json_object_object_add(x, "collected_at", json_object_new_string(trakt_format_time((int64_t) now, when, sizeof when)));
+        const char *keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
+        const char *vals[] = { e->media_type, e->resolution, e->hdr, e->audio, e->audio_channels };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (vals[i])
+                        json_object_object_add(x, keys[i], json_object_new_string(vals[i]));
+        if (e->is_3d)
+                json_object_object_add(x, "3d", json_object_new_boolean(1));
+        return x;
+}
+
+static int flush_batch(Context *c, const char *kind, struct json_object **items) {
+        if (!*items || json_object_array_length(*items) == 0)
+                return 0;
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "items", *items);
+        *items = NULL;
+        return enqueue(c, kind, "collection", NULL, p);
+}
+
+int activity_collection(Context *c, const CollectionEntry *added, size_t n_added, const TraktMedia *removed, size_t n_removed) {
+        bool queue = activity_linked(c);
+        uint64_t now = now_realtime_usec();
+        struct json_object *batch = NULL;
+        int r = begin(c);
+
+        for (size_t i = 0; i < n_added && r >= 0; i++) {
+                const CollectionEntry *e = &added[i];
+                Stored s;
+                r = stored_init(&s, &e->media);
+                if (r < 0)
+                        break;
+                r = run_sql(c,
+                            "INSERT INTO collection(media_key, media, collected_at, media_type, resolution, hdr, audio, audio_channels,"
+                            " is_3d, origin, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'local', ?10)"
+                            " ON CONFLICT(media_key) DO UPDATE SET media = excluded.media, collected_at = excluded.collected_at,"
+                            " media_type = excluded.media_type, resolution = excluded.resolution, hdr = excluded.hdr,"
+                            " audio = excluded.audio, audio_channels = excluded.audio_channels, is_3d = excluded.is_3d,"
+                            " origin = 'local', pushed = excluded.pushed",
+                            "ttitttttii", s.key, s.json, (int64_t) now, e->media_type, e->resolution, e->hdr, e->audio,
+                            e->audio_channels, (int64_t) e->is_3d, (int64_t) (queue ? 2 : 0));
+                if (r >= 0 && queue) {
+                        if (!batch)
+                                batch = json_object_new_array();
+                        struct json_object *it = json_object_new_object();
+                        json_object_object_add(it, "media", json_object_get(s.wrapper));
+                        json_object_object_add(it, "extra", collection_extra(e, now));
+                        json_object_array_add(batch, it);
+                        if (json_object_array_length(batch) >= COLLECTION_BATCH)
+                                r = flush_batch(c, "collection_add", &batch);
+                }
+                stored_done(&s);
+        }
+        if (r >= 0)
+                r = flush_batch(c, "collection_add", &batch);
+
+        for (size_t i = 0; i < n_removed && r >= 0; i++) {
+                char **keys = trakt_media_keys(&removed[i]);
+                for (size_t k = 0; keys && keys[k] && r >= 0; k++)
+                        r = run_sql(c, "DELETE FROM collection WHERE media_key = ?1", "t", keys[k]);
+                trakt_strv_free(keys);
+                if (r >= 0 && queue) {
+                        struct json_object *w = trakt_media_wrapper(&removed[i]);
+                        if (!w) {
+                                r = -EINVAL;
+                                break;
+                        }
+                        if (!batch)
+                                batch = json_object_new_array();
+                        struct json_object *it = json_object_new_object();
+                        json_object_object_add(it, "media", w);
+                        json_object_array_add(batch, it);
+                        if (json_object_array_length(batch) >= COLLECTION_BATCH)
+                                r = flush_batch(c, "collection_remove", &batch);
+                }
+        }
+        if (r >= 0)
+                r = flush_batch(c, "collection_remove", &batch);
+        json_object_put(batch);
+        r = end(c, r);
+        after(c, r);
+        return r;
+}

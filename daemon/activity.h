@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "context.h"
+#include "trakt-json.h"
+
+/* What the user did, recorded locally first and, when it should reach Trakt,
+ * queued in the outbox in the same transaction: one durable commit before
+ * the D-Bus method replies. Nothing here touches the network.
+ *
+ * Events are queued only while an account is linked (State connected or
+ * expired); otherwise the local rows stay unpushed and a later import sends
+ * them. Each function returns 0 or a negative errno (-EIO: the state
+ * database failed; the caller answers with a sentence). */
+
+/* Whether events for Trakt are queued now. */
+bool activity_linked(Context *c);
+
+/* A start or a pause (below the threshold) of a non-incognito session. */
+int activity_live_event(Context *c, const char *kind, const TraktMedia *m, double progress, const char *session);
+
+/* A pause or a stop below the threshold: the local resume point (also in
+ * incognito: it never leaves the machine), plus a queued pause unless private. */
+int activity_paused(Context *c, const TraktMedia *m, double progress, bool private_, const char *session);
+
+/* A completed watch: a history row (origin local, flagged private in
+ * incognito, never pushed then), the item's resume point cleared, and unless
+ * private a queued scrobble stop (scrobble on) or history add (scrobble off). */
+int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session);
+
+/* MarkWatched: a local play at watched_at (µs); a play of the same item within
+ * a minute of it is the same play and is not added twice (returns 0). */
+int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at);
+
+/* Rate: 1–10 sets, 0 removes; clears the recommendations cache. */
+int activity_rate(Context *c, const TraktMedia *m, unsigned rating);
+
+/* UpdateCollection: one item and its quality metadata (NULL = unset). */
+typedef struct CollectionEntry {
+        TraktMedia media;
+        const char *media_type, *resolution, *hdr, *audio, *audio_channels;
+        bool is_3d;
+} CollectionEntry;
+int activity_collection(Context *c, const CollectionEntry *added, size_t n_added, const TraktMedia *removed, size_t n_removed);

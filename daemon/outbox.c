@@ -1,0 +1,782 @@
+/* SPDX-License-Identifier: MIT */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+
+#include "build-config.h"
+#include "log.h"
+#include "outbox.h"
+#include "session.h"
+#include "trakt-bus.h"
+#include "trakt-client.h"
+#include "trakt-json.h"
+#include "util.h"
+
+#define BACKOFF_BASE_USEC (5 * USEC_PER_SEC)
+#define BACKOFF_MAX_USEC (300 * USEC_PER_SEC)
+#define KEEP_DONE_USEC (7 * 24 * 3600 * USEC_PER_SEC) /* sent/dropped rows kept a week for inspection */
+#define MATCH_WINDOW_USEC (60 * USEC_PER_SEC)         /* the same play on both sides: ±1 minute */
+
+typedef struct Outbox {
+        Context *context;
+        sd_event_source *defer;
+        sd_event_source *timer;
+        TraktCall *call;
+        /* the row in flight */
+        int64_t row;
+        char *kind;
+        struct json_object *payload;
+        unsigned attempts;
+        bool checking; /* the call in flight is the /sync/history look-up before a re-add */
+        /* status */
+        bool failed;     /* the last delivery failed for good (red until the next success) */
+        bool set_error;  /* LastError holds one of our sentences */
+        const char *status_cache;
+        unsigned pending_cache;
+        bool cache_valid;
+} Outbox;
+
+static Outbox *ob(Context *c) {
+        return c->outbox;
+}
+
+static void outbox_schedule(Outbox *o);
+
+/* ---- rows ---- */
+
+static int exec_row(Context *c, const char *sql, int64_t id, const char *text) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, id);
+        if (text)
+                sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
+        int rc = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+int64_t outbox_add(Context *c, const char *kind, const char *category, const char *session, struct json_object *payload) {
+        sqlite3_stmt *st = NULL;
+        int64_t id = -EIO;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "INSERT INTO outbox(created_at, kind, category, session, payload) VALUES (?, ?, ?, ?, ?)", -1, &st,
+                               NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
+        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
+        if (session)
+                sqlite3_bind_text(st, 4, session, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 5, json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
+        if (sqlite3_step(st) == SQLITE_DONE)
+                id = sqlite3_last_insert_rowid(store_db(c->store));
+        sqlite3_finalize(st);
+        return id;
+}
+
+static void row_done(Context *c, int64_t id, const char *state, const char *error) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET state = ?2, last_error = ?3 WHERE id = ?1", -1, &st,
+                               NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
+                if (error)
+                        sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                        log_error("Could not mark outbox event %" PRId64 " %s: %s", id, state, sqlite3_errmsg(store_db(c->store)));
+        }
+        sqlite3_finalize(st);
+}
+
+static void row_retry_later(Context *c, int64_t id, unsigned attempts, uint64_t delay, const char *error) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1", -1, &st,
+                               NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_int64(st, 2, attempts);
+                sqlite3_bind_int64(st, 3, (int64_t) (now_realtime_usec() + delay));
+                if (error)
+                        sqlite3_bind_text(st, 4, error, -1, SQLITE_TRANSIENT);
+                (void) sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+}
+
+static int64_t payload_int(struct json_object *p, const char *key) {
+        struct json_object *v;
+        return json_object_object_get_ex(p, key, &v) ? json_object_get_int64(v) : 0;
+}
+
+static double payload_double(struct json_object *p, const char *key) {
+        struct json_object *v;
+        return json_object_object_get_ex(p, key, &v) ? json_object_get_double(v) : 0;
+}
+
+static struct json_object *payload_media(struct json_object *p) {
+        struct json_object *v;
+        return json_object_object_get_ex(p, "media", &v) ? v : NULL;
+}
+
+/* The history row behind a completed watch: already on Trakt (linked by an
+ * import or an earlier delivery)? */
+static bool history_row_pushed(Context *c, int64_t history_id) {
+        sqlite3_stmt *st = NULL;
+        bool pushed = false;
+        if (history_id <= 0)
+                return false;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, history_id);
+                pushed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
+        }
+        sqlite3_finalize(st);
+        return pushed;
+}
+
+static void history_row_mark_pushed(Context *c, int64_t history_id, int64_t trakt_history_id) {
+        if (history_id <= 0)
+                return;
+        if (trakt_history_id > 0) {
+                sqlite3_stmt *st = NULL;
+                /* OR IGNORE: an import may already have linked that Trakt play to another row. */
+                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE OR IGNORE history SET trakt_history_id = ?2, pushed = 1 WHERE id = ?1",
+                                       -1, &st, NULL) == SQLITE_OK) {
+                        sqlite3_bind_int64(st, 1, history_id);
+                        sqlite3_bind_int64(st, 2, trakt_history_id);
+                        (void) sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+        }
+        (void) exec_row(c, "UPDATE history SET pushed = 1 WHERE id = ?1", history_id, NULL);
+}
+
+/* Is a later live event of the same session waiting? Then this start or pause is stale. */
+static bool superseded(Context *c, int64_t id, const char *session) {
+        sqlite3_stmt *st = NULL;
+        bool later = false;
+        if (!session)
+                return false;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT 1 FROM outbox WHERE state = 'pending' AND id > ?1 AND session = ?2"
+                               " AND kind IN ('start','pause','stop') LIMIT 1",
+                               -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_text(st, 2, session, -1, SQLITE_STATIC);
+                later = sqlite3_step(st) == SQLITE_ROW;
+        }
+        sqlite3_finalize(st);
+        return later;
+}
+
+/* ---- status ---- */
+
+const char *outbox_status(Context *c) {
+        Outbox *o = ob(c);
+        unsigned pending = outbox_pending(c);
+        bool busy = pending > 0 || session_count(c) > 0;
+
+        if (c->state == CONN_EXPIRED && pending > 0)
+                return "failed";
+        if (o && o->failed)
+                return "failed";
+        if (!busy)
+                return "idle";
+        if (c->http && http_blocked(c->http))
+                return "rate-limited";
+        return "active";
+}
+
+unsigned outbox_pending(Context *c) {
+        unsigned n = 0;
+        (void) store_outbox_pending(c->store, &n);
+        return n;
+}
+
+void outbox_update_status(Context *c) {
+        Outbox *o = ob(c);
+        if (!o)
+                return;
+        const char *status = outbox_status(c);
+        unsigned pending = outbox_pending(c);
+        bool s_changed = !o->cache_valid || o->status_cache != status;
+        bool p_changed = !o->cache_valid || o->pending_cache != pending;
+        o->status_cache = status;
+        o->pending_cache = pending;
+        o->cache_valid = true;
+        if (s_changed && p_changed)
+                trakt_bus_emit_changed(c, "ScrobbleStatus", "PendingEvents", NULL);
+        else if (s_changed)
+                trakt_bus_emit_changed(c, "ScrobbleStatus", NULL);
+        else if (p_changed)
+                trakt_bus_emit_changed(c, "PendingEvents", NULL);
+}
+
+static void set_failed(Outbox *o, const char *sentence) {
+        o->failed = true;
+        o->set_error = true;
+        context_set_last_error(o->context, sentence);
+}
+
+static void clear_failed(Outbox *o) {
+        o->failed = false;
+        if (o->set_error) {
+                o->set_error = false;
+                context_set_last_error(o->context, NULL);
+        }
+}
+
+/* ---- delivery ---- */
+
+static void flight_clear(Outbox *o) {
+        o->call = NULL;
+        o->row = 0;
+        free(o->kind);
+        o->kind = NULL;
+        json_object_put(o->payload);
+        o->payload = NULL;
+        o->checking = false;
+}
+
+static uint64_t backoff(unsigned attempts) {
+        uint64_t d = BACKOFF_BASE_USEC;
+        for (unsigned i = 1; i < attempts && d < BACKOFF_MAX_USEC; i++)
+                d *= 2;
+        return d > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : d;
+}
+
+static const char *describe(struct json_object *payload, char *buf, size_t n) {
+        TraktMedia m = {};
+        struct json_object *w = payload_media(payload);
+        if (w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0) {
+                if (m.type == TRAKT_EPISODE && (m.show_title || m.season))
+                        snprintf(buf, n, "%s S%02uE%02u", m.show_title ?: "an episode", m.season, m.number);
+                else if (m.title)
+                        snprintf(buf, n, "%s", m.title);
+                else
+                        snprintf(buf, n, "a %s", trakt_media_type_to_string(m.type));
+        } else
+                snprintf(buf, n, "an item");
+        trakt_media_done(&m);
+        return buf;
+}
+
+static void record_unmatched(Context *c, struct json_object *payload, const char *endpoint) {
+        sqlite3_stmt *st = NULL;
+        struct json_object *w = payload_media(payload);
+        if (sqlite3_prepare_v2(store_db(c->store), "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1,
+                               &st, NULL) != SQLITE_OK)
+                return;
+        sqlite3_bind_text(st, 1, "scrobble", -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 2, w ? json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN) : "{}", -1, SQLITE_TRANSIENT);
+        sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
+        sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
+        (void) sqlite3_step(st);
+        sqlite3_finalize(st);
+        trakt_bus_emit_changed(c, "UnmatchedItems", NULL);
+}
+
+static void delivered(Outbox *o, const HttpResponse *r) {
+        Context *c = o->context;
+        const char *kind = o->kind;
+        struct json_object *p = o->payload;
+
+        if (streq(kind, "stop")) {
+                TraktScrobbleResult res = {};
+                int64_t trakt_id = 0;
+                if (r->status != 409 && r->json && trakt_parse_scrobble(r->json, &res) >= 0 && res.id > 0)
+                        trakt_id = res.id;
+                trakt_scrobble_done(&res);
+                history_row_mark_pushed(c, payload_int(p, "history_id"), trakt_id);
+        } else if (streq(kind, "history_add")) {
+                history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
+        } else if (streq(kind, "rating_set")) {
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1, &st,
+                                       NULL) == SQLITE_OK) {
+                        sqlite3_bind_int64(st, 1, payload_int(p, "rated_at"));
+                        (void) sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+        }
+        if (streq(kind, "history_add") || streq(kind, "rating_set") || streq(kind, "rating_remove") ||
+            streq(kind, "collection_add") || streq(kind, "collection_remove")) {
+                TraktSyncResult res = {};
+                if (r->json && trakt_parse_sync_result(r->json, &res) >= 0 && res.not_found > 0) {
+                        char what[160];
+                        log_warning("Trakt did not know %s (%s).", describe(p, what, sizeof what), kind);
+                        record_unmatched(c, p, kind);
+                }
+        }
+        row_done(c, o->row, "sent", NULL);
+        clear_failed(o);
+}
+
+static void on_answer(Http *h, const HttpResponse *r, void *userdata);
+static int send_row(Outbox *o);
+
+static bool history_item_matches(struct json_object *wrapper, int64_t watched_at, const TraktItem *it) {
+        TraktMedia m = {};
+        bool match = false;
+        if (llabs(it->at - watched_at) > (int64_t) MATCH_WINDOW_USEC)
+                return false;
+        if (trakt_parse_media(wrapper, TRAKT_NONE, &m) < 0)
+                return false;
+        char **mine = trakt_media_keys(&m), **theirs = trakt_media_keys(&it->media);
+        for (size_t i = 0; mine && mine[i] && !match; i++)
+                for (size_t j = 0; theirs && theirs[j] && !match; j++)
+                        match = streq(mine[i], theirs[j]);
+        trakt_strv_free(mine);
+        trakt_strv_free(theirs);
+        trakt_media_done(&m);
+        return match;
+}
+
+static void on_checked(Http *h, const HttpResponse *r, void *userdata) {
+        Outbox *o = userdata;
+        Context *c = o->context;
+        TraktItem *items = NULL;
+        size_t n = 0, skipped = 0;
+
+        o->call = NULL;
+        o->checking = false;
+        if (r->status >= 200 && r->status < 300 && r->json &&
+            trakt_parse_items(r->json, TRAKT_ITEMS_HISTORY, TRAKT_NONE, &items, &n, &skipped) >= 0) {
+                int64_t at = payload_int(o->payload, "watched_at");
+                for (size_t i = 0; i < n; i++)
+                        if (history_item_matches(payload_media(o->payload), at, &items[i])) {
+                                log_info("Outbox event %" PRId64 ": the play is already on Trakt (history id %" PRId64 "); not adding it again.",
+                                         o->row, items[i].id);
+                                history_row_mark_pushed(c, payload_int(o->payload, "history_id"), items[i].id);
+                                row_done(c, o->row, "sent", NULL);
+                                trakt_items_free(items, n);
+                                flight_clear(o);
+                                outbox_update_status(c);
+                                outbox_kick(c);
+                                return;
+                        }
+                trakt_items_free(items, n);
+                if (send_row(o) < 0) {
+                        flight_clear(o);
+                        outbox_kick(c);
+                }
+                return;
+        }
+        /* Could not look: treat like any transient failure of the row. */
+        on_answer(h, r, o);
+}
+
+static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
+        Outbox *o = userdata;
+        Context *c = o->context;
+        char what[160], sentence[512];
+        long s = r->status;
+
+        o->call = NULL;
+        o->checking = false;
+        describe(o->payload, what, sizeof what);
+
+        if ((s >= 200 && s < 300) || (s == 409 && streq(o->kind, "stop"))) {
+                if (s == 409)
+                        log_info("Trakt already has the scrobble of %s (409): done.", what);
+                delivered(o, r);
+        } else if (s == 401 || (s == 403 && c->state != CONN_CONNECTED)) {
+                /* trakt-client refreshed once already; when that failed State is expired. */
+                row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "not authorized");
+                if (c->state == CONN_EXPIRED)
+                        snprintf(sentence, sizeof sentence,
+                                 "Trakt disconnected: %u event(s) wait until you reconnect the account.", outbox_pending(c));
+                else
+                        snprintf(sentence, sizeof sentence, "Trakt refused the token while sending %s; reconnect the account.", what);
+                set_failed(o, sentence);
+        } else if (s == 403) {
+                row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "403");
+                set_failed(o, "Trakt refused the application (403); check the client id in the configuration, the events wait.");
+        } else if (s == 0 || s == 408 || s == 429 || s >= 500) {
+                uint64_t delay = backoff(o->attempts);
+                if (s == 429 && r->retry_after_sec >= 0)
+                        delay = (uint64_t) r->retry_after_sec * USEC_PER_SEC;
+                log_warning("Could not send %s for %s (%s); retrying in %" PRIu64 " s.", o->kind, what,
+                            r->error ?: "no answer", delay / USEC_PER_SEC);
+                row_retry_later(c, o->row, o->attempts, delay, r->error ?: "transient failure");
+        } else {
+                if (s == 404)
+                        snprintf(sentence, sizeof sentence,
+                                 "Trakt does not know %s; check the ids the player sends (the event was dropped).", what);
+                else
+                        snprintf(sentence, sizeof sentence, "Trakt refused the %s of %s (HTTP %ld); the event was dropped.",
+                                 o->kind, what, s);
+                log_warning("%s", sentence);
+                if (s == 404)
+                        record_unmatched(c, o->payload, o->kind);
+                if (streq(o->kind, "stop") || streq(o->kind, "history_add"))
+                        history_row_mark_pushed(c, payload_int(o->payload, "history_id"), 0);
+                row_done(c, o->row, "failed", sentence);
+                set_failed(o, sentence);
+        }
+        flight_clear(o);
+        outbox_update_status(c);
+        outbox_kick(c);
+}
+
+static int scrobble_body(struct json_object *payload, double progress, char **ret) {
+        struct json_object *w = payload_media(payload);
+        if (!w || !json_object_is_type(w, json_type_object))
+                return -EBADMSG;
+        struct json_object *body = json_object_new_object();
+        json_object_object_foreach(w, k, v) {
+                if (!streq(k, "type"))
+                        json_object_object_add(body, k, json_object_get(v));
+        }
+        json_object_object_add(body, "progress", json_object_new_double(round(progress * 100) / 100));
+        json_object_object_add(body, "app_version", json_object_new_string(PACKAGE_VERSION));
+        *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+        json_object_put(body);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static int sync_body(const char *kind, struct json_object *payload, char **ret) {
+        struct json_object *body = json_object_new_object(), *items;
+        char when[32];
+
+        if (streq(kind, "history_add")) {
+                struct json_object *extra = json_object_new_object();
+                json_object_object_add(extra, "watched_at",
+                                       json_object_new_string(trakt_format_time(payload_int(payload, "watched_at"), when, sizeof when)));
+                trakt_sync_body_add(body, payload_media(payload), extra);
+        } else if (streq(kind, "rating_set")) {
+                struct json_object *extra = json_object_new_object();
+                json_object_object_add(extra, "rating", json_object_new_int((int) payload_int(payload, "rating")));
+                json_object_object_add(extra, "rated_at",
+                                       json_object_new_string(trakt_format_time(payload_int(payload, "rated_at"), when, sizeof when)));
+                trakt_sync_body_add(body, payload_media(payload), extra);
+        } else if (streq(kind, "rating_remove")) {
+                trakt_sync_body_add(body, payload_media(payload), NULL);
+        } else if (json_object_object_get_ex(payload, "items", &items) && json_object_is_type(items, json_type_array)) {
+                for (size_t i = 0; i < json_object_array_length(items); i++) {
+                        struct json_object *it = json_object_array_get_idx(items, i), *extra = NULL;
+                        if (json_object_object_get_ex(it, "extra", &extra))
+                                json_object_get(extra);
+                        trakt_sync_body_add(body, payload_media(it), extra);
+                }
+        }
+        *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+        json_object_put(body);
+        return *ret ? 0 : -ENOMEM;
+}
+
+static const struct {
+        const char *kind;
+        const char *path;
+} endpoints[] = {
+        { "start", "/scrobble/start" },
+        { "pause", "/scrobble/pause" },
+        { "stop", "/scrobble/stop" },
+        { "history_add", "/sync/history" },
+        { "rating_set", "/sync/ratings" },
+        { "rating_remove", "/sync/ratings/remove" },
+        { "collection_add", "/sync/collection" },
+        { "collection_remove", "/sync/collection/remove" },
+};
+
+/* Send the row in flight (o->row, o->kind, o->payload). */
+static int send_row(Outbox *o) {
+        Context *c = o->context;
+        _cleanup_free_ char *body = NULL;
+        const char *path = NULL;
+        unsigned flags = 0;
+        int r;
+
+        for (size_t i = 0; i < ELEMENTSOF(endpoints); i++)
+                if (streq(endpoints[i].kind, o->kind))
+                        path = endpoints[i].path;
+        if (!path)
+                return -EINVAL;
+
+        if (streq(o->kind, "start") || streq(o->kind, "pause") || streq(o->kind, "stop"))
+                r = scrobble_body(o->payload, payload_double(o->payload, "progress"), &body);
+        else
+                r = sync_body(o->kind, o->payload, &body);
+        if (r < 0)
+                return r;
+
+        /* Adding a play is not idempotent on Trakt (§5.2): the engine must not
+         * repeat it behind our back, and the attempt is on disk before it leaves,
+         * so after a crash we know to look before adding again. */
+        if (streq(o->kind, "history_add") || streq(o->kind, "stop")) {
+                if (streq(o->kind, "history_add"))
+                        flags |= HTTP_FLAG_NO_RETRY | HTTP_FLAG_FRESH_CONNECTION;
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET attempts = ?2 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+                        return -EIO;
+                sqlite3_bind_int64(st, 1, o->row);
+                sqlite3_bind_int64(st, 2, o->attempts);
+                int rc = sqlite3_step(st);
+                sqlite3_finalize(st);
+                if (rc != SQLITE_DONE)
+                        return -EIO;
+        }
+        log_debug("Outbox event %" PRId64 ": %s %s.", o->row, o->kind, path);
+        return trakt_api(c, HTTP_POST, path, body, flags, on_answer, o, &o->call);
+}
+
+static int check_history(Outbox *o) {
+        Context *c = o->context;
+        struct json_object *w = payload_media(o->payload), *type;
+        char from[32], to[32], path[256];
+        int64_t at = payload_int(o->payload, "watched_at");
+
+        if (!w || !json_object_object_get_ex(w, "type", &type))
+                return -EBADMSG;
+        const char *t = json_object_get_string(type);
+        snprintf(path, sizeof path, "/sync/history/%s?start_at=%s&end_at=%s&limit=100",
+                 streq(t, "episode") ? "episodes" : streq(t, "show") ? "shows" : "movies",
+                 trakt_format_time(at - (int64_t) MATCH_WINDOW_USEC, from, sizeof from),
+                 trakt_format_time(at + (int64_t) MATCH_WINDOW_USEC, to, sizeof to));
+        o->checking = true;
+        return trakt_api(c, HTTP_GET, path, NULL, 0, on_checked, o, &o->call);
+}
+
+/* Turn a completed stop into a history add (late, or the scrobble toggle is off). */
+static void convert_to_history(Context *c, int64_t id, struct json_object *payload) {
+        struct json_object *p = json_object_new_object();
+        json_object_object_add(p, "media", json_object_get(payload_media(payload)));
+        json_object_object_add(p, "watched_at", json_object_new_int64(payload_int(payload, "at")));
+        json_object_object_add(p, "history_id", json_object_new_int64(payload_int(payload, "history_id")));
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "UPDATE outbox SET kind = 'history_add', category = 'history', payload = ?2 WHERE id = ?1", -1, &st,
+                               NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, id);
+                sqlite3_bind_text(st, 2, json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
+                (void) sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        json_object_put(p);
+}
+
+static bool toggle_on(const bool on[7], const char *category) {
+        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++)
+                if (streq(store_categories[i], category))
+                        return on[i];
+        return false;
+}
+
+/* Pick the next row and send it. Returns > 0 when a call is in flight,
+ * 0 when there is nothing to do now. */
+static int deliver_next(Outbox *o) {
+        Context *c = o->context;
+        bool on[7];
+        sqlite3_stmt *st = NULL;
+        uint64_t now = now_realtime_usec();
+        uint64_t live_window = (uint64_t) c->config.live_window_sec * USEC_PER_SEC;
+        int r = 0;
+
+        if (o->call || c->state != CONN_CONNECTED)
+                return 0;
+        if (http_blocked(c->http)) {
+                /* The engine announces the end of a block only when it has work:
+                 * look again in a second rather than wait for that. */
+                (void) sd_event_source_set_time_relative(o->timer, USEC_PER_SEC);
+                (void) sd_event_source_set_enabled(o->timer, SD_EVENT_ONESHOT);
+                return 0;
+        }
+        for (size_t i = 0; i < ELEMENTSOF(on); i++) {
+                on[i] = true;
+                (void) store_get_toggle(c->store, store_categories[i], &on[i]);
+        }
+
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT id, kind, category, session, payload, attempts, next_attempt_at, created_at"
+                               " FROM outbox WHERE state = 'pending' ORDER BY id",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+
+        while (sqlite3_step(st) == SQLITE_ROW) {
+                int64_t id = sqlite3_column_int64(st, 0);
+                const char *kind = (const char *) sqlite3_column_text(st, 1);
+                const char *category = (const char *) sqlite3_column_text(st, 2);
+                const char *session = (const char *) sqlite3_column_text(st, 3);
+                unsigned attempts = (unsigned) sqlite3_column_int(st, 5);
+                uint64_t next_at = (uint64_t) sqlite3_column_int64(st, 6);
+                struct json_object *payload = json_tokener_parse((const char *) sqlite3_column_text(st, 4));
+
+                if (!payload || !kind || !category) {
+                        row_done(c, id, "failed", "unreadable payload");
+                        json_object_put(payload);
+                        continue;
+                }
+                bool completed_stop = streq(kind, "stop") && payload_int(payload, "history_id") > 0;
+                int64_t at = payload_int(payload, "at");
+                if (!toggle_on(on, category)) {
+                        /* Off: kept, not sent. A completed watch still belongs in Trakt's history. */
+                        if (completed_stop && toggle_on(on, "history")) {
+                                convert_to_history(c, id, payload);
+                                json_object_put(payload);
+                                r = -EAGAIN;
+                                break;
+                        }
+                        json_object_put(payload);
+                        continue;
+                }
+                if (next_at > now) {
+                        /* In order: the head waits for its retry time and so does what follows it. */
+                        json_object_put(payload);
+                        (void) sd_event_source_set_time_relative(o->timer, next_at - now);
+                        (void) sd_event_source_set_enabled(o->timer, SD_EVENT_ONESHOT);
+                        break;
+                }
+
+                if (streq(kind, "start") || streq(kind, "pause")) {
+                        double progress = 0;
+                        bool playing = false, alive = session_lookup(c, session, &progress, &playing);
+                        if (superseded(c, id, session) || (streq(kind, "start") && (!alive || !playing))) {
+                                log_debug("Outbox event %" PRId64 " (%s) is stale: dropped.", id, kind);
+                                row_done(c, id, "dropped", "superseded");
+                                json_object_put(payload);
+                                continue;
+                        }
+                        if (streq(kind, "start") && now - (uint64_t) at > live_window)
+                                json_object_object_add(payload, "progress", json_object_new_double(progress));
+                } else if (completed_stop) {
+                        if (history_row_pushed(c, payload_int(payload, "history_id"))) {
+                                row_done(c, id, "sent", "already on Trakt");
+                                json_object_put(payload);
+                                continue;
+                        }
+                        if (now - (uint64_t) at > live_window) {
+                                /* Too late to be live: Trakt would date it now. */
+                                log_info("Outbox event %" PRId64 ": the stop is %" PRIu64 " s old; adding it to the history with its real time instead.",
+                                         id, (now - (uint64_t) at) / USEC_PER_SEC);
+                                convert_to_history(c, id, payload);
+                                json_object_put(payload);
+                                r = -EAGAIN;
+                                break;
+                        }
+                } else if (streq(kind, "history_add") && history_row_pushed(c, payload_int(payload, "history_id"))) {
+                        row_done(c, id, "sent", "already on Trakt");
+                        json_object_put(payload);
+                        continue;
+                }
+
+                o->row = id;
+                o->kind = strdup(kind);
+                o->payload = payload;
+                o->attempts = attempts + 1;
+                if (!o->kind) {
+                        r = -ENOMEM;
+                        break;
+                }
+                r = streq(kind, "history_add") && attempts > 0 ? check_history(o) : send_row(o);
+                if (r < 0) {
+                        log_error_errno(r, "Outbox event %" PRId64 " could not be sent: %m", id);
+                        row_done(c, id, "failed", "could not build the request");
+                        flight_clear(o);
+                        r = -EAGAIN;
+                        break;
+                }
+                r = 1;
+                break;
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int on_defer(sd_event_source *s, void *userdata) {
+        Outbox *o = userdata;
+        int r = deliver_next(o);
+        outbox_update_status(o->context);
+        if (r == -EAGAIN)
+                outbox_schedule(o); /* the queue changed under us: look again */
+        return 0;
+}
+
+static int on_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        return on_defer(s, userdata);
+}
+
+static void outbox_schedule(Outbox *o) {
+        (void) sd_event_source_set_enabled(o->defer, SD_EVENT_ONESHOT);
+}
+
+void outbox_kick(Context *c) {
+        if (ob(c))
+                outbox_schedule(ob(c));
+}
+
+void outbox_connection_changed(Context *c) {
+        Outbox *o = ob(c);
+        if (!o)
+                return;
+        if (c->state == CONN_CONNECTED) {
+                /* (Re)connected: whatever waited for the account goes now, not after its backoff. */
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'", -1, &st,
+                                       NULL) == SQLITE_OK)
+                        (void) sqlite3_step(st);
+                sqlite3_finalize(st);
+                clear_failed(o);
+        }
+        outbox_update_status(c);
+        outbox_kick(c);
+}
+
+static void on_blocked(Http *h, bool blocked, uint64_t until, void *userdata) {
+        Context *c = userdata;
+        outbox_update_status(c);
+        if (!blocked)
+                outbox_kick(c);
+}
+
+int outbox_setup(Context *c) {
+        Outbox *o = calloc(1, sizeof *o);
+        int r;
+        if (!o)
+                return -ENOMEM;
+        o->context = c;
+        r = sd_event_add_defer(c->event, &o->defer, on_defer, o);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(o->defer, SD_EVENT_OFF);
+        if (r >= 0)
+                r = sd_event_add_time_relative(c->event, &o->timer, CLOCK_MONOTONIC, USEC_PER_SEC, USEC_PER_SEC / 4, on_timer, o);
+        if (r >= 0)
+                r = sd_event_source_set_enabled(o->timer, SD_EVENT_OFF);
+        if (r < 0) {
+                sd_event_source_disable_unref(o->defer);
+                sd_event_source_disable_unref(o->timer);
+                free(o);
+                return r;
+        }
+        c->outbox = o;
+        http_set_blocked_callback(c->http, on_blocked, c);
+
+        /* Old delivered rows go; what waits stays. */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM outbox WHERE state IN ('sent','dropped') AND created_at < ?", -1, &st,
+                               NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, (int64_t) (now_realtime_usec() - KEEP_DONE_USEC));
+                (void) sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        unsigned pending = outbox_pending(c);
+        if (pending > 0)
+                log_info("%u event(s) wait in the outbox.", pending);
+        outbox_kick(c);
+        return 0;
+}
+
+void outbox_free(Context *c) {
+        Outbox *o = ob(c);
+        if (!o)
+                return;
+        if (o->call)
+                trakt_call_cancel(o->call);
+        flight_clear(o);
+        sd_event_source_disable_unref(o->defer);
+        sd_event_source_disable_unref(o->timer);
+        if (c->http)
+                http_set_blocked_callback(c->http, NULL, NULL);
+        free(o);
+        c->outbox = NULL;
+}
