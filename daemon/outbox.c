@@ -152,6 +152,26 @@ static void history_row_mark_pushed(Context *c, int64_t history_id, int64_t trak
         (void) exec_row(c, "UPDATE history SET pushed = 1 WHERE id = ?1", history_id, NULL);
 }
 
+/* Trakt's answer names the item fully (title, year, every id): keep that in
+ * the local row, so a watch started from a bare id reads well in GetHistory. */
+static void history_row_learn_media(Context *c, int64_t history_id, struct json_object *answer) {
+        TraktMedia m = {};
+        if (history_id <= 0 || trakt_parse_media(answer, TRAKT_NONE, &m) < 0)
+                return;
+        struct json_object *w = trakt_media_wrapper(&m);
+        if (w) {
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE history SET media = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+                        sqlite3_bind_int64(st, 1, history_id);
+                        sqlite3_bind_text(st, 2, json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
+                        (void) sqlite3_step(st);
+                }
+                sqlite3_finalize(st);
+                json_object_put(w);
+        }
+        trakt_media_done(&m);
+}
+
 /* Is a later live event of the same session waiting? Then this start or pause is stale. */
 static bool superseded(Context *c, int64_t id, const char *session) {
         sqlite3_stmt *st = NULL;
@@ -289,6 +309,8 @@ static void delivered(Outbox *o, const HttpResponse *r) {
                         trakt_id = res.id;
                 trakt_scrobble_done(&res);
                 history_row_mark_pushed(c, payload_int(p, "history_id"), trakt_id);
+                if (r->status != 409 && r->json)
+                        history_row_learn_media(c, payload_int(p, "history_id"), r->json);
         } else if (streq(kind, "history_add")) {
                 history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
         } else if (streq(kind, "rating_set")) {

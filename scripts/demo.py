@@ -1,6 +1,6 @@
 """The demo: a private system bus, mock polkitd, the Trakt stand-in and the
 real kino-traktd, walked through with kinoctl as a user would:
-configure → connect (device code) → import → status → history."""
+configure → connect (device code) → import → scrobble → rate → status."""
 import os
 import subprocess
 import sys
@@ -52,10 +52,29 @@ def main():
         if p.returncode != 0:
             raise SystemExit('kinoctl connect failed')
 
+        step(rig, 'the latest watches, imported from Trakt', 'history', '5')
+
+        # A player scrobbles Guardians of the Galaxy: start, pause, resume, finish.
+        step(rig, 'a player watches a film (commands on stdin)', 'watch', 'movie:trakt=28', '--progress', '2',
+             input='pause 35\nplay 35\nstop 97\nquit\n')
+        step(rig, 'a private watch: nothing about it leaves the machine', 'watch', 'movie:"Inception" 2010',
+             '--incognito', input='stop 99\n')
+        step(rig, 'rate it', 'rate', 'movie:trakt=28', '9')
+        # Wait for the outbox to deliver, then show what Trakt has.
+        deadline = time.monotonic() + 60
+        while int(rig.prop('PendingEvents')) > 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        acct = rig.control('account')
+        got = [r['path'] for r in rig.control('requests') if r['path'].startswith('/scrobble/') or
+               r['path'] in ('/sync/ratings', '/sync/history') and r['method'] == 'POST']
+        print('\nTrakt (the stand-in) received: ' + ', '.join(got))
+        plays = [h for h in acct['history'] if (h.get('movie') or {}).get('ids', {}).get('trakt') == 28]
+        rating = [r['rating'] for r in acct['ratings'] if (r.get('movie') or {}).get('ids', {}).get('trakt') == 28]
+        print(f'Trakt now has {len(plays)} play(s) of Guardians of the Galaxy and rating {rating[0] if rating else None}; '
+              f'Inception: {sum("Inception" in str(h) for h in acct["history"])} plays (it was incognito).')
         step(rig, 'turn off collection sync', 'sync', 'disable', 'collection')
         step(rig, 'what the status dot and toggles say now', 'status')
-        step(rig, 'the latest watches, imported from Trakt', 'history', '5')
-        print('\nDemo finished. Live scrobbling and ratings come with the next milestones.')
-
+        step(rig, 'the latest watches: the private one is flagged', 'history', '3')
+        print('\nDemo finished.')
 
 main()

@@ -819,6 +819,29 @@ static const char *dict_str(struct json_object *o, const char *k) {
         return jstr(o, k);
 }
 
+/* "Title (Year)", "Show S01E02", or the best id when there is no title. */
+static const char *media_label(struct json_object *h, char *buf, size_t n) {
+        static const char *const ids[] = { "trakt", "imdb", "tmdb", "tvdb", "slug" };
+        char id[128] = "";
+        bool episode = streq(jstr(h, "type"), "episode");
+        for (size_t i = 0; i < ELEMENTSOF(ids) && !*id; i++) {
+                char key[32];
+                struct json_object *v;
+                snprintf(key, sizeof key, "%s%s", episode ? "show_" : "", ids[i]);
+                if (json_object_object_get_ex(h, key, &v) || json_object_object_get_ex(h, ids[i], &v))
+                        snprintf(id, sizeof id, "%s %s=%s", episode ? "show" : *jstr(h, "type") ? jstr(h, "type") : "movie",
+                                 ids[i], json_object_get_string(v));
+        }
+        if (episode)
+                snprintf(buf, n, "%s S%02" PRIi64 "E%02" PRIi64, *jstr(h, "show_title") ? jstr(h, "show_title") : id,
+                         jint(h, "season"), jint(h, "episode"));
+        else if (*jstr(h, "title") && jint(h, "year"))
+                snprintf(buf, n, "%s (%" PRIi64 ")", jstr(h, "title"), jint(h, "year"));
+        else
+                snprintf(buf, n, "%s", *jstr(h, "title") ? jstr(h, "title") : *id ? id : "(untitled)");
+        return buf;
+}
+
 static int verb_history(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         unsigned long limit = 20;
@@ -844,16 +867,12 @@ static int verb_history(int argc, char **argv) {
                 return EXIT_OK;
         }
         for (size_t i = 0; i < json_object_array_length(list); i++) {
-                struct json_object *h = json_object_array_get_idx(list, i);
-                char when[64];
+                struct json_object *h = json_object_array_get_idx(list, i), *priv;
+                char when[64], label[512];
                 format_time((uint64_t) jint(h, "watched_at"), when, sizeof when);
-                if (streq(dict_str(h, "type"), "episode"))
-                        printf("%s  %s S%02" PRIi64 "E%02" PRIi64 "  [%s]\n", when,
-                               *dict_str(h, "show_title") ? dict_str(h, "show_title") : "(show)", jint(h, "season"),
-                               jint(h, "episode"), dict_str(h, "origin"));
-                else
-                        printf("%s  %s (%" PRIi64 ")  [%s]\n", when, *dict_str(h, "title") ? dict_str(h, "title") : "(movie)",
-                               jint(h, "year"), dict_str(h, "origin"));
+                bool is_private = json_object_object_get_ex(h, "private", &priv) && json_object_get_boolean(priv);
+                printf("%s  %s  [%s%s]\n", when, media_label(h, label, sizeof label), dict_str(h, "origin"),
+                       is_private ? ", private" : "");
         }
         json_object_put(list);
         return EXIT_OK;
@@ -862,13 +881,8 @@ static int verb_history(int argc, char **argv) {
 /* ---- lists, watchlist, recommendations ---- */
 
 static void print_media_line(struct json_object *h) {
-        if (streq(jstr(h, "type"), "episode"))
-                printf("%s S%02" PRIi64 "E%02" PRIi64 "\n", *jstr(h, "show_title") ? jstr(h, "show_title") : "(show)",
-                       jint(h, "season"), jint(h, "episode"));
-        else if (jint(h, "year"))
-                printf("%s (%" PRIi64 ")\n", *jstr(h, "title") ? jstr(h, "title") : "(untitled)", jint(h, "year"));
-        else
-                printf("%s\n", *jstr(h, "title") ? jstr(h, "title") : "(untitled)");
+        char label[512];
+        printf("%s\n", media_label(h, label, sizeof label));
 }
 
 static int print_media_list(sd_bus *bus, const char *method, const char *sig, const char *arg) {

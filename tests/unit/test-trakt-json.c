@@ -365,6 +365,50 @@ static void test_bodies(void) {
         g_assert_null(trakt_media_key(&nothing));
 }
 
+static char *plain(struct json_object *o) {
+        return g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+}
+
+static void test_wrappers_and_sync_bodies(void) {
+        TraktMedia byshow = { .type = TRAKT_EPISODE, .show_title = (char *) "Breaking Bad", .show_year = 2008,
+                              .show_ids = { .tvdb = 81189 }, .season = 1, .number = 2 };
+        struct json_object *w = trakt_media_wrapper(&byshow);
+        g_autofree char *ws = plain(w);
+        g_assert_cmpstr(ws, ==, "{\"type\":\"episode\",\"episode\":{\"season\":1,\"number\":2},"
+                                 "\"show\":{\"title\":\"Breaking Bad\",\"year\":2008,\"ids\":{\"tvdb\":81189}}}");
+        /* The stored wrapper reads back as the same item (same keys). */
+        TraktMedia back = {};
+        g_assert_cmpint(trakt_parse_media(w, TRAKT_NONE, &back), ==, 0);
+        g_autofree char *k1 = trakt_media_key(&byshow), *k2 = trakt_media_key(&back);
+        g_assert_cmpstr(k1, ==, k2);
+        trakt_media_done(&back);
+
+        /* An episode named by its show goes under shows[].seasons[].episodes[] with the extras. */
+        struct json_object *body = json_object_new_object(), *extra = json_object_new_object();
+        json_object_object_add(extra, "watched_at", json_object_new_string("2026-01-02T20:00:00.000Z"));
+        trakt_sync_body_add(body, w, extra);
+        TraktMedia movie = { .type = TRAKT_MOVIE, .ids = { .trakt = 28 } };
+        struct json_object *mw = trakt_media_wrapper(&movie);
+        extra = json_object_new_object();
+        json_object_object_add(extra, "rating", json_object_new_int(9));
+        trakt_sync_body_add(body, mw, extra);
+        trakt_sync_body_add(body, mw, NULL);
+        trakt_sync_body_add(body, NULL, NULL); /* nothing to add: ignored */
+        g_autofree char *bs = plain(body);
+        g_assert_cmpstr(bs, ==, "{\"shows\":[{\"title\":\"Breaking Bad\",\"year\":2008,\"ids\":{\"tvdb\":81189},"
+                                 "\"seasons\":[{\"number\":1,\"episodes\":[{\"number\":2,\"watched_at\":\"2026-01-02T20:00:00.000Z\"}]}]}],"
+                                 "\"movies\":[{\"ids\":{\"trakt\":28},\"rating\":9},{\"ids\":{\"trakt\":28}}]}");
+        /* The wrapper itself is not modified by building bodies. */
+        g_autofree char *ws2 = plain(w);
+        g_assert_cmpstr(ws, ==, ws2);
+        json_object_put(body);
+        json_object_put(w);
+        json_object_put(mw);
+
+        TraktMedia none = {};
+        g_assert_null(trakt_media_wrapper(&none));
+}
+
 static void test_metadata(void) {
         g_assert_true(trakt_metadata_valid("resolution", "uhd_4k"));
         g_assert_true(trakt_metadata_valid("audio_channels", "7.1.4"));
@@ -385,5 +429,6 @@ int main(int argc, char **argv) {
         g_test_add_func("/trakt-json/garbage", test_garbage);
         g_test_add_func("/trakt-json/bodies", test_bodies);
         g_test_add_func("/trakt-json/metadata", test_metadata);
+        g_test_add_func("/trakt-json/wrappers-and-sync-bodies", test_wrappers_and_sync_bodies);
         return g_test_run();
 }
