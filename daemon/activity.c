@@ -112,11 +112,11 @@ static int enqueue(Context *c, const char *kind, const char *category, const cha
         return id < 0 ? (int) id : 0;
 }
 
+/* The status properties are recomputed by the outbox's next turn, after the
+ * method has replied: a caller never waits for PropertiesChanged. */
 static void after(Context *c, int r) {
-        if (r < 0)
-                return;
-        outbox_update_status(c);
-        outbox_kick(c);
+        if (r >= 0)
+                outbox_kick(c);
 }
 
 int activity_live_event(Context *c, const char *kind, const TraktMedia *m, double progress, const char *session) {

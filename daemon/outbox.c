@@ -22,6 +22,7 @@ typedef struct Outbox {
         Context *context;
         sd_event_source *defer;
         sd_event_source *timer;
+        sqlite3_stmt *insert;
         TraktCall *call;
         /* the row in flight */
         int64_t row;
@@ -57,12 +58,14 @@ static int exec_row(Context *c, const char *sql, int64_t id, const char *text) {
         return rc == SQLITE_DONE ? 0 : -EIO;
 }
 
+#define INSERT_SQL "INSERT INTO outbox(created_at, kind, category, session, payload) VALUES (?, ?, ?, ?, ?)"
+
 int64_t outbox_add(Context *c, const char *kind, const char *category, const char *session, struct json_object *payload) {
-        sqlite3_stmt *st = NULL;
+        /* Every accepted event passes here before its method replies: the statement is prepared once. */
+        sqlite3_stmt *st = ob(c) ? ob(c)->insert : NULL;
+        bool cached = st != NULL;
         int64_t id = -EIO;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "INSERT INTO outbox(created_at, kind, category, session, payload) VALUES (?, ?, ?, ?, ?)", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (!st && sqlite3_prepare_v2(store_db(c->store), INSERT_SQL, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
         sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -72,7 +75,13 @@ int64_t outbox_add(Context *c, const char *kind, const char *category, const cha
         sqlite3_bind_text(st, 5, json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_DONE)
                 id = sqlite3_last_insert_rowid(store_db(c->store));
-        sqlite3_finalize(st);
+        else
+                log_error("Could not queue the %s event: %s", kind, sqlite3_errmsg(store_db(c->store)));
+        if (cached) {
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+        } else
+                sqlite3_finalize(st);
         return id;
 }
 
@@ -770,6 +779,8 @@ int outbox_setup(Context *c) {
                 free(o);
                 return r;
         }
+        if (sqlite3_prepare_v2(store_db(c->store), INSERT_SQL, -1, &o->insert, NULL) != SQLITE_OK)
+                o->insert = NULL; /* outbox_add prepares per call then */
         c->outbox = o;
         http_set_blocked_callback(c->http, on_blocked, c);
 
@@ -797,6 +808,7 @@ void outbox_free(Context *c) {
         flight_clear(o);
         sd_event_source_disable_unref(o->defer);
         sd_event_source_disable_unref(o->timer);
+        sqlite3_finalize(o->insert);
         if (c->http)
                 http_set_blocked_callback(c->http, NULL, NULL);
         free(o);

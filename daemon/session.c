@@ -210,8 +210,10 @@ static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         s->state = PLAYBACK_PLAYING;
 
         r = s->incognito ? 0 : activity_live_event(s->context, "start", &s->media, progress, s->id);
+        /* Durable: answer first, then tell the watchers. */
+        r = reply_stored(m, r, error);
         emit(s, "PlaybackState", "Media", "Progress", NULL);
-        return reply_stored(m, r, error);
+        return r;
 }
 
 static int method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -233,8 +235,9 @@ static int method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error) 
                                         "Nothing is playing in this session; call Start with the media first.");
         r = do_pause(s, progress);
         s->state = PLAYBACK_PAUSED;
+        r = reply_stored(m, r, error);
         emit(s, "PlaybackState", "Progress", NULL);
-        return reply_stored(m, r, error);
+        return r;
 }
 
 static int method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -258,8 +261,9 @@ static int method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error) {
                 return sd_bus_reply_method_return(m, NULL); /* a second Stop changes nothing */
         r = do_stop(s, progress);
         s->state = PLAYBACK_STOPPED;
+        r = reply_stored(m, r, error);
         emit(s, "PlaybackState", "Progress", NULL);
-        return reply_stored(m, r, error);
+        return r;
 }
 
 static int method_close(sd_bus_message *m, void *userdata, sd_bus_error *error) {
