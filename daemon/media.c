@@ -127,6 +127,27 @@ int media_from_fields(const MediaField *fields, size_t n, const char *const *ext
                 return fail(ret_error, "The 'imdb' id must look like tt0372784.");
         }
 
+        /* Numbers as Trakt has them: years, seasons, episodes and minutes are small
+         * (the parsers of Trakt's answers keep 1–99999 only, so a bigger one could
+         * never match anything and would not read back the same). */
+        const struct {
+                const char *key;
+                unsigned v;
+        } small[] = { { "year", m.year }, { "show_year", m.show_year }, { "season", m.season },
+                      { "episode", m.number }, { "runtime", m.runtime } };
+        for (size_t i = 0; i < sizeof small / sizeof small[0]; i++)
+                if (small[i].v >= 100000) {
+                        trakt_media_done(&m);
+                        return fail(ret_error, "The media key '%s' is too large (%u); it must be below 100000.", small[i].key,
+                                    small[i].v);
+                }
+
+        if (m.type == TRAKT_EPISODE && m.ids.slug) {
+                /* Trakt's episodes have trakt, tvdb, imdb and tmdb ids, never a slug (trakt-api.md §4.1). */
+                trakt_media_done(&m);
+                return fail(ret_error, "Episodes have no 'slug' on Trakt; name the episode by its ids or by its show with 'season' and 'episode'.");
+        }
+
         bool has_ids = !trakt_ids_empty(&m.ids);
         if (m.type == TRAKT_EPISODE) {
                 bool by_show = (!trakt_ids_empty(&m.show_ids) || m.show_title) && m.number > 0;

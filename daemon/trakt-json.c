@@ -699,9 +699,11 @@ static TraktItem *items_add(Items *it) {
 /* Shows in /sync/collection and /sync/watched carry their episodes nested. */
 static int expand_show(struct json_object *o, TraktItemKind kind, Items *out, size_t *skipped) {
         TraktMedia show = {};
-        if (trakt_parse_media(o, TRAKT_NONE, &show) < 0 || show.type != TRAKT_SHOW)
+        if (trakt_parse_media(o, TRAKT_NONE, &show) < 0 || show.type != TRAKT_SHOW) {
+                trakt_media_done(&show); /* a wrapper of another type: read it as a bare show */
                 if (trakt_parse_media(o, TRAKT_SHOW, &show) < 0)
                         return -EBADMSG;
+        }
         struct json_object *seasons = get(o, "seasons");
         int64_t show_at = 0;
         (void) get_time(o, kind == TRAKT_ITEMS_WATCHED ? "last_watched_at" : "last_collected_at", &show_at);

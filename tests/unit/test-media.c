@@ -70,6 +70,13 @@ static void test_invalid(void) {
         MediaField too_long[] = { S("type", "movie"), S("title", longs) };
         bad(too_long, 2, "1024");
         g_free(longs);
+        /* Found by fuzzing: an episode "slug" was accepted but Trakt's episodes have
+         * none, so the stored item read back under another key. */
+        MediaField ep_slug[] = { S("type", "episode"), U("show_tvdb", 81189), S("slug", "x"), U("episode", 1) };
+        bad(ep_slug, 4, "slug");
+        /* Found by fuzzing: a year of 4294967295 was stored as -1. */
+        MediaField huge_year[] = { S("type", "show"), S("title", "Dark"), U("year", 4294967295u) };
+        bad(huge_year, 3, "'year'");
 }
 
 static void test_extra_keys(void) {

@@ -1,0 +1,76 @@
+/* SPDX-License-Identifier: MIT */
+/* Every mapper of Trakt's answers (daemon/trakt-json.c) on one input: the
+ * bytes are parsed as JSON the way the HTTP engine does (strict), then handed
+ * to each parser with each item kind and hint. None may crash, leak or read
+ * out of bounds, whatever Trakt (or something pretending to be it) sends. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fuzz.h"
+#include "trakt-json.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+        struct json_tokener *tok = json_tokener_new();
+        json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
+        struct json_object *o = json_tokener_parse_ex(tok, (const char *) data, (int) (size > INT32_MAX ? INT32_MAX : size));
+        json_tokener_free(tok);
+        if (!o)
+                return 0;
+
+        for (int kind = TRAKT_ITEMS_HISTORY; kind <= TRAKT_ITEMS_RECOMMENDATIONS; kind++)
+                for (int hint = TRAKT_NONE; hint <= TRAKT_EPISODE; hint++) {
+                        TraktItem *items = NULL;
+                        size_t n = 0, skipped = 0;
+                        if (trakt_parse_items(o, (TraktItemKind) kind, (TraktMediaType) hint, &items, &n, &skipped) >= 0) {
+                                for (size_t i = 0; i < n; i++) {
+                                        char *key = trakt_media_key(&items[i].media);
+                                        char **keys = trakt_media_keys(&items[i].media);
+                                        struct json_object *w = trakt_media_wrapper(&items[i].media);
+                                        struct json_object *body = json_object_new_object();
+                                        trakt_sync_body_add(body, w, NULL);
+                                        json_object_put(body);
+                                        json_object_put(w);
+                                        trakt_strv_free(keys);
+                                        free(key);
+                                }
+                                trakt_items_free(items, n);
+                        }
+                }
+
+        TraktMedia m = {};
+        if (trakt_parse_media(o, TRAKT_NONE, &m) >= 0) {
+                TraktMedia copy = {};
+                if (trakt_media_copy(&copy, &m) >= 0)
+                        trakt_media_done(&copy);
+                trakt_media_done(&m);
+        }
+        TraktDeviceCode d = {};
+        if (trakt_parse_device_code(o, &d) >= 0)
+                trakt_device_code_done(&d);
+        TraktToken t = {};
+        if (trakt_parse_token(o, &t) >= 0)
+                trakt_token_done(&t);
+        TraktUserSettings s = {};
+        if (trakt_parse_user_settings(o, &s) >= 0)
+                trakt_user_settings_done(&s);
+        TraktUserStats st;
+        (void) trakt_parse_user_stats(o, &st);
+        TraktActivity *a = NULL;
+        size_t na = 0;
+        if (trakt_parse_last_activities(o, &a, &na) >= 0)
+                trakt_activities_free(a, na);
+        TraktSyncResult sr;
+        (void) trakt_parse_sync_result(o, &sr);
+        TraktScrobbleResult sc = {};
+        if (trakt_parse_scrobble(o, &sc) >= 0)
+                trakt_scrobble_done(&sc);
+        if (json_object_is_type(o, json_type_string)) {
+                int64_t usec;
+                char buf[32];
+                if (trakt_parse_time(json_object_get_string(o), &usec) >= 0)
+                        (void) trakt_format_time(usec, buf, sizeof buf);
+        }
+        json_object_put(o);
+        return 0;
+}
