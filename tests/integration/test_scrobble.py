@@ -179,9 +179,12 @@ def test_rules_2026():
         eq(float(rig.call('GetResumePoint', GUARDIANS)[0]), 0.0, 'resume point left after the watch completed')
 
         # Stop below 1 %: not sent at all. Stop between 1 and 80: a pause.
+        # (Each step drained first: events queued behind a later one would coalesce.)
         s.Start(TRON, 0.0)
+        wait_drained(rig)
         s.Stop(0.5)
         s.Start(BB_S1E1, 10.0)
+        wait_drained(rig)
         s.Stop(30.0)
         wait_drained(rig)
         tail = [(r['path'], r['body'].get('progress')) for r in scrobbles(rig)[n:]]
@@ -290,7 +293,7 @@ def test_incognito():
             check('tmdb' not in str(r['body']) or r['body']['movie']['ids'].get('trakt') == 28,
                   f'an incognito event left the machine: {r}')
         eq(len(scrobbles(rig, 'stop')), 1, 'stops sent (only the normal session)')
-        hist = {int(h.get('tmdb', 0)) or int(h.get('trakt', 0)): bool(h['private'])
+        hist = {int(h.get('trakt', 0)) or int(h.get('tmdb', 0)): bool(h['private'])
                 for h in rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(10))}
         eq(hist, {27205: True, 28: False}, 'local history with the private flag')
         check(posts(rig, '/sync/ratings'), 'the rating made during incognito was not pushed')
