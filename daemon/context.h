@@ -74,6 +74,10 @@ typedef struct Context {
         char *last_error;
 } Context;
 
+/* Give back what a big job (an import) left behind: sqlite's page cache and
+ * the free heap at the top of malloc's arenas. */
+void context_release_memory(Context *c);
+
 /* Mark the daemon as busy now (resets the idle countdown). */
 void context_touch(Context *c);
 

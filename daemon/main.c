@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +43,12 @@ ConnState conn_state_from_string(const char *s) {
                 if (streq_ptr(state_names[i], s))
                         return (ConnState) i;
         return CONN_DISCONNECTED;
+}
+
+void context_release_memory(Context *c) {
+        if (c->store)
+                (void) sqlite3_db_release_memory(store_db(c->store));
+        (void) malloc_trim(0);
 }
 
 void context_touch(Context *c) {

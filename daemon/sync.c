@@ -99,6 +99,7 @@ static void finish(SyncRun *s, const char *error) {
         if (r < 0)
                 log_debug_errno(r, "Failed to emit SyncFinished: %m");
         context_touch(c);
+        context_release_memory(c); /* an import's pages are not needed while idle */
 }
 
 static void next_step(SyncRun *s);
