@@ -406,6 +406,7 @@ int connect_disconnect(Context *c, sd_bus_error *error) {
                 return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; nothing to disconnect.");
 
         c->connect = flow_free(c->connect);
+        library_followed_abort(c); /* AddList calls in flight get NotConnected */
         trakt_client_done(c); /* abandon calls that would use the token */
 
         /* Revoke in the background: the local disconnect does not wait for Trakt. */

@@ -24,6 +24,7 @@ struct ConnectFlow;
 struct SyncRun;
 struct Outbox;
 struct Session;
+struct FollowedLists;
 
 /* The connection's life cycle, as the State property shows it. */
 typedef enum ConnState {
@@ -48,7 +49,9 @@ typedef struct Context {
         struct TraktClient *trakt_client; /* trakt-client.c: tokens, refresh */
         struct ConnectFlow *connect;      /* connect.c: a device authorization in progress */
         struct SyncRun *sync;             /* sync.c: the import or sweep that runs */
+        sd_event_source *sweep_timer;     /* sync.c: the next incremental sweep (off while not connected) */
         struct Outbox *outbox;            /* outbox.c: the durable queue of writes for Trakt */
+        struct FollowedLists *followed;   /* library.c: AddList resolutions and followed-list refreshes */
 
         /* Playback sessions (session.c). */
         struct Session *sessions;

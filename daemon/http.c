@@ -46,6 +46,7 @@ struct HttpRequest {
         bool too_large;
         int64_t retry_after, page, limit, page_count, item_count;
         char *www_authenticate;
+        bool private_user;
         char errbuf[CURL_ERROR_SIZE];
         char message[CURL_ERROR_SIZE + 128];
 
@@ -159,6 +160,7 @@ static void transfer_reset(HttpRequest *r) {
         r->too_large = false;
         free(r->www_authenticate);
         r->www_authenticate = NULL;
+        r->private_user = false;
         r->retry_after = r->page = r->limit = r->page_count = r->item_count = -1;
         r->errbuf[0] = 0;
 }
@@ -230,6 +232,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
                 r->retry_after = r->page = r->limit = r->page_count = r->item_count = -1;
                 free(r->www_authenticate);
                 r->www_authenticate = NULL;
+                r->private_user = false;
                 return len;
         }
         char *colon = strchr(line, ':');
@@ -250,6 +253,8 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
                 r->page_count = header_int(v);
         else if (strcasecmp(line, "X-Pagination-Item-Count") == 0)
                 r->item_count = header_int(v);
+        else if (strcasecmp(line, "X-Private-User") == 0)
+                r->private_user = strncasecmp(v, "true", 4) == 0;
         else if (strcasecmp(line, "WWW-Authenticate") == 0) {
                 free(r->www_authenticate);
                 r->www_authenticate = strdup(v);
@@ -444,6 +449,7 @@ static void deliver(HttpRequest *r, long status, CURLcode result) {
                 .page_count = r->page_count,
                 .item_count = r->item_count,
                 .www_authenticate = r->www_authenticate,
+                .private_user = r->private_user,
                 .attempts = r->attempts,
         };
         r->delivering = true;

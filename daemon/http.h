@@ -55,6 +55,7 @@ typedef struct HttpResponse {
         int64_t retry_after_sec;   /* Retry-After in seconds, -1 when absent */
         int64_t page, limit, page_count, item_count; /* X-Pagination-*, -1 when absent */
         const char *www_authenticate; /* may be NULL */
+        bool private_user;         /* X-Private-User: true (a 401 for a private user's data, not a bad token; trakt-api.md §3.2) */
         unsigned attempts;         /* how many times it was sent */
 } HttpResponse;
 

@@ -3,7 +3,10 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <systemd/sd-bus.h>
 
+#include "context.h"
+#include "listurl.h"
 #include "store.h"
 
 /* The local media library kept in the state database: watch history, the
@@ -17,3 +20,42 @@
 int library_ensure_watchlist(Store *s);
 int library_remove_watchlist(Store *s);
 bool library_has_watchlist(Store *s);
+
+/* ---- followed lists: someone's custom list on Trakt, kept as kind 'custom' ----
+ *
+ * A followed list's id is "USER/SLUG", the owner's user slug and the list's
+ * slug as Trakt's own answer names them (so the numeric and the slug address
+ * of one list give the same id; Trakt keeps a list's slug when it is renamed).
+ * Its url is the canonical https://trakt.tv/users/USER/lists/SLUG. Pulling a
+ * list reads GET /users/USER/lists/SLUG, then every page of
+ * /users/USER/lists/SLUG/items (limit 250, trakt-api.md §6), and replaces the
+ * stored items in one transaction once all pages are in: a failed pull leaves
+ * what was stored before. Items keep Trakt's order (position), their
+ * listed_at and Trakt's item JSON (with its rank). */
+
+/* AddList, after authorization: resolve url asynchronously and reply to m
+ * later with (s) the list id, or with an error: NotFound (Trakt has no such
+ * list, or it is someone else's private list), TraktUnavailable (network,
+ * 5xx, 429 after the HTTP engine's retries, or no answer within 20 s),
+ * NotConnected, or Failed (a malformed answer, the database). Adding a list
+ * again refreshes it and returns the same id. Returns 0 when started, or sets
+ * error / returns a negative errno (then nothing was replied). */
+int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_error *error);
+
+/* Pull every followed (custom) list again, one after the other. done is
+ * called exactly once, from the event loop (never from inside this call),
+ * with 0 when every list was pulled, else the negative errno of the last
+ * failure (-ENOENT gone from Trakt, -EACCES private now, -EHOSTUNREACH Trakt
+ * unavailable, -ENOTCONN disconnected meanwhile, -EBADMSG malformed answer,
+ * -EIO database); a list that fails keeps its stored items and the others are
+ * still pulled. A list removed meanwhile is not brought back. Returns 0 when
+ * started, -ENOTCONN when not connected, -EBUSY while a refresh runs. */
+int library_refresh_followed_lists(Context *c, void (*done)(Context *c, int error, void *userdata), void *userdata);
+
+/* Disconnect: pending AddList calls get NotConnected; a running refresh ends
+ * with -ENOTCONN (its done runs from the event loop). Call before
+ * trakt_client_done(). */
+void library_followed_abort(Context *c);
+/* Shutdown: pending pulls are dropped (AddList callers get NoReply from the
+ * bus, which sd-bus has closed by then); a refresh's done is not called. */
+void library_followed_free(Context *c);

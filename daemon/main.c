@@ -13,6 +13,7 @@
 #include "errors.h"
 #include "log.h"
 #include "connect.h"
+#include "library.h"
 #include "outbox.h"
 #include "polkit.h"
 #include "session.h"
@@ -79,6 +80,13 @@ void context_set_state(Context *c, ConnState s) {
         context_touch(c);
         /* Connected again: what waited in the outbox goes now; expired: the dot turns red. */
         outbox_connection_changed(c);
+        /* Sweeps run only while connected. */
+        sync_connection_changed(c);
+        /* The idle countdown sleeps while connected; any other state may end in an idle exit. */
+        int enabled = SD_EVENT_OFF;
+        if (c->idle_timer && sd_event_source_get_enabled(c->idle_timer, &enabled) >= 0 && enabled == SD_EVENT_OFF &&
+            sd_event_source_set_time(c->idle_timer, now_monotonic_usec() + c->idle_timeout_usec) >= 0)
+                (void) sd_event_source_set_enabled(c->idle_timer, SD_EVENT_ONESHOT);
 }
 
 void context_set_last_error(Context *c, const char *error) {
@@ -95,6 +103,7 @@ static void context_done(Context *c) {
         sessions_free(c);
         outbox_free(c);
         sync_free(c);
+        library_followed_free(c);
         connect_flow_free(c);
         trakt_client_done(c);
         c->idle_timer = sd_event_source_disable_unref(c->idle_timer);
@@ -132,6 +141,10 @@ static int on_idle_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 return sd_event_exit(sd_event_source_get_event(s), 0);
         }
 
+        /* Connected (or connecting) it stays by design: no wakeups until State
+         * changes, which arms the timer again (context_set_state). */
+        if (c->state == CONN_CONNECTED || c->state == CONN_AUTHORIZING || c->state == CONN_AUTHORIZED)
+                return sd_event_source_set_enabled(s, SD_EVENT_OFF);
         if (usec >= deadline)
                 deadline = usec + c->idle_timeout_usec; /* busy: look again later */
         r = sd_event_source_set_time(s, deadline);
@@ -148,6 +161,7 @@ static void help(void) {
                "     --state-dir DIR     Keep state in DIR (default: $STATE_DIRECTORY, else " DEFAULT_STATE_DIR ")\n"
                "     --config FILE       Read FILE instead of " CONFIG_FILE "\n"
                "     --idle-timeout SEC  Exit after SEC idle seconds when not connected (0 = never; default %d)\n"
+               "     --sync-interval SEC Seconds between incremental sweeps (1-86400; default: sync_interval in the config)\n"
                "  -v --verbose           Log debug messages\n",
                DEFAULT_IDLE_TIMEOUT_SEC);
 }
@@ -157,11 +171,12 @@ typedef struct Args {
         const char *state_dir;
         const char *config_file;
         uint64_t idle_timeout_sec;
+        uint64_t sync_interval_sec; /* 0: the configuration's */
         bool verbose;
 } Args;
 
 static int parse_args(int argc, char **argv, Args *a) {
-        enum { ARG_VERSION = 0x100, ARG_SESSION, ARG_STATE_DIR, ARG_CONFIG, ARG_IDLE_TIMEOUT };
+        enum { ARG_VERSION = 0x100, ARG_SESSION, ARG_STATE_DIR, ARG_CONFIG, ARG_IDLE_TIMEOUT, ARG_SYNC_INTERVAL };
         static const struct option options[] = {
                 { "help", no_argument, NULL, 'h' },
                 { "version", no_argument, NULL, ARG_VERSION },
@@ -169,6 +184,8 @@ static int parse_args(int argc, char **argv, Args *a) {
                 { "state-dir", required_argument, NULL, ARG_STATE_DIR },
                 { "config", required_argument, NULL, ARG_CONFIG },
                 { "idle-timeout", required_argument, NULL, ARG_IDLE_TIMEOUT },
+                /* Overrides sync_interval, also below the configuration's minimum of 30 s (tests). */
+                { "sync-interval", required_argument, NULL, ARG_SYNC_INTERVAL },
                 { "verbose", no_argument, NULL, 'v' },
                 {}
         };
@@ -200,6 +217,17 @@ static int parse_args(int argc, char **argv, Args *a) {
                                 return -EINVAL;
                         }
                         a->idle_timeout_sec = v;
+                        break;
+                }
+                case ARG_SYNC_INTERVAL: {
+                        char *end;
+                        errno = 0;
+                        unsigned long long v = strtoull(optarg, &end, 10);
+                        if (errno || end == optarg || *end || optarg[0] == '-' || v < 1 || v > 86400) {
+                                fprintf(stderr, "--sync-interval takes a whole number of seconds from 1 to 86400, not '%s'.\n", optarg);
+                                return -EINVAL;
+                        }
+                        a->sync_interval_sec = v;
                         break;
                 }
                 case 'v':
@@ -273,6 +301,8 @@ static int run(int argc, char **argv) {
                 log_error("Bad configuration: %s", gerr->message);
                 return 1;
         }
+        if (a.sync_interval_sec > 0)
+                c.config.sync_interval_sec = (unsigned) a.sync_interval_sec;
 
         c.state_dir = pick_state_dir(a.state_dir);
         if (!c.state_dir)
@@ -343,6 +373,7 @@ static int run(int argc, char **argv) {
 
         if (c.state == CONN_CONNECTED) {
                 trakt_client_schedule_refresh(&c);
+                sync_connection_changed(&c);
                 sync_resume_interrupted(&c);
         }
 

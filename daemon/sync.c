@@ -15,26 +15,107 @@
 #define PAGE_LIMIT 250 /* Trakt's maximum (trakt-api.md §6) */
 #define PUSH_BATCH 100
 
-typedef struct SyncRun SyncRun;
-typedef int (*StepFunc)(SyncRun *s);
+/* The first sweep after start-up or connecting: soon, not in start-up's way. */
+#define SWEEP_FIRST_DELAY_USEC (5 * USEC_PER_SEC)
+/* New plays are read from a day before the newest one known: a play that
+ * reaches Trakt late (an outbox replay, another device back online) keeps the
+ * time it happened and still falls in the window. */
+#define HISTORY_MARGIN_USEC (86400 * USEC_PER_SEC)
+/* A local play linked to Trakt may be dated up to a minute off Trakt's date:
+ * near the window's start, the play counts decide instead of the window. */
+#define HISTORY_GUARD_USEC (120 * USEC_PER_SEC)
+/* Recommendations are fetched again at least this often. */
+#define RECOMMENDATIONS_MAX_AGE_USEC (86400 * USEC_PER_SEC)
 
-typedef struct Step {
+static inline int64_t max_i64(int64_t a, int64_t b) {
+        return a > b ? a : b;
+}
+#ifndef MIN
+#define MIN(a, b) ((a) < (b) ? (a) : (b))
+#endif
+
+/* The categories a sweep compares; the names are the toggles' and the
+ * cursors' prefixes. */
+typedef enum Cat {
+        CAT_NONE = -1,
+        CAT_HISTORY,
+        CAT_RATINGS,
+        CAT_WATCHLIST,
+        CAT_COLLECTION,
+        CAT_RESUME,
+        CAT_RECOMMENDATIONS,
+        _CAT_MAX,
+} Cat;
+
+static const char *const cat_names[_CAT_MAX] = {
+        "history", "ratings", "watchlist", "collection", "resume", "recommendations",
+};
+
+/* The last_activities fields that say a category changed (trakt-api.md §5.1). */
+static const char *const cat_keys[_CAT_MAX][6] = {
+        [CAT_HISTORY] = { "movies.watched_at", "episodes.watched_at" },
+        [CAT_RATINGS] = { "movies.rated_at", "shows.rated_at", "seasons.rated_at", "episodes.rated_at" },
+        [CAT_WATCHLIST] = { "watchlist.updated_at", "movies.watchlisted_at", "shows.watchlisted_at",
+                            "seasons.watchlisted_at", "episodes.watchlisted_at" },
+        [CAT_COLLECTION] = { "movies.collected_at", "episodes.collected_at" },
+        [CAT_RESUME] = { "movies.paused_at", "episodes.paused_at" },
+};
+
+typedef struct SyncRun SyncRun;
+typedef struct Step Step;
+typedef struct Pull Pull;
+typedef struct Push Push;
+
+struct Step {
         const char *name;
-        const char *category; /* the toggle it needs */
-        StepFunc run;
-} Step;
+        Cat cat;                                 /* the toggle it needs; CAT_NONE: always runs */
+        int (*run)(SyncRun *s);
+        const Pull *pull;
+        const Push *push;
+        bool (*want)(SyncRun *s);                /* NULL: always */
+};
 
 struct SyncRun {
         Context *context;
-        const char *kind;
+        const char *kind;             /* "import" or "incremental" */
+        bool incremental;
+        const Step *plan;
+        size_t n_plan;
         size_t step;
         unsigned page;
         uint32_t done, total;
         TraktCall *call;
         sd_event_source *defer;
         bool have_unlinked;          /* local plays without a Trakt id exist: try to link */
+        bool then_import;            /* Import() arrived during this sweep: start it afterwards */
+        bool requested;              /* a SyncNow() started or joined this sweep */
         sqlite3_stmt *insert_history; /* prepared once per run: 50k rows must be cheap */
         sqlite3_stmt *stmts[8];       /* likewise for the other per-row statements (STMT_*) */
+
+        /* last_activities as Trakt sent it at the start of the run */
+        TraktActivity *acts;
+        size_t n_acts;
+        bool have_acts;
+        bool baseline;               /* first sweep after connecting without an import */
+        bool changed[_CAT_MAX];      /* sweep: what to pull */
+
+        /* the pull that runs */
+        int64_t floor;               /* items older than this stay on Trakt (not imported) */
+        int64_t first_item_count;    /* X-Pagination-Item-Count of page 1 */
+        bool unstable;               /* the list changed while it was paged: judge nothing by it */
+        uint32_t position;           /* next position in a list being replaced */
+
+        /* history (trakt-api.md §5.2) */
+        bool have_history_cursors;
+        int64_t history_newest;      /* cursor: the newest play known (µs) */
+        int64_t history_total;       /* cursor: Trakt's play count when history was last in step */
+        int64_t window_start;
+        int64_t newest_seen;
+        int64_t total_now;           /* Trakt's play count now, -1 unknown */
+        int64_t new_plays;           /* plays of the window seen for the first time */
+        bool need_full;              /* the counts disagree: re-read every play */
+        bool full_read;              /* every play was read in this run */
+
         /* push state */
         int64_t *batch_ids;
         size_t n_batch;
@@ -63,6 +144,7 @@ static void run_free(SyncRun *s) {
         sqlite3_finalize(s->insert_history);
         for (size_t i = 0; i < ELEMENTSOF(s->stmts); i++)
                 sqlite3_finalize(s->stmts[i]);
+        trakt_activities_free(s->acts, s->n_acts);
         free(s->batch_ids);
         free(s);
 }
@@ -70,43 +152,194 @@ static void run_free(SyncRun *s) {
 void sync_free(Context *c) {
         run_free(c->sync);
         c->sync = NULL;
+        c->sweep_timer = sd_event_source_disable_unref(c->sweep_timer);
 }
 
 static void progress_changed(SyncRun *s) {
         trakt_bus_emit_changed(s->context, "SyncProgress", NULL);
 }
 
+static void arm_sweep(Context *c, uint64_t delay);
+static uint64_t sweep_interval(Context *c);
+
 static void finish(SyncRun *s, const char *error) {
         Context *c = s->context;
+        bool then_import = s->then_import;
+        bool incremental = s->incremental, refresh_lists = incremental && !error && s->requested;
         char kind[32];
         snprintf(kind, sizeof kind, "%s", s->kind);
 
         /* Finished either way: a failed import is re-run by the user, not on every start. */
-        (void) store_set_setting(c->store, "import_pending", NULL);
+        if (!s->incremental)
+                (void) store_set_setting(c->store, "import_pending", NULL);
         if (!error) {
+                _cleanup_free_ char *own = NULL;
                 (void) store_set_setting_u64(c->store, "last_sync", now_realtime_usec());
                 log_info("Sync (%s) finished: %" PRIu32 " items%s.", kind, s->done,
                          s->not_found ? "; some items were unknown to Trakt" : "");
-                context_set_last_error(c, NULL);
+                /* A sweep clears only its own failure: a scrobble's stays until the outbox clears it. */
+                if (!s->incremental ||
+                    (store_get_setting(c->store, "last_sync_error", &own) >= 0 && streq_ptr(own, c->last_error)))
+                        context_set_last_error(c, NULL);
+                (void) store_set_setting(c->store, "last_sync_error", NULL);
         } else {
                 log_warning("Sync (%s) failed: %s", kind, error);
                 context_set_last_error(c, error);
+                (void) store_set_setting(c->store, "last_sync_error", error);
         }
         c->sync = NULL;
         run_free(s);
+        /* Followed lists are not in /sync/last_activities: a SyncNow refreshes them,
+         * and periodic sweeps do once every twelve intervals (an hour by default). */
+        if (!refresh_lists && incremental && !error) {
+                uint64_t last = 0;
+                (void) store_get_setting_u64(c->store, "lists_refreshed_at", &last);
+                refresh_lists = now_realtime_usec() - last >= 12 * sweep_interval(c);
+        }
+        if (refresh_lists && c->state == CONN_CONNECTED) {
+                (void) store_set_setting_u64(c->store, "lists_refreshed_at", now_realtime_usec());
+                int rr = library_refresh_followed_lists(c, NULL, NULL);
+                if (rr < 0 && rr != -EBUSY)
+                        log_warning_errno(rr, "Could not refresh the followed lists: %m");
+        }
         trakt_bus_emit_changed(c, "Syncing", "SyncProgress", "LastSync", NULL);
         int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", "sbs", kind, !error, error ?: "");
         if (r < 0)
                 log_debug_errno(r, "Failed to emit SyncFinished: %m");
         context_touch(c);
-        context_release_memory(c); /* an import's pages are not needed while idle */
+        /* Either kind leaves Trakt and us in step: the next sweep is a full interval away. */
+        arm_sweep(c, sweep_interval(c));
+        if (then_import && c->state == CONN_CONNECTED)
+                (void) sync_import_start(c, NULL);
+}
+
+void sync_abort(Context *c, const char *why) {
+        SyncRun *s = c->sync;
+        char kind[32];
+        if (!s)
+                return;
+        snprintf(kind, sizeof kind, "%s", s->kind);
+        if (!s->incremental)
+                (void) store_set_setting(c->store, "import_pending", NULL);
+        log_info("Sync (%s) stopped: %s", kind, why);
+        c->sync = NULL;
+        run_free(s);
+        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
+        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", "sbs", kind, false, why);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit SyncFinished: %m");
 }
 
 static void next_step(SyncRun *s);
 
+/* The step after this one, from the event loop. */
+static void step_done(SyncRun *s) {
+        s->step++;
+        s->page = 0;
+        next_step(s);
+}
+
+/* ---- cursors: sync_cursors(name, value) ---- */
+
+static int cursor_get(Context *c, const char *name, char **ret) {
+        sqlite3_stmt *st = NULL;
+        int r = -ENOENT;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT value FROM sync_cursors WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+                *ret = strdup((const char *) sqlite3_column_text(st, 0));
+                r = *ret ? 0 : -ENOMEM;
+        }
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int cursor_get_i64(Context *c, const char *name, int64_t *ret) {
+        _cleanup_free_ char *v = NULL;
+        int r = cursor_get(c, name, &v);
+        if (r < 0)
+                return r;
+        char *end;
+        errno = 0;
+        long long x = strtoll(v, &end, 10);
+        if (errno || end == v || *end)
+                return -EINVAL; /* not ours: treated as absent, so it is written again */
+        *ret = x;
+        return 0;
+}
+
+static int cursor_set(Context *c, const char *name, const char *value) {
+        sqlite3_stmt *st = NULL;
+        const char *sql = value ? "INSERT INTO sync_cursors(name, value) VALUES (?1, ?2)"
+                                  " ON CONFLICT(name) DO UPDATE SET value = excluded.value"
+                                : "DELETE FROM sync_cursors WHERE name = ?1";
+        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+        if (value)
+                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_finalize(st);
+        return r;
+}
+
+static int cursor_set_i64(Context *c, const char *name, int64_t value) {
+        char v[32];
+        snprintf(v, sizeof v, "%" PRIi64, value);
+        return cursor_set(c, name, v);
+}
+
+static int cursor_name(char *buf, size_t n, Cat cat, const char *what) {
+        int k = snprintf(buf, n, "%s.%s", cat_names[cat], what);
+        return k < 0 || (size_t) k >= n ? -ENAMETOOLONG : 0;
+}
+
+/* A last_activities field as Trakt sent it in this run; 0 when absent. */
+static int64_t activity(SyncRun *s, const char *key) {
+        for (size_t i = 0; i < s->n_acts; i++)
+                if (streq(s->acts[i].key, key))
+                        return s->acts[i].at;
+        return 0;
+}
+
+/* The newest of a category's fields: where "before connecting" ends for it. */
+static int64_t activity_max(SyncRun *s, Cat cat) {
+        int64_t m = 0;
+        for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i]; i++)
+                if (activity(s, cat_keys[cat][i]) > m)
+                        m = activity(s, cat_keys[cat][i]);
+        return m;
+}
+
+static bool category_changed(SyncRun *s, Cat cat) {
+        for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i]; i++) {
+                int64_t v;
+                if (cursor_get_i64(s->context, cat_keys[cat][i], &v) < 0 || v != activity(s, cat_keys[cat][i]))
+                        return true;
+        }
+        return false;
+}
+
+/* Store a category's last_activities fields: Trakt's state we are now in step with. */
+static int store_activity_cursors(SyncRun *s, Cat cat) {
+        int r = 0;
+        if (!s->have_acts)
+                return 0;
+        for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i] && r >= 0; i++)
+                r = cursor_set_i64(s->context, cat_keys[cat][i], activity(s, cat_keys[cat][i]));
+        return r;
+}
+
+static bool toggle_on(Context *c, Cat cat) {
+        bool on = true;
+        (void) store_get_toggle(c->store, cat_names[cat], &on);
+        return on;
+}
+
 /* ---- storing what Trakt sent ---- */
 
-enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION };
+enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION, STMT_SEEN_ID, STMT_SEEN_KEY };
 
 /* A per-row statement, prepared on first use and reused for the run: parsing
  * an upsert costs more than running it. Returns it reset and unbound. */
@@ -168,6 +401,8 @@ static char *placeholders(size_t n) {
         return s;
 }
 
+/* Returns 1 when the play is new here (stored or linked to a local play),
+ * 0 when it was already known, -EINVAL for an item we cannot name. */
 static int store_history(SyncRun *run, const TraktItem *it) {
         Context *c = run->context;
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it), *in = NULL, *sql = NULL;
@@ -211,7 +446,7 @@ static int store_history(SyncRun *run, const TraktItem *it) {
         if (r != SQLITE_DONE)
                 return -EIO;
         if (sqlite3_changes(db) > 0)
-                return 0;
+                return 1;
 
 insert:
         if (!run->insert_history &&
@@ -228,7 +463,43 @@ insert:
         r = sqlite3_step(st);
         sqlite3_reset(st);
         sqlite3_clear_bindings(st);
+        if (r != SQLITE_DONE)
+                return -EIO;
+        return sqlite3_changes(db) > 0;
+}
+
+/* What Trakt has, remembered while a category is pulled, to find what it
+ * removed: history ids, or media keys (collection, resume points). */
+static int remember_seen(SyncRun *run, const TraktItem *it, bool by_id) {
+        sqlite3_stmt *st;
+        int r;
+        if (by_id) {
+                if (it->id <= 0)
+                        return 0;
+                st = run_stmt(run, STMT_SEEN_ID, "INSERT OR IGNORE INTO temp.sync_seen_ids(id) VALUES (?)");
+                if (!st)
+                        return -EIO;
+                sqlite3_bind_int64(st, 1, it->id);
+                r = sqlite3_step(st);
+                sqlite3_reset(st);
+                return r == SQLITE_DONE ? 0 : -EIO;
+        }
+        _cleanup_free_ char *key = trakt_media_key(&it->media);
+        if (!key)
+                return 0;
+        st = run_stmt(run, STMT_SEEN_KEY, "INSERT OR IGNORE INTO temp.sync_seen_keys(key) VALUES (?)");
+        if (!st)
+                return -EIO;
+        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+        r = sqlite3_step(st);
+        sqlite3_reset(st); /* the binding points at this function's string */
+        sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+static int forget_seen(Context *c) {
+        return sqlite3_exec(store_db(c->store), "DELETE FROM temp.sync_seen_ids; DELETE FROM temp.sync_seen_keys;",
+                            NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
 static int store_rating(SyncRun *run, const TraktItem *it) {
@@ -342,117 +613,6 @@ static int store_recommendation(SyncRun *run, const TraktItem *it, const char *k
         sqlite3_reset(st); /* bindings point at this function's strings */
         sqlite3_clear_bindings(st);
         return r == SQLITE_DONE ? 0 : -EIO;
-}
-
-/* ---- pulling, page by page ---- */
-
-typedef struct Pull {
-        const char *path;       /* with a '?' already in it */
-        TraktItemKind kind;
-        TraktMediaType hint;
-        const char *rec_kind;   /* recommendations: "movie" / "show" */
-        bool paged;
-} Pull;
-
-static const Pull pulls[] = {
-        { "/sync/history?", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, true },
-        { "/sync/ratings?", TRAKT_ITEMS_RATINGS, TRAKT_NONE, NULL, true },
-        { "/sync/watchlist?", TRAKT_ITEMS_LIST, TRAKT_NONE, NULL, true },
-        { "/sync/collection/movies?extended=metadata&", TRAKT_ITEMS_COLLECTION, TRAKT_MOVIE, NULL, true },
-        { "/sync/collection/shows?extended=metadata&", TRAKT_ITEMS_COLLECTION, TRAKT_SHOW, NULL, true },
-        { "/sync/playback?", TRAKT_ITEMS_PLAYBACK, TRAKT_NONE, NULL, true },
-        { "/recommendations/movies?ignore_collected=true&ignore_watchlisted=true&limit=100", TRAKT_ITEMS_RECOMMENDATIONS, TRAKT_MOVIE, "movie", false },
-        { "/recommendations/shows?ignore_collected=true&ignore_watchlisted=true&limit=100", TRAKT_ITEMS_RECOMMENDATIONS, TRAKT_SHOW, "show", false },
-};
-
-static const Pull *current_pull(SyncRun *s);
-
-static void on_page(Http *h, const HttpResponse *r, void *userdata) {
-        SyncRun *s = userdata;
-        Context *c = s->context;
-        const Pull *p = current_pull(s);
-        TraktItem *items = NULL;
-        size_t n = 0, skipped = 0;
-        int k = 0;
-
-        s->call = NULL;
-        if (r->status < 200 || r->status >= 300 || !r->json) {
-                finish(s, r->error ?: "Trakt gave an unusable answer; try the import again.");
-                return;
-        }
-        if (trakt_parse_items(r->json, p->kind, p->hint, &items, &n, &skipped) < 0) {
-                finish(s, "Trakt sent a malformed list; try the import again later.");
-                return;
-        }
-        if (skipped > 0)
-                log_warning("%zu unusable item(s) in %s were skipped.", skipped, p->path);
-
-        if (s->page == 1 && r->item_count > 0)
-                s->total += (uint32_t) r->item_count;
-        else if (s->page == 1 && r->item_count < 0)
-                s->total += (uint32_t) n;
-
-        if (store_begin(c->store) < 0) {
-                trakt_items_free(items, n);
-                finish(s, "The state database is not writable; check the disk.");
-                return;
-        }
-        for (size_t i = 0; i < n && k >= 0; i++) {
-                uint32_t position = (s->page - 1) * PAGE_LIMIT + (uint32_t) i;
-                switch (p->kind) {
-                case TRAKT_ITEMS_HISTORY: k = store_history(s, &items[i]); break;
-                case TRAKT_ITEMS_RATINGS: k = store_rating(s, &items[i]); break;
-                case TRAKT_ITEMS_LIST: k = store_list_item(s, &items[i], position); break;
-                case TRAKT_ITEMS_COLLECTION: k = store_collection(s, &items[i]); break;
-                case TRAKT_ITEMS_PLAYBACK: k = store_resume(s, &items[i]); break;
-                case TRAKT_ITEMS_RECOMMENDATIONS: k = store_recommendation(s, &items[i], p->rec_kind, (uint32_t) i); break;
-                default: break;
-                }
-                if (k == -EINVAL)
-                        k = 0; /* an item we cannot name is skipped, not fatal */
-        }
-        trakt_items_free(items, n);
-        if (k < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
-                finish(s, "Writing the import to the state database failed; check the disk.");
-                return;
-        }
-        s->done += (uint32_t) n;
-        progress_changed(s);
-
-        if (p->paged && r->page_count > 0 && (int64_t) s->page < r->page_count) {
-                s->page++;
-                next_step(s); /* same step, next page */
-                return;
-        }
-        s->step++;
-        s->page = 0;
-        next_step(s);
-}
-
-static int clear_for_pull(Context *c, const Pull *p) {
-        const char *sql = NULL;
-        if (p->kind == TRAKT_ITEMS_LIST)
-                sql = "DELETE FROM list_items WHERE list_id = '" LIBRARY_WATCHLIST_ID "'";
-        else if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS)
-                sql = p->hint == TRAKT_MOVIE ? "DELETE FROM recommendations WHERE kind = 'movie'"
-                                             : "DELETE FROM recommendations WHERE kind = 'show'";
-        return sql ? (sqlite3_exec(store_db(c->store), sql, NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO) : 0;
-}
-
-static int pull_step(SyncRun *s) {
-        const Pull *p = current_pull(s);
-        char path[256];
-        if (s->page == 0) {
-                s->page = 1;
-                if (clear_for_pull(s->context, p) < 0)
-                        return -EIO;
-        }
-        if (p->paged)
-                snprintf(path, sizeof path, "%spage=%u&limit=%d", p->path, s->page, PAGE_LIMIT);
-        else
-                snprintf(path, sizeof path, "%s", p->path);
-        return trakt_api(s->context, HTTP_GET, path, NULL, 0, on_page, s, &s->call);
 }
 
 /* ---- pushing what is local ---- */
@@ -592,56 +752,509 @@ static int push_step(SyncRun *s) {
         return r;
 }
 
-/* ---- the plan ---- */
+/* ---- pulling, page by page ---- */
 
-static const Step steps[] = {
-        { "pull history", "history", pull_step },
-        { "pull ratings", "ratings", pull_step },
-        { "pull watchlist", "watchlist", pull_step },
-        { "pull collection movies", "collection", pull_step },
-        { "pull collection shows", "collection", pull_step },
-        { "pull resume points", "resume", pull_step },
-        { "pull movie recommendations", "recommendations", pull_step },
-        { "pull show recommendations", "recommendations", pull_step },
-        { "push history", "history", push_step },
-        { "push ratings", "ratings", push_step },
-        { "push collection", "collection", push_step },
+enum {
+        PULL_PAGED = 1u << 0,     /* page=N&limit=250, every page */
+        PULL_WINDOW = 1u << 1,    /* history from window_start (start_at) */
+        PULL_COUNT = 1u << 2,     /* only Trakt's item count (X-Pagination-Item-Count) */
+        PULL_SEEN_IDS = 1u << 3,  /* sweep: remember the history ids Trakt has */
+        PULL_SEEN_KEYS = 1u << 4, /* sweep: remember the items Trakt has */
+        PULL_REPLACE = 1u << 5,   /* the answer replaces what is stored */
+        PULL_FLOOR = 1u << 6,     /* sweep: items older than the category's floor stay on Trakt */
 };
 
-static const Pull *current_pull(SyncRun *s) {
-        return &pulls[s->step < ELEMENTSOF(pulls) ? s->step : 0];
+struct Pull {
+        const char *path;       /* with a '?' already in it */
+        TraktItemKind kind;
+        TraktMediaType hint;
+        const char *rec_kind;   /* recommendations: "movie" / "show" */
+        Cat cat;
+        unsigned flags;
+};
+
+static const Pull pull_history = {
+        "/sync/history?", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY, PULL_PAGED | PULL_SEEN_IDS | PULL_FLOOR };
+static const Pull pull_history_window = {
+        "/sync/history?start_at=", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY,
+        PULL_PAGED | PULL_WINDOW | PULL_SEEN_IDS | PULL_FLOOR };
+static const Pull pull_history_count = {
+        "/sync/history?page=1&limit=1", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY, PULL_COUNT };
+static const Pull pull_ratings = {
+        "/sync/ratings?", TRAKT_ITEMS_RATINGS, TRAKT_NONE, NULL, CAT_RATINGS, PULL_PAGED | PULL_FLOOR };
+static const Pull pull_watchlist = {
+        "/sync/watchlist?", TRAKT_ITEMS_LIST, TRAKT_NONE, NULL, CAT_WATCHLIST, PULL_PAGED | PULL_REPLACE | PULL_FLOOR };
+static const Pull pull_collection_movies = {
+        "/sync/collection/movies?extended=metadata&", TRAKT_ITEMS_COLLECTION, TRAKT_MOVIE, NULL, CAT_COLLECTION,
+        PULL_PAGED | PULL_SEEN_KEYS | PULL_FLOOR };
+static const Pull pull_collection_shows = {
+        "/sync/collection/shows?extended=metadata&", TRAKT_ITEMS_COLLECTION, TRAKT_SHOW, NULL, CAT_COLLECTION,
+        PULL_PAGED | PULL_SEEN_KEYS | PULL_FLOOR };
+static const Pull pull_playback = {
+        "/sync/playback?", TRAKT_ITEMS_PLAYBACK, TRAKT_NONE, NULL, CAT_RESUME, PULL_PAGED | PULL_SEEN_KEYS | PULL_FLOOR };
+static const Pull pull_recommendations_movies = {
+        "/recommendations/movies?ignore_collected=true&ignore_watchlisted=true&limit=100", TRAKT_ITEMS_RECOMMENDATIONS,
+        TRAKT_MOVIE, "movie", CAT_RECOMMENDATIONS, PULL_REPLACE };
+static const Pull pull_recommendations_shows = {
+        "/recommendations/shows?ignore_collected=true&ignore_watchlisted=true&limit=100", TRAKT_ITEMS_RECOMMENDATIONS,
+        TRAKT_SHOW, "show", CAT_RECOMMENDATIONS, PULL_REPLACE };
+
+static const char *again(SyncRun *s) {
+        return s->incremental ? "the next sweep tries again." : "try the import again.";
 }
+
+static void fail(SyncRun *s, const char *what) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "%s; %s", what, again(s));
+        finish(s, msg);
+}
+
+/* Sweep, history: Trakt's play count now against the count when history was
+ * last in step, plus the plays new in the window, minus the linked plays of
+ * the window Trakt no longer has. A difference means plays were removed
+ * before the window or added with an older date: then every play is read. */
+static void judge_counts(SyncRun *s) {
+        sqlite3_stmt *st = NULL;
+        int64_t vanished = -1;
+
+        if (s->baseline)
+                return;
+        if (sqlite3_prepare_v2(store_db(s->context->store),
+                               "SELECT COUNT(*) FROM history WHERE trakt_history_id IS NOT NULL AND watched_at >= ?"
+                               " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, s->window_start + (int64_t) HISTORY_GUARD_USEC);
+                if (sqlite3_step(st) == SQLITE_ROW)
+                        vanished = sqlite3_column_int64(st, 0);
+        }
+        sqlite3_finalize(st);
+        int64_t expected = s->history_total + s->new_plays - vanished;
+        if (vanished < 0 || s->unstable || s->total_now < 0 || expected != s->total_now) {
+                log_info("Trakt has %" PRIi64 " plays where %" PRIi64 " were expected; reading the whole history again.",
+                         s->total_now, expected);
+                s->need_full = true;
+        } else
+                log_debug("History: %" PRIi64 " new plays, %" PRIi64 " gone from the window, %" PRIi64 " on Trakt.",
+                          s->new_plays, vanished, s->total_now);
+}
+
+static void on_page(Http *h, const HttpResponse *r, void *userdata) {
+        SyncRun *s = userdata;
+        Context *c = s->context;
+        const Pull *p = s->plan[s->step].pull;
+        TraktItem *items = NULL;
+        size_t n = 0, skipped = 0;
+        bool last;
+        int k = 0;
+
+        s->call = NULL;
+        if (r->status < 200 || r->status >= 300 || !r->json) {
+                if (r->error)
+                        finish(s, r->error);
+                else
+                        fail(s, "Trakt gave an unusable answer");
+                return;
+        }
+        if (p->flags & PULL_COUNT) {
+                if (!json_object_is_type(r->json, json_type_array)) {
+                        fail(s, "Trakt sent a malformed list");
+                        return;
+                }
+                s->total_now = r->item_count;
+                judge_counts(s);
+                step_done(s);
+                return;
+        }
+        if (trakt_parse_items(r->json, p->kind, p->hint, &items, &n, &skipped) < 0) {
+                fail(s, "Trakt sent a malformed list");
+                return;
+        }
+        if (skipped > 0)
+                log_warning("%zu unusable item(s) in %s were skipped.", skipped, p->path);
+
+        if (s->page == 1) {
+                s->first_item_count = r->item_count;
+                if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & PULL_WINDOW))
+                        s->total_now = r->item_count;
+                s->total += (uint32_t) (r->item_count > 0 ? r->item_count : (int64_t) n);
+        } else if (r->item_count != s->first_item_count)
+                s->unstable = true; /* added or removed while we paged: items may have moved between pages */
+        last = !(p->flags & PULL_PAGED) || r->page_count <= 0 || (int64_t) s->page >= r->page_count;
+
+        if (store_begin(c->store) < 0) {
+                trakt_items_free(items, n);
+                fail(s, "The state database is not writable; check the disk");
+                return;
+        }
+        if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS && (p->flags & PULL_REPLACE)) {
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM recommendations WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
+                        k = -EIO;
+                else {
+                        sqlite3_bind_text(st, 1, p->rec_kind, -1, SQLITE_STATIC);
+                        k = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+                }
+                sqlite3_finalize(st);
+        }
+        for (size_t i = 0; i < n && k >= 0; i++) {
+                const TraktItem *it = &items[i];
+                if (s->incremental && (p->flags & (PULL_SEEN_IDS | PULL_SEEN_KEYS))) {
+                        k = remember_seen(s, it, p->flags & PULL_SEEN_IDS);
+                        if (k < 0)
+                                break;
+                }
+                if ((p->flags & PULL_FLOOR) && s->floor > 0 && it->at > 0 && it->at < s->floor)
+                        continue; /* from before connecting without an import: it stays on Trakt */
+                switch (p->kind) {
+                case TRAKT_ITEMS_HISTORY:
+                        k = store_history(s, it);
+                        if (k > 0 && (p->flags & PULL_WINDOW))
+                                s->new_plays++;
+                        if (k >= 0 && it->at > s->newest_seen)
+                                s->newest_seen = it->at;
+                        break;
+                case TRAKT_ITEMS_RATINGS: k = store_rating(s, it); break;
+                case TRAKT_ITEMS_LIST: k = store_list_item(s, it, s->position++); break;
+                case TRAKT_ITEMS_COLLECTION: k = store_collection(s, it); break;
+                case TRAKT_ITEMS_PLAYBACK: k = store_resume(s, it); break;
+                case TRAKT_ITEMS_RECOMMENDATIONS: k = store_recommendation(s, it, p->rec_kind, (uint32_t) i); break;
+                default: break;
+                }
+                if (k == -EINVAL)
+                        k = 0; /* an item we cannot name is skipped, not fatal */
+        }
+        trakt_items_free(items, n);
+        /* A replaced list ends where Trakt's ends: what follows was removed there. */
+        if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE)) {
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM list_items WHERE list_id = ? AND position >= ?", -1, &st,
+                                       NULL) != SQLITE_OK)
+                        k = -EIO;
+                else {
+                        sqlite3_bind_text(st, 1, LIBRARY_WATCHLIST_ID, -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(st, 2, s->position);
+                        k = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+                }
+                sqlite3_finalize(st);
+        }
+        if (k < 0 || store_commit(c->store) < 0) {
+                (void) store_rollback(c->store);
+                fail(s, "Writing what Trakt sent to the state database failed; check the disk");
+                return;
+        }
+        s->done += (uint32_t) n;
+        progress_changed(s);
+
+        if (!last) {
+                s->page++;
+                next_step(s); /* same step, next page */
+                return;
+        }
+        if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & PULL_WINDOW))
+                s->full_read = true;
+        step_done(s);
+}
+
+static int pull_step(SyncRun *s) {
+        const Pull *p = s->plan[s->step].pull;
+        char path[256], when[32];
+        if (s->page == 0) {
+                s->page = 1;
+                s->position = 0;
+                s->first_item_count = -1;
+                s->floor = 0;
+                if (s->incremental && (p->flags & PULL_FLOOR)) {
+                        char name[64];
+                        if (cursor_name(name, sizeof name, p->cat, "floor") >= 0 && cursor_get_i64(s->context, name, &s->floor) < 0)
+                                s->floor = 0;
+                }
+                if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & (PULL_WINDOW | PULL_COUNT)))
+                        s->unstable = false; /* the whole history is read: what the window saw no longer matters */
+                if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->store) < 0)
+                        return -EIO;
+        }
+        if (p->flags & PULL_WINDOW)
+                snprintf(path, sizeof path, "%s%s&page=%u&limit=%d", p->path,
+                         trakt_format_time(s->window_start, when, sizeof when), s->page, PAGE_LIMIT);
+        else if (p->flags & PULL_PAGED)
+                snprintf(path, sizeof path, "%spage=%u&limit=%d", p->path, s->page, PAGE_LIMIT);
+        else
+                snprintf(path, sizeof path, "%s", p->path);
+        return trakt_api(s->context, HTTP_GET, path, NULL, 0, on_page, s, &s->call);
+}
+
+/* ---- last activities (trakt-api.md §5.1) ---- */
+
+static void plan_sweep(SyncRun *s) {
+        Context *c = s->context;
+        _cleanup_free_ char *mark = NULL;
+        int64_t fetched = 0, now = (int64_t) now_realtime_usec();
+
+        s->baseline = cursor_get(c, "baseline", &mark) >= 0;
+        if (!s->baseline)
+                for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS; cat++)
+                        s->changed[cat] = category_changed(s, cat);
+        s->have_history_cursors = cursor_get_i64(c, "history.newest", &s->history_newest) >= 0 &&
+                                  cursor_get_i64(c, "history.total", &s->history_total) >= 0;
+        s->window_start = s->history_newest > (int64_t) HISTORY_MARGIN_USEC ? s->history_newest - (int64_t) HISTORY_MARGIN_USEC : 0;
+        /* Trakt's picks follow what was watched, rated and watchlisted; Rate clears the cursor. */
+        s->changed[CAT_RECOMMENDATIONS] = s->changed[CAT_HISTORY] || s->changed[CAT_RATINGS] || s->changed[CAT_WATCHLIST] ||
+                                          cursor_get_i64(c, "recommendations.fetched_at", &fetched) < 0 ||
+                                          fetched > now || now - fetched >= (int64_t) RECOMMENDATIONS_MAX_AGE_USEC;
+        log_debug("Sweep: %s%s%s%s%s%s%s.", s->baseline ? "baseline" : "changed:",
+                  s->changed[CAT_HISTORY] ? " history" : "", s->changed[CAT_RATINGS] ? " ratings" : "",
+                  s->changed[CAT_WATCHLIST] ? " watchlist" : "", s->changed[CAT_COLLECTION] ? " collection" : "",
+                  s->changed[CAT_RESUME] ? " resume" : "", s->changed[CAT_RECOMMENDATIONS] ? " recommendations" : "");
+}
+
+static void on_activities(Http *h, const HttpResponse *r, void *userdata) {
+        SyncRun *s = userdata;
+        int k = -EBADMSG;
+
+        s->call = NULL;
+        if (r->status >= 200 && r->status < 300 && r->json)
+                k = trakt_parse_last_activities(r->json, &s->acts, &s->n_acts);
+        if (k < 0) {
+                if (!s->incremental) {
+                        /* The import does its job without them; the first sweep then compares everything. */
+                        log_warning("Trakt's last activities could not be read (%s); the import goes on.",
+                                    r->error ?: "a malformed answer");
+                        step_done(s);
+                } else if (r->error)
+                        finish(s, r->error);
+                else
+                        fail(s, "Trakt sent malformed last activities");
+                return;
+        }
+        s->have_acts = true;
+        if (s->incremental)
+                plan_sweep(s);
+        step_done(s);
+}
+
+static int activities_step(SyncRun *s) {
+        return trakt_api(s->context, HTTP_GET, "/sync/last_activities", NULL, 0, on_activities, s, &s->call);
+}
+
+/* ---- in step with Trakt: cursors, and what Trakt removed ---- */
+
+static int exec_i64(Context *c, const char *sql, int64_t arg, int64_t *changes) {
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, arg);
+        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+        sqlite3_finalize(st);
+        if (r >= 0 && changes)
+                *changes = sqlite3_changes(store_db(c->store));
+        return r;
+}
+
+static int history_done_step(SyncRun *s) {
+        Context *c = s->context;
+        int64_t removed = 0, unlinked = 0;
+        int r = store_begin(c->store);
+        if (r < 0)
+                return r;
+        if (s->baseline) {
+                /* Only the count; baseline_step records the rest. */
+                if (s->total_now >= 0)
+                        r = cursor_set_i64(c, "history.total", s->total_now);
+        } else if (s->unstable) {
+                log_info("Trakt's history changed while it was read; it is read again next time.");
+                if (!s->incremental)
+                        r = cursor_set(c, "history.total", NULL);
+        } else {
+                if (s->incremental) {
+                        /* Plays Trakt no longer has: ours from Trakt go, local ones only lose the link (and stay pushed). */
+                        int64_t from = s->full_read ? INT64_MIN : s->window_start + (int64_t) HISTORY_GUARD_USEC;
+                        r = exec_i64(c, "DELETE FROM history WHERE origin = 'trakt' AND trakt_history_id IS NOT NULL AND watched_at >= ?"
+                                        " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &removed);
+                        if (r >= 0)
+                                r = exec_i64(c, "UPDATE history SET trakt_history_id = NULL, pushed = 1 WHERE origin = 'local'"
+                                                " AND trakt_history_id IS NOT NULL AND watched_at >= ?"
+                                                " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &unlinked);
+                } else
+                        r = cursor_set(c, "history.floor", NULL); /* imported: nothing stays behind on Trakt */
+                if (r >= 0)
+                        r = store_activity_cursors(s, CAT_HISTORY);
+                if (r >= 0)
+                        r = cursor_set_i64(c, "history.newest", max_i64(s->history_newest, s->newest_seen));
+                if (r >= 0)
+                        r = s->total_now >= 0 ? cursor_set_i64(c, "history.total", s->total_now) : cursor_set(c, "history.total", NULL);
+        }
+        if (r < 0 || store_commit(c->store) < 0) {
+                (void) store_rollback(c->store);
+                return -EIO;
+        }
+        if (removed > 0 || unlinked > 0)
+                log_info("Trakt no longer has %" PRIi64 " play(s): %" PRIi64 " removed here, %" PRIi64 " local one(s) kept.",
+                         removed + unlinked, removed, unlinked);
+        s->unstable = false;
+        (void) forget_seen(c);
+        step_done(s);
+        return 0;
+}
+
+/* The end of one category's pulls (not history): drop from the collection and
+ * the resume points what Trakt dropped (only what came from Trakt), then
+ * record the cursors. */
+static int commit_step(SyncRun *s) {
+        Context *c = s->context;
+        Cat cat = s->plan[s->step].cat;
+        char name[64];
+        int r = store_begin(c->store);
+        if (r < 0)
+                return r;
+        if (s->unstable)
+                log_info("Trakt's %s changed while it was read; it is read again next time.", cat_names[cat]);
+        else {
+                if (s->incremental && cat == CAT_COLLECTION)
+                        r = sqlite3_exec(store_db(c->store), "DELETE FROM collection WHERE origin = 'trakt'"
+                                         " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                else if (s->incremental && cat == CAT_RESUME)
+                        r = sqlite3_exec(store_db(c->store), "DELETE FROM resume_points WHERE origin = 'trakt'"
+                                         " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                if (r >= 0 && cat == CAT_RECOMMENDATIONS)
+                        r = cursor_set_i64(c, "recommendations.fetched_at", (int64_t) now_realtime_usec());
+                else if (r >= 0)
+                        r = store_activity_cursors(s, cat);
+                if (r >= 0 && !s->incremental && cursor_name(name, sizeof name, cat, "floor") >= 0)
+                        r = cursor_set(c, name, NULL);
+        }
+        if (r < 0 || store_commit(c->store) < 0) {
+                (void) store_rollback(c->store);
+                return -EIO;
+        }
+        s->unstable = false;
+        (void) forget_seen(c);
+        step_done(s);
+        return 0;
+}
+
+/* First sweep after connecting without an import: where Trakt stands now is
+ * where this machine starts; what is older stays on Trakt. */
+static int baseline_step(SyncRun *s) {
+        Context *c = s->context;
+        char name[64];
+        int r = store_begin(c->store);
+        if (r < 0)
+                return r;
+        for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS && r >= 0; cat++) {
+                r = store_activity_cursors(s, cat);
+                if (r >= 0)
+                        r = cursor_name(name, sizeof name, cat, "floor");
+                if (r >= 0)
+                        r = cursor_set_i64(c, name, activity_max(s, cat));
+        }
+        if (r >= 0)
+                r = cursor_set_i64(c, "history.newest", activity_max(s, CAT_HISTORY));
+        if (r >= 0)
+                r = cursor_set(c, "baseline", NULL);
+        if (r < 0 || store_commit(c->store) < 0) {
+                (void) store_rollback(c->store);
+                return -EIO;
+        }
+        log_info("Connected without an import: what changes on Trakt from now on comes here.");
+        step_done(s);
+        return 0;
+}
+
+/* ---- the plans ---- */
 
 static const Push *current_push(SyncRun *s) {
-        size_t i = s->step - ELEMENTSOF(pulls);
-        return &pushes[i < ELEMENTSOF(pushes) ? i : 0];
+        return s->plan[s->step].push;
 }
 
-_Static_assert(ELEMENTSOF(steps) == ELEMENTSOF(pulls) + ELEMENTSOF(pushes), "one step per pull and push");
+static bool want_changed(SyncRun *s) {
+        return s->changed[s->plan[s->step].cat];
+}
+
+static bool want_history_window(SyncRun *s) {
+        return !s->baseline && s->changed[CAT_HISTORY] && s->have_history_cursors;
+}
+
+static bool want_history_count(SyncRun *s) {
+        return s->baseline || want_history_window(s);
+}
+
+static bool want_history_full(SyncRun *s) {
+        return !s->baseline && s->changed[CAT_HISTORY] && (!s->have_history_cursors || s->need_full);
+}
+
+static bool want_history_done(SyncRun *s) {
+        return s->baseline || s->changed[CAT_HISTORY];
+}
+
+static bool want_baseline(SyncRun *s) {
+        return s->baseline;
+}
+
+static const Step import_plan[] = {
+        { .name = "read last activities", .cat = CAT_NONE, .run = activities_step },
+        { .name = "pull history", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history },
+        { .name = "history cursors", .cat = CAT_HISTORY, .run = history_done_step },
+        { .name = "pull ratings", .cat = CAT_RATINGS, .run = pull_step, .pull = &pull_ratings },
+        { .name = "ratings cursors", .cat = CAT_RATINGS, .run = commit_step },
+        { .name = "pull watchlist", .cat = CAT_WATCHLIST, .run = pull_step, .pull = &pull_watchlist },
+        { .name = "watchlist cursors", .cat = CAT_WATCHLIST, .run = commit_step },
+        { .name = "pull collection movies", .cat = CAT_COLLECTION, .run = pull_step, .pull = &pull_collection_movies },
+        { .name = "pull collection shows", .cat = CAT_COLLECTION, .run = pull_step, .pull = &pull_collection_shows },
+        { .name = "collection cursors", .cat = CAT_COLLECTION, .run = commit_step },
+        { .name = "pull resume points", .cat = CAT_RESUME, .run = pull_step, .pull = &pull_playback },
+        { .name = "resume cursors", .cat = CAT_RESUME, .run = commit_step },
+        { .name = "pull movie recommendations", .cat = CAT_RECOMMENDATIONS, .run = pull_step, .pull = &pull_recommendations_movies },
+        { .name = "pull show recommendations", .cat = CAT_RECOMMENDATIONS, .run = pull_step, .pull = &pull_recommendations_shows },
+        { .name = "recommendations fetched", .cat = CAT_RECOMMENDATIONS, .run = commit_step },
+        { .name = "push history", .cat = CAT_HISTORY, .run = push_step, .push = &pushes[0] },
+        { .name = "push ratings", .cat = CAT_RATINGS, .run = push_step, .push = &pushes[1] },
+        { .name = "push collection", .cat = CAT_COLLECTION, .run = push_step, .push = &pushes[2] },
+};
+
+static const Step sweep_plan[] = {
+        { .name = "read last activities", .cat = CAT_NONE, .run = activities_step },
+        { .name = "pull new plays", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history_window, .want = want_history_window },
+        { .name = "count plays", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history_count, .want = want_history_count },
+        { .name = "pull every play", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history, .want = want_history_full },
+        { .name = "history done", .cat = CAT_HISTORY, .run = history_done_step, .want = want_history_done },
+        { .name = "pull ratings", .cat = CAT_RATINGS, .run = pull_step, .pull = &pull_ratings, .want = want_changed },
+        { .name = "ratings done", .cat = CAT_RATINGS, .run = commit_step, .want = want_changed },
+        { .name = "pull watchlist", .cat = CAT_WATCHLIST, .run = pull_step, .pull = &pull_watchlist, .want = want_changed },
+        { .name = "watchlist done", .cat = CAT_WATCHLIST, .run = commit_step, .want = want_changed },
+        { .name = "pull collection movies", .cat = CAT_COLLECTION, .run = pull_step, .pull = &pull_collection_movies, .want = want_changed },
+        { .name = "pull collection shows", .cat = CAT_COLLECTION, .run = pull_step, .pull = &pull_collection_shows, .want = want_changed },
+        { .name = "collection done", .cat = CAT_COLLECTION, .run = commit_step, .want = want_changed },
+        { .name = "pull resume points", .cat = CAT_RESUME, .run = pull_step, .pull = &pull_playback, .want = want_changed },
+        { .name = "resume done", .cat = CAT_RESUME, .run = commit_step, .want = want_changed },
+        { .name = "pull movie recommendations", .cat = CAT_RECOMMENDATIONS, .run = pull_step, .pull = &pull_recommendations_movies, .want = want_changed },
+        { .name = "pull show recommendations", .cat = CAT_RECOMMENDATIONS, .run = pull_step, .pull = &pull_recommendations_shows, .want = want_changed },
+        { .name = "recommendations done", .cat = CAT_RECOMMENDATIONS, .run = commit_step, .want = want_changed },
+        { .name = "baseline", .cat = CAT_NONE, .run = baseline_step, .want = want_baseline },
+};
 
 static int on_defer(sd_event_source *es, void *userdata) {
         SyncRun *s = userdata;
-        Context *c = s->context;
 
-        /* Skip steps whose category is off (checked at each step: turning one off stops it at once). */
-        while (s->step < ELEMENTSOF(steps)) {
-                bool on = true;
-                (void) store_get_toggle(c->store, steps[s->step].category, &on);
-                if (on)
+        /* Skip steps whose category is off (checked at each step: turning one
+         * off stops it at once) or that this run does not need. */
+        while (s->step < s->n_plan) {
+                const Step *st = &s->plan[s->step];
+                if ((st->cat == CAT_NONE || toggle_on(s->context, st->cat)) && (!st->want || st->want(s)))
                         break;
                 s->step++;
                 s->page = 0;
         }
-        if (s->step >= ELEMENTSOF(steps)) {
+        if (s->step >= s->n_plan) {
                 finish(s, NULL);
                 return 0;
         }
-        log_debug("Import: %s (page %u).", steps[s->step].name, s->page);
-        int r = steps[s->step].run(s);
+        log_debug("Sync (%s): %s (page %u).", s->kind, s->plan[s->step].name, s->page);
+        int r = s->plan[s->step].run(s);
         if (r == -ENOTCONN)
-                finish(s, "Not connected to Trakt any more; reconnect and import again.");
+                finish(s, s->incremental ? "Not connected to Trakt any more; the sweep stopped."
+                                         : "Not connected to Trakt any more; reconnect and import again.");
         else if (r < 0)
-                finish(s, "The import could not continue; check the daemon's log.");
+                finish(s, s->incremental ? "The sweep could not continue; check the daemon's log."
+                                         : "The import could not continue; check the daemon's log.");
         return 0;
 }
 
@@ -652,8 +1265,46 @@ static void next_step(SyncRun *s) {
         if (r >= 0 && s->defer)
                 r = sd_event_source_set_enabled(s->defer, SD_EVENT_ONESHOT);
         if (r < 0)
-                finish(s, "The import could not be scheduled.");
+                finish(s, "The sync could not be scheduled; check the daemon's log.");
 }
+
+static int run_start(Context *c, bool incremental) {
+        sqlite3 *db = store_db(c->store);
+        sqlite3_stmt *st = NULL;
+
+        /* What Trakt has, while a sweep compares (temporary: this connection only). */
+        if (sqlite3_exec(db,
+                         "CREATE TEMP TABLE IF NOT EXISTS sync_seen_ids (id INTEGER PRIMARY KEY);"
+                         "CREATE TEMP TABLE IF NOT EXISTS sync_seen_keys (key TEXT PRIMARY KEY);",
+                         NULL, NULL, NULL) != SQLITE_OK || forget_seen(c) < 0)
+                return -EIO;
+
+        SyncRun *s = calloc(1, sizeof(*s));
+        if (!s)
+                return -ENOMEM;
+        s->context = c;
+        s->incremental = incremental;
+        s->kind = incremental ? "incremental" : "import";
+        s->plan = incremental ? sweep_plan : import_plan;
+        s->n_plan = incremental ? ELEMENTSOF(sweep_plan) : ELEMENTSOF(import_plan);
+        s->total_now = -1;
+        s->first_item_count = -1;
+        if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                s->have_unlinked = sqlite3_column_int(st, 0);
+        else
+                s->have_unlinked = true;
+        sqlite3_finalize(st);
+        c->sync = s;
+        /* Nothing else wakes while it runs; its end arms the next sweep. */
+        if (c->sweep_timer)
+                (void) sd_event_source_set_enabled(c->sweep_timer, SD_EVENT_OFF);
+        next_step(s);
+        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
+        return 0;
+}
+
+/* ---- the import ---- */
 
 void sync_resume_interrupted(Context *c) {
         _cleanup_free_ char *pending = NULL;
@@ -666,27 +1317,142 @@ void sync_resume_interrupted(Context *c) {
 int sync_import_start(Context *c, sd_bus_error *error) {
         if (c->state != CONN_CONNECTED)
                 return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; connect first.");
+        if (c->sync && c->sync->incremental && !c->sync->then_import) {
+                /* A sweep is short: the import follows it. */
+                log_info("Import requested; it starts when the running sweep ends.");
+                c->sync->then_import = true;
+                (void) store_set_setting(c->store, "import_pending", "1"); /* a crash meanwhile does not lose it */
+                return 0;
+        }
         if (c->sync)
-                return sd_bus_error_setf(error, KT_ERROR_BUSY, "An %s sync is already running; wait for it to finish.",
-                                         c->sync->kind);
-        SyncRun *s = calloc(1, sizeof(*s));
-        if (!s)
-                return -ENOMEM;
-        s->context = c;
-        s->kind = "import";
-        c->sync = s;
+                return sd_bus_error_setf(error, KT_ERROR_BUSY, "An %s is already %s; wait for it to finish.",
+                                         "import", c->sync->incremental ? "waiting for the running sweep" : "running");
         /* Marked durably, so an import cut short by a crash or kill -9 starts
-         * again with the daemon; every step is idempotent, so nothing doubles. */
+         * again with the daemon; every step is idempotent, so nothing doubles.
+         * An import brings everything: no baseline is left to record. */
         (void) store_set_setting(c->store, "import_pending", "1");
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)",
-                               -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                s->have_unlinked = sqlite3_column_int(st, 0);
-        else
-                s->have_unlinked = true;
-        sqlite3_finalize(st);
+        (void) cursor_set(c, "baseline", NULL);
+        int r = run_start(c, false);
+        if (r < 0)
+                return r;
         log_info("Import started.");
-        next_step(s);
-        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
         return 0;
+}
+
+/* ---- the sweep ---- */
+
+static uint64_t sweep_interval(Context *c) {
+        return (uint64_t) (c->config.sync_interval_sec ?: 300) * USEC_PER_SEC;
+}
+
+static int sweep_start(Context *c) {
+        int r = run_start(c, true);
+        if (r < 0)
+                return r;
+        log_debug("Incremental sweep started.");
+        return 0;
+}
+
+int sync_sweep_now(Context *c, sd_bus_error *error) {
+        if (c->state != CONN_CONNECTED)
+                return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; connect first.");
+        if (c->sync && !c->sync->incremental)
+                return sd_bus_error_set(error, KT_ERROR_BUSY,
+                                        "An import is running and brings everything a sweep would; wait for it to finish.");
+        if (c->sync) {
+                c->sync->requested = true;
+                return 0; /* joins the running sweep: its SyncFinished answers this one too */
+        }
+        int r = sweep_start(c);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "The sweep could not start; check the daemon's log.");
+        if (c->sync)
+                c->sync->requested = true;
+        return 0;
+}
+
+static int on_sweep_timer(sd_event_source *es, uint64_t usec, void *userdata) {
+        Context *c = userdata;
+        /* The timer is one-shot: off from here until a sync ends or State changes. */
+        if (c->state != CONN_CONNECTED || c->sync)
+                return 0;
+        int r = sweep_start(c);
+        if (r < 0) {
+                log_warning_errno(r, "The incremental sweep could not start: %m");
+                arm_sweep(c, sweep_interval(c));
+        }
+        return 0;
+}
+
+/* One timer on CLOCK_BOOTTIME (time asleep counts, so a sweep is due soon
+ * after a resume), with a tenth of the delay as accuracy (at most 30 s) so
+ * the kernel can coalesce it with other wakeups. */
+static void arm_sweep(Context *c, uint64_t delay) {
+        int r;
+        if (!c->event)
+                return;
+        if (c->state != CONN_CONNECTED) {
+                if (c->sweep_timer)
+                        (void) sd_event_source_set_enabled(c->sweep_timer, SD_EVENT_OFF);
+                return;
+        }
+        uint64_t accuracy = delay / 10;
+        if (accuracy > 30 * USEC_PER_SEC)
+                accuracy = 30 * USEC_PER_SEC;
+        if (accuracy < USEC_PER_MSEC)
+                accuracy = USEC_PER_MSEC;
+        if (!c->sweep_timer) {
+                r = sd_event_add_time_relative(c->event, &c->sweep_timer, CLOCK_BOOTTIME, delay, accuracy, on_sweep_timer, c);
+                if (r >= 0)
+                        (void) sd_event_source_set_description(c->sweep_timer, "sweep-timer");
+        } else {
+                r = sd_event_source_set_time_relative(c->sweep_timer, delay);
+                if (r >= 0)
+                        r = sd_event_source_set_time_accuracy(c->sweep_timer, accuracy);
+                if (r >= 0)
+                        r = sd_event_source_set_enabled(c->sweep_timer, SD_EVENT_ONESHOT);
+        }
+        if (r < 0)
+                log_warning_errno(r, "The next incremental sweep could not be scheduled: %m");
+}
+
+void sync_connection_changed(Context *c) {
+        int enabled = SD_EVENT_OFF;
+        if (c->state != CONN_CONNECTED) {
+                arm_sweep(c, 0); /* stops it */
+                return;
+        }
+        if (c->sweep_timer)
+                (void) sd_event_source_get_enabled(c->sweep_timer, &enabled);
+        if (enabled == SD_EVENT_OFF && !c->sync)
+                arm_sweep(c, MIN(SWEEP_FIRST_DELAY_USEC, sweep_interval(c)));
+}
+
+void sync_connected(Context *c, bool import) {
+        _cleanup_free_ char *user = NULL, *account = NULL;
+        sqlite3 *db = store_db(c->store);
+        sqlite3_stmt *st = NULL;
+        bool have = false;
+
+        (void) store_get_setting(c->store, "username", &user);
+        (void) cursor_get(c, "account", &account);
+        if (!streq_ptr(user, account)) {
+                /* Another account's cursors say nothing about this one. */
+                if (sqlite3_exec(db, "DELETE FROM sync_cursors", NULL, NULL, NULL) != SQLITE_OK)
+                        log_warning("The sync cursors of the previous account could not be cleared.");
+                if (user)
+                        (void) cursor_set(c, "account", user);
+        }
+        /* Disconnect removed the watchlist list: the next sweep fills it again. */
+        for (size_t i = 0; i < ELEMENTSOF(cat_keys[CAT_WATCHLIST]) && cat_keys[CAT_WATCHLIST][i]; i++)
+                (void) cursor_set(c, cat_keys[CAT_WATCHLIST][i], NULL);
+        if (import)
+                return;
+        /* Cursors of this account from an earlier connection: catch up from there. */
+        if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM sync_cursors WHERE name NOT IN ('account', 'baseline'))",
+                               -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+                have = sqlite3_column_int(st, 0);
+        sqlite3_finalize(st);
+        if (!have)
+                (void) cursor_set(c, "baseline", "1");
 }

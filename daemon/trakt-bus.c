@@ -282,6 +282,7 @@ static int finish_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error
         r = connect_finish(c, import, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
+        sync_connected(c, import);
         if (import) {
                 r = sync_import_start(c, error);
                 if (r < 0 || sd_bus_error_is_set(error))
@@ -309,8 +310,7 @@ static int method_cancel_connect(sd_bus_message *m, void *userdata, sd_bus_error
 }
 
 static int disconnect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        sync_free(c);
-        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
+        sync_abort(c, "Disconnected from Trakt; the sync stopped.");
         int r = connect_disconnect(c, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
@@ -330,6 +330,17 @@ static int import_authorized(sd_bus_message *m, Context *c, sd_bus_error *error)
 
 static int method_import(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         return bus_authorize(userdata, m, import_authorized, error);
+}
+
+static int sync_now_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        int r = sync_sweep_now(c, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_sync_now(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, sync_now_authorized, error);
 }
 
 /* ---- history ---- */
@@ -715,6 +726,34 @@ static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error
         return bus_authorize(userdata, m, get_list_items_authorized, error);
 }
 
+/* AddList: the address is checked before polkit is asked; the list is read
+ * from Trakt asynchronously and the reply comes from library.c once it is in. */
+static int read_list_url(sd_bus_message *m, ListUrl *ret, sd_bus_error *error) {
+        const char *url, *why = NULL;
+        int r = sd_bus_message_read(m, "s", &url);
+        if (r < 0)
+                return r;
+        if (listurl_parse(url, ret, &why) < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why);
+        return 0;
+}
+
+static int add_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        ListUrl url;
+        int r = read_list_url(m, &url, error);
+        if (r < 0)
+                return r;
+        return library_add_list(c, m, &url, error);
+}
+
+static int method_add_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        ListUrl url;
+        int r = read_list_url(m, &url, error);
+        if (r < 0)
+                return r;
+        return bus_authorize(userdata, m, add_list_authorized, error);
+}
+
 static int remove_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         const char *id;
         bool system = false;
@@ -1011,6 +1050,7 @@ static const sd_bus_vtable trakt_vtable[] = {
         SD_BUS_METHOD("CancelConnect", NULL, NULL, method_cancel_connect, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Disconnect", NULL, NULL, method_disconnect, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("Import", NULL, NULL, method_import, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("SyncNow", NULL, NULL, method_sync_now, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetHistory",
                                 SD_BUS_ARGS("t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", history),
@@ -1035,6 +1075,11 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 SD_BUS_ARGS("s", list_id),
                                 SD_BUS_RESULT("aa{sv}", items),
                                 method_get_list_items,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("AddList",
+                                SD_BUS_ARGS("s", url),
+                                SD_BUS_RESULT("s", list_id),
+                                method_add_list,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("RemoveList",
                                 SD_BUS_ARGS("s", list_id),

@@ -108,8 +108,9 @@ static void on_call_done(Http *h, const HttpResponse *r, void *userdata) {
         Context *c = call->context;
 
         call->request = NULL;
-        if (r->status == 401 && !call->retried_after_401) {
-                /* Trakt no longer takes the token: refresh once, then send again. */
+        if (r->status == 401 && !r->private_user && !call->retried_after_401) {
+                /* Trakt no longer takes the token: refresh once, then send again. (A 401
+                 * with X-Private-User is about someone else's private data: the token is fine.) */
                 call->retried_after_401 = true;
                 log_info("Trakt answered 401; refreshing the token and retrying once.");
                 if (refresh_start(c) >= 0)

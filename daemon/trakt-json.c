@@ -602,6 +602,38 @@ void trakt_user_settings_done(TraktUserSettings *s) {
         *s = (TraktUserSettings) {};
 }
 
+int trakt_parse_list(struct json_object *o, TraktList *ret) {
+        if (!o || !json_object_is_type(o, json_type_object))
+                return -EBADMSG;
+        struct json_object *ids = get_object(o, "ids"), *user = get_object(o, "user");
+        TraktList l = {
+                .name = dup_string(o, "name"),
+                .privacy = dup_string(o, "privacy"),
+                .slug = dup_string(ids, "slug"),
+                .trakt_id = (int64_t) get_id(ids, "trakt"),
+                .user_slug = dup_string(get_object(user, "ids"), "slug"),
+                .username = dup_string(user, "username"),
+                .item_count = -1,
+        };
+        (void) get_int(o, "item_count", &l.item_count);
+        (void) get_time(o, "updated_at", &l.updated_at);
+        if (isempty(l.name)) {
+                trakt_list_done(&l);
+                return -EBADMSG;
+        }
+        *ret = l;
+        return 0;
+}
+
+void trakt_list_done(TraktList *l) {
+        free(l->name);
+        free(l->privacy);
+        free(l->slug);
+        free(l->user_slug);
+        free(l->username);
+        *l = (TraktList) {};
+}
+
 int trakt_parse_user_stats(struct json_object *o, TraktUserStats *ret) {
         struct json_object *movies = get_object(o, "movies"), *episodes = get_object(o, "episodes"),
                            *shows = get_object(o, "shows"), *ratings = get_object(o, "ratings");

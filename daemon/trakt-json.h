@@ -121,6 +121,19 @@ typedef struct TraktUserStats {
 } TraktUserStats;
 int trakt_parse_user_stats(struct json_object *o, TraktUserStats *ret);
 
+/* ---- a user's custom list: GET /users/{id}/lists/{list_id} (trakt-api.md §7) ---- */
+typedef struct TraktList {
+        char *name;                /* required (non-empty) */
+        char *privacy;             /* "public", "private", "friends", "link"…; NULL when absent */
+        char *slug;                /* ids.slug; NULL when absent */
+        int64_t trakt_id;          /* ids.trakt; 0 when absent */
+        char *user_slug, *username; /* the owner; NULL when absent */
+        int64_t item_count;        /* -1 when absent */
+        int64_t updated_at;        /* µs; 0 when absent */
+} TraktList;
+int trakt_parse_list(struct json_object *o, TraktList *ret);
+void trakt_list_done(TraktList *l);
+
 /* ---- items of lists Trakt returns ---- */
 typedef enum TraktItemKind {
         TRAKT_ITEMS_HISTORY,        /* /sync/history: id, watched_at, action */

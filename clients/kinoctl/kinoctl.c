@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "errors.h"
+#include "listurl.h"
 #include "util.h"
 
 #define BUS_NAME "org.kino.Trakt"
@@ -537,12 +538,16 @@ static bool category_valid(const char *s) {
         return false;
 }
 
+static int verb_sync_now(int argc, char **argv);
+
 static int verb_sync(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r;
 
+        if (argc >= 2 && streq(argv[1], "now"))
+                return verb_sync_now(argc - 1, argv + 1);
         if (argc != 3 || !(streq(argv[1], "enable") || streq(argv[1], "disable"))) {
-                fprintf(stderr, "usage: kinoctl sync enable|disable CATEGORY\n");
+                fprintf(stderr, "usage: kinoctl sync now | sync enable|disable CATEGORY\n");
                 return EXIT_USAGE;
         }
         if (!category_valid(argv[2])) {
@@ -802,6 +807,46 @@ static int verb_import(int argc, char **argv) {
         return r;
 }
 
+/* sync now: SyncNow, then SyncFinished("incremental") (joining a sweep that
+ * already runs is fine: its end is ours too). */
+static int verb_sync_now(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        Waiter ws = { .kind = "incremental" };
+        int r;
+
+        if (argc > 1) {
+                fprintf(stderr, "kinoctl sync now takes no arguments.\n");
+                return EXIT_USAGE;
+        }
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+        /* Listen first: a sweep with nothing to do ends within milliseconds. */
+        r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
+        r = call_simple(bus, "SyncNow", "start a sweep", NULL);
+        if (r != 0)
+                return r;
+        signal(SIGINT, on_sigint);
+        r = wait_for(bus, &ws, NULL);
+        if (r < 0)
+                r = report_error(NULL, r, "follow the sweep");
+        else if (interrupted) {
+                fprintf(stderr, "Stopped waiting; the sweep goes on in the background.\n");
+                r = EXIT_FAIL;
+        } else if (!ws.ok) {
+                fprintf(stderr, "%s\n", ws.error && *ws.error ? ws.error : "The sweep failed.");
+                r = EXIT_FAIL;
+        } else {
+                printf("In sync with Trakt.\n");
+                r = EXIT_OK;
+        }
+        free(ws.error);
+        return r;
+}
+
 static int verb_disconnect(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r = no_args(argc, argv);
@@ -906,18 +951,52 @@ static int print_media_list(sd_bus *bus, const char *method, const char *sig, co
         return EXIT_OK;
 }
 
+/* AddList reads the whole list from Trakt before it answers (the daemon gives
+ * up after 20 s): wait longer than sd-bus's default 25 s. */
+#define ADD_LIST_TIMEOUT_USEC (60 * USEC_PER_SEC)
+
+static int add_list(sd_bus *bus, const char *url) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
+        const char *id;
+        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, OBJECT_PATH, INTERFACE, "AddList");
+        if (r >= 0)
+                r = sd_bus_message_append(m, "s", url);
+        if (r >= 0)
+                r = sd_bus_call(bus, m, ADD_LIST_TIMEOUT_USEC, &e, &reply);
+        if (r < 0)
+                return report_error(&e, r, "add the list");
+        r = sd_bus_message_read(reply, "s", &id);
+        if (r < 0)
+                return report_error(NULL, r, "add the list");
+        printf("%s\n", id);
+        return EXIT_OK;
+}
+
 static int verb_lists(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        bool show = argc == 3 && streq(argv[1], "show"), remove = argc == 3 && streq(argv[1], "remove");
+        bool show = argc == 3 && streq(argv[1], "show"), remove = argc == 3 && streq(argv[1], "remove"),
+             add = argc == 3 && streq(argv[1], "add");
         int r;
 
-        if (argc != 1 && !show && !remove) {
-                fprintf(stderr, "usage: kinoctl lists [show ID | remove ID]\n");
+        if (argc != 1 && !show && !remove && !add) {
+                fprintf(stderr, "usage: kinoctl lists [show ID | remove ID | add URL]\n");
                 return EXIT_USAGE;
+        }
+        if (add) {
+                /* The daemon checks it too; checking here keeps "bad arguments" independent of the daemon. */
+                ListUrl u;
+                const char *why = NULL;
+                if (listurl_parse(argv[2], &u, &why) < 0) {
+                        fprintf(stderr, "%s\n", why);
+                        return EXIT_USAGE;
+                }
         }
         r = acquire_bus(&bus);
         if (r != 0)
                 return r;
+        if (add)
+                return add_list(bus, argv[2]);
         if (show)
                 return print_media_list(bus, "GetListItems", "s", argv[2]);
         if (remove) {
@@ -1489,12 +1568,14 @@ static const Verb verbs[] = {
         { "status", verb_status, "status [--json]", "Show the connection, the status dot and the toggles (the default)" },
         { "configure", verb_configure, "configure [--client-id ID] [--client-secret-file FILE]",
           "Save the Trakt app's credentials (the secret is read without echo)" },
-        { "sync", verb_sync, "sync enable|disable CATEGORY", "Turn a sync category on or off" },
+        { "sync", verb_sync, "sync now | sync enable|disable CATEGORY",
+          "Sync with Trakt now (only what changed there), or turn a sync category on or off" },
         { "connect", verb_connect, "connect [--import|--no-import]", "Connect a Trakt account with a device code" },
         { "import", verb_import, "import", "Re-run the full two-way import (progress bar on a terminal)" },
         { "disconnect", verb_disconnect, "disconnect", "Revoke the token and disconnect (local data stays)" },
         { "history", verb_history, "history [COUNT]", "The latest watches (local and from Trakt)" },
-        { "lists", verb_lists, "lists [show ID | remove ID]", "The lists: the Trakt watchlist and followed lists" },
+        { "lists", verb_lists, "lists [show ID | remove ID | add URL]",
+          "The lists: the Trakt watchlist and followed lists; add follows a list by its trakt.tv address and prints its id" },
         { "watchlist", verb_watchlist, "watchlist", "The Trakt watchlist" },
         { "recommendations", verb_recommendations, "recommendations movie|show", "Trakt's picks for you" },
         { "watch", verb_watch, "watch MEDIA [--incognito] [--progress P]",

@@ -36,8 +36,9 @@ def connect(rig, import_=False):
         rig.call('FinishConnect', import_)
 
 
-def wait_sync(rig, sigs):
-    return sigs.wait_for(lambda s: True, timeout=60, what='SyncFinished')
+def wait_sync(rig, sigs, kind='import'):
+    # Only the kind asked for: an incremental sweep may end in between.
+    return sigs.wait_for(lambda s: str(s[0]) == kind, timeout=60, what=f'SyncFinished({kind})')
 
 
 def history_requests(rig, path):

@@ -304,6 +304,63 @@ class FixtureTests(Base):
         self.assertEqual(self.s.req('GET', '/users/sean/lists/none')[0], 404)
 
 
+class ListTests(Base):
+    """§7 users/lists: summary, paginated items (§6), 404, private lists."""
+
+    def setUp(self):
+        super().setUp()
+        self.s.control('seed', {'movies': 300})
+        self.items = [{'type': 'movie', 'movie': {'ids': {'trakt': 500000 + i}}} for i in range(300)]
+
+    def test_summary_and_pages(self):
+        tid = self.s.control('lists', {'user': 'sean', 'slug': 'big', 'name': 'Big one', 'items': self.items})['trakt']
+        s, _, l = self.s.json('GET', '/users/sean/lists/big')
+        self.assertEqual(s, 200)
+        self.assertEqual((l['name'], l['privacy'], l['item_count'], l['ids'], l['user']['ids']['slug']),
+                         ('Big one', 'public', 300, {'trakt': tid, 'slug': 'big'}, 'sean'))
+        # the numeric id and a differently cased user name find it too
+        self.assertEqual(self.s.json('GET', f'/users/Sean/lists/{tid}')[2]['ids']['slug'], 'big')
+        seen = []
+        for page in (1, 2):
+            s, h, items = self.s.json('GET', f'/users/sean/lists/big/items?page={page}&limit=250')
+            self.assertEqual(s, 200)
+            self.assertEqual((h['X-Pagination-Page'], h['X-Pagination-Limit'], h['X-Pagination-Page-Count'],
+                              h['X-Pagination-Item-Count']), (str(page), '250', '2', '300'))
+            seen += items
+        self.assertEqual([i['rank'] for i in seen], list(range(1, 301)))
+        self.assertEqual([i['movie']['ids']['trakt'] for i in seen], [500000 + i for i in range(300)])
+        self.assertTrue(all(i['type'] == 'movie' and i['listed_at'].endswith('Z') and i['id'] for i in seen))
+        # the 2026 default page size is 100, the maximum 250 (§6)
+        _, h, items = self.s.json('GET', '/users/sean/lists/big/items')
+        self.assertEqual((len(items), h['X-Pagination-Page-Count']), (100, '3'))
+        _, h, items = self.s.json('GET', '/users/sean/lists/big/items?page=1&limit=1000')
+        self.assertEqual((len(items), h['X-Pagination-Limit']), (250, '250'))
+
+    def test_not_found(self):
+        self.s.control('lists', {'user': 'sean', 'slug': 'picks', 'items': []})
+        for path in ('/users/sean/lists/none', '/users/sean/lists/none/items', '/users/bob/lists/picks', '/users/sean/lists/99999999'):
+            self.assertEqual(self.s.req('GET', path)[0], 404, path)
+
+    def test_private_only_to_its_owner(self):
+        auth = self.s.login()  # the OAuth user is kino_tester
+        self.s.control('lists', {'user': 'sean', 'slug': 'secret', 'private': True, 'items': self.items[:2]})
+        self.s.control('lists', {'user': 'sean', 'slug': 'mates', 'privacy': 'friends', 'items': []})
+        self.s.control('lists', {'user': 'sean', 'slug': 'shared', 'privacy': 'link', 'items': self.items[:1]})
+        self.s.control('lists', {'user': 'kino_tester', 'slug': 'mine', 'private': True, 'items': self.items[:3]})
+        for path in ('/users/sean/lists/secret', '/users/sean/lists/secret/items', '/users/sean/lists/mates'):
+            for headers in (None, auth):
+                s, h, _ = self.s.req('GET', path, headers=headers)
+                self.assertEqual((s, h.get('X-Private-User')), (401, 'true'), path)
+        self.assertEqual(self.s.json('GET', '/users/sean/lists/shared')[2]['privacy'], 'link')
+        # the owner sees their own private list, also as "me"; nobody else does
+        self.assertEqual(self.s.req('GET', '/users/kino_tester/lists/mine')[0], 401)
+        s, _, l = self.s.json('GET', '/users/kino_tester/lists/mine', headers=auth)
+        self.assertEqual((s, l['privacy']), (200, 'private'))
+        s, _, items = self.s.json('GET', '/users/me/lists/mine/items?page=1&limit=250', headers=auth)
+        self.assertEqual((s, len(items)), (200, 3))
+        self.assertEqual(self.s.req('GET', '/users/me/lists/mine')[0], 401)
+
+
 if __name__ == '__main__':
     argv = [sys.argv[0]] + sys.argv[1:]
     unittest.main(argv=argv, verbosity=1)

@@ -203,6 +203,7 @@ class State:
         self.faults = []
         self.requests = []
         self.seq = 0
+        self.authed_user = None  # the OAuth user of the request being answered (set under the lock)
         self.rl = {'writes': [], 'gets': [], 'blocked_until': 0.0}
         self.cat = Catalogue()
         self.reset_account()
@@ -400,7 +401,7 @@ class Handler(BaseHTTPRequestHandler):
         if delay:
             time.sleep(delay)
         try:
-            fault = self.take_fault(method, path)
+            fault = self.take_fault(method, path, url.query)
             if fault is not None and fault.get('after'):
                 # "after": Trakt did the work, then the answer was lost (a crash
                 # window between "sent" and "marked sent" on the client side).
@@ -430,13 +431,15 @@ class Handler(BaseHTTPRequestHandler):
         fault = self.take_fault(method, path)
         return fault is not None and self.do_fault(fault)
 
-    def take_fault(self, method, path):
+    def take_fault(self, method, path, query=''):
         with S.lock:
             fault = None
             for f in S.faults:
                 if f.get('method') and f['method'] != method:
                     continue
                 if not re.search(f.get('match', '.*'), path):
+                    continue
+                if f.get('query') and not re.search(f['query'], query):
                     continue
                 fault = f
                 if f.get('count', 1) > 0:
@@ -556,6 +559,8 @@ class Handler(BaseHTTPRequestHandler):
             raise ApiError(401, {'error': 'invalid_token', 'error_description': 'The access token is missing, invalid or expired.'},
                            {'WWW-Authenticate': 'Bearer realm="trakt", error="invalid_token"'})
         with S.lock:
+            # Who is asking, for the routes whose answer depends on it (a private list shows to its owner).
+            S.authed_user = S.cfg['username'] if authed else None
             status, out, headers = fn(q=q, body=body, **params)
         headers = dict(headers or {})
         headers.update(rl_headers)
@@ -1083,30 +1088,49 @@ def get_recommendations(q, body, kind):
     return 200, out, {'X-Pagination-Page': '1', 'X-Pagination-Limit': str(limit)}
 
 
+def list_owner(user):
+    """§7: `me` names the OAuth user; user slugs are case-insensitive."""
+    if user == 'me':
+        if S.authed_user is None:
+            raise ApiError(401, {'error': 'invalid_token', 'error_description': 'OAuth is required for me.'})
+        return S.authed_user.lower()
+    return user.lower()
+
+
 def find_list(user, list_id):
+    """§7: list_id is the slug or the numeric Trakt id."""
+    owner = list_owner(user)
     for (u, slug), lst in S.lists.items():
-        if u == user and (slug == list_id or str(lst['ids']['trakt']) == list_id):
-            return lst
+        if u.lower() == owner and (slug == list_id or str(lst['ids']['trakt']) == list_id):
+            return u, lst
     raise ApiError(404, {'error': 'list not found'})
 
 
-def check_list_access(lst):
-    if lst['privacy'] != 'public':
-        raise ApiError(401, {'error': 'private'}, {'X-Private-User': 'true'})
+def check_list_access(owner, lst):
+    """Public and link-shared lists show to everyone; private (and friends-only:
+    no friendships here) lists only to their owner. Anyone else gets what Trakt
+    answers for a private user's data: 401 with X-Private-User: true (§3.2, §7)."""
+    if lst['privacy'] in ('public', 'link'):
+        return
+    if S.authed_user is not None and S.authed_user.lower() == owner.lower():
+        return
+    raise ApiError(401, {'error': 'private'}, {'X-Private-User': 'true'})
 
 
 def get_list(q, body, user, list_id):
-    lst = find_list(user, list_id)
-    check_list_access(lst)
+    owner, lst = find_list(user, list_id)
+    check_list_access(owner, lst)
     return 200, {'name': lst['name'], 'description': '', 'privacy': lst['privacy'], 'type': 'personal',
-                 'item_count': len(lst['items']), 'ids': dict(lst['ids']),
-                 'user': {'username': user, 'ids': {'slug': user}},
-                 'updated_at': iso(lst['updated_at'])}, {}
+                 'display_numbers': True, 'allow_comments': True, 'sort_by': 'rank', 'sort_how': 'asc',
+                 'created_at': iso(lst['updated_at']), 'updated_at': iso(lst['updated_at']),
+                 'item_count': len(lst['items']), 'comment_count': 0, 'likes': 0, 'ids': dict(lst['ids']),
+                 'user': {'username': owner, 'private': False, 'name': owner, 'vip': False, 'vip_ep': False,
+                          'ids': {'slug': owner.lower()}}}, {}
 
 
 def get_list_items(q, body, user, list_id, kind=None):
-    lst = find_list(user, list_id)
-    check_list_access(lst)
+    owner, lst = find_list(user, list_id)
+    check_list_access(owner, lst)
     items = lst['items']
     if kind:
         types = set(kind.split(','))
@@ -1286,8 +1310,8 @@ def c_apps_delete(b):
 
 
 def c_fault(b):
-    """One injected fault: match (regex on the path), method, count (-1 =
-    until cleared), action status|reset|truncate|garbage|html|huge|stall,
+    """One injected fault: match (regex on the path), query (regex on the
+    query string, e.g. "page=2"), method, count (-1 = until cleared), action status|reset|truncate|garbage|html|huge|stall,
     status, body, content_type, headers, retry_after, delay; after=true
     runs the real handler first (Trakt did the work) and then answers with
     the fault, as when an answer is lost on the way back."""
@@ -1393,7 +1417,10 @@ def c_lists(b):
         S.next_list_item += 1
         items.append({'id': S.next_list_item, 'rank': i + 1, 'listed_at': time.time(), 'key': ref_to_key(ref)})
     tid = S.cat.new_id()
-    S.lists[(b['user'], b['slug'])] = {'name': b.get('name', b['slug']), 'privacy': 'private' if b.get('private') else 'public',
+    privacy = b.get('privacy') or ('private' if b.get('private') else 'public')
+    if privacy not in ('public', 'private', 'friends', 'link'):
+        raise KeyError('privacy is public, private, friends or link')
+    S.lists[(b['user'], b['slug'])] = {'name': b.get('name', b['slug']), 'privacy': privacy,
                                        'ids': {'trakt': tid, 'slug': b['slug']}, 'items': items, 'updated_at': time.time()}
     return {'trakt': tid}
 

@@ -642,19 +642,20 @@ def kinoctl_usage():
         if v not in h.stdout:
             fail(f'--help does not mention {v}')
     for args in (['bogus'], ['--bogus'], ['-x'], ['sync'], ['sync', 'enable'], ['sync', 'enable', 'nonsense'],
-                 ['sync', 'maybe', 'history'], ['sync', 'enable', 'history', 'extra'], ['status', 'extra'],
+                 ['sync', 'maybe', 'history'], ['sync', 'enable', 'history', 'extra'], ['sync', 'now', 'x'], ['status', 'extra'],
                  ['configure', 'extra'], ['configure', '--client-id'], ['configure', '--nope'],
                  ['configure', '--client-id', ''], ['configure', '--client-secret-file', '/nonexistent/secret'],
                  ['connect', '--maybe'], ['connect', 'now'], ['import', 'x'], ['disconnect', 'x'],
                  ['history', 'abc'], ['history', '0'], ['history', '-1'], ['history', '1', '2'], ['lists', 'show'],
-                 ['lists', 'frobnicate', 'x'], ['watchlist', 'x'], ['recommendations'], ['recommendations', 'person']):
+                 ['lists', 'frobnicate', 'x'], ['lists', 'add'], ['lists', 'add', 'https://example.com/users/a/lists/b'],
+                 ['lists', 'add', 'a', 'b'], ['watchlist', 'x'], ['recommendations'], ['recommendations', 'person']):
         expect(args, 2, env)
     p = expect(['sync', 'enable', 'nonsense'], 2, env)
     for c in CATEGORIES:
         if c not in p.stderr:
             fail(f'the unknown-category message does not list {c}: {p.stderr!r}')
     for args in (['status'], [], ['--json', 'status'], ['sync', 'enable', 'history'], ['history'],
-                 ['configure', '--client-id', 'x']):
+                 ['configure', '--client-id', 'x'], ['lists', 'add', 'https://trakt.tv/users/a/lists/b']):
         expect(args, 3, env, contains='kino-traktd is not running')
 
 
@@ -758,7 +759,8 @@ def completion():
     cases = {
         'kinoctl ': sorted(verbs),
         'kinoctl sy': ['sync'],
-        'kinoctl sync ': ['disable', 'enable'],
+        'kinoctl sync ': ['disable', 'enable', 'now'],
+        'kinoctl sync now ': [],
         'kinoctl sync enable ': sorted(CATEGORIES),
         'kinoctl --session sync disable re': ['recommendations', 'resume'],
         'kinoctl sync disable ratings ': [],
@@ -766,7 +768,7 @@ def completion():
         'kinoctl configure --client-secret-file ': None,  # files: just no crash
         'kinoctl connect --': ['--import', '--json', '--no-import', '--session'],
         'kinoctl recommendations ': ['movie', 'show'],
-        'kinoctl lists ': ['remove', 'show'],
+        'kinoctl lists ': ['add', 'remove', 'show'],
         'kinoctl --ver': ['--version'],
         'kinoctl status --j': ['--json'],
     }

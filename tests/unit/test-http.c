@@ -71,6 +71,7 @@ typedef struct Result {
         unsigned attempts;
         uint64_t at;
         int64_t page_count;
+        bool private_user;
 } Result;
 
 static void on_done(Http *h, const HttpResponse *r, void *userdata) {
@@ -84,6 +85,7 @@ static void on_done(Http *h, const HttpResponse *r, void *userdata) {
         res->attempts = r->attempts;
         res->at = now_monotonic_usec();
         res->page_count = r->page_count;
+        res->private_user = r->private_user;
 }
 
 static int blocked_events, unblocked_events;
@@ -151,6 +153,27 @@ static void test_headers_and_json(void) {
         http_free(h);
         sd_event_unref(e);
         g_free(r.error);
+}
+
+/* X-Private-User: a 401 about someone's private data, told apart from a bad token (trakt-api.md §3.2). */
+static void test_private_user(void) {
+        sd_event *e;
+        Http *h = make(&e, 0, 1000);
+        Result r[2] = {};
+        g_autofree char *secret = url("/users/sean/lists/secret"), *history = url("/sync/history");
+        g_free(control("lists", "{\"user\": \"sean\", \"slug\": \"secret\", \"private\": true, \"items\": []}"));
+        g_assert_cmpint(http_request(h, HTTP_GET, secret, NULL, NULL, 0, on_done, &r[0], NULL), ==, 0);
+        g_assert_cmpint(http_request(h, HTTP_GET, history, "not-a-token", NULL, 0, on_done, &r[1], NULL), ==, 0);
+        run_until(e, r, 2, 30);
+        g_assert_cmpint(r[0].status, ==, 401);
+        g_assert_true(r[0].private_user);
+        g_assert_cmpuint(r[0].attempts, ==, 1);
+        g_assert_cmpint(r[1].status, ==, 401);
+        g_assert_false(r[1].private_user);
+        http_free(h);
+        sd_event_unref(e);
+        g_free(r[0].error);
+        g_free(r[1].error);
 }
 
 static void test_retry_then_ok(void) {
@@ -304,6 +327,7 @@ int main(int argc, char **argv) {
         curl_global_init(CURL_GLOBAL_DEFAULT);
         start_standin();
         g_test_add_func("/http/headers-and-json", test_headers_and_json);
+        g_test_add_func("/http/private-user", test_private_user);
         g_test_add_func("/http/retry-then-ok", test_retry_then_ok);
         g_test_add_func("/http/no-retry", test_no_retry);
         g_test_add_func("/http/429-blocks-everything", test_429_blocks_everything);

@@ -317,6 +317,52 @@ static void test_garbage(void) {
         }
 }
 
+/* GET /users/{id}/lists/{list_id}: a real answer (trakt.py's capture), the
+ * stand-in's shape, and what must be refused. */
+static void test_list_summary(void) {
+        g_autofree char *path = g_build_filename(g_getenv("KT_FIXTURES"), "trakt-real", "trakt.py", "users", "sean", "lists",
+                                                 "55.json", NULL);
+        struct json_object *o = json_object_from_file(path);
+        TraktList l = {};
+        g_assert_nonnull(o);
+        g_assert_cmpint(trakt_parse_list(o, &l), ==, 0);
+        g_assert_cmpstr(l.name, ==, "Star Wars in machete order");
+        g_assert_cmpstr(l.privacy, ==, "public");
+        g_assert_cmpstr(l.slug, ==, "star-wars-in-machete-order");
+        g_assert_cmpint(l.trakt_id, ==, 55);
+        g_assert_cmpstr(l.user_slug, ==, "sean");
+        g_assert_cmpstr(l.username, ==, "sean");
+        g_assert_cmpint(l.item_count, ==, 5);
+        g_assert_cmpint(l.updated_at, ==, INT64_C(1413046854) * 1000000);
+        trakt_list_done(&l);
+        g_assert_null(l.name);
+        json_object_put(o);
+
+        o = json_tokener_parse("{\"name\": \"Picks\", \"privacy\": \"private\", \"ids\": {\"trakt\": \"7\", \"slug\": null},"
+                               " \"user\": null, \"item_count\": \"3\"}");
+        g_assert_cmpint(trakt_parse_list(o, &l), ==, 0);
+        g_assert_cmpstr(l.name, ==, "Picks");
+        g_assert_cmpstr(l.privacy, ==, "private");
+        g_assert_null(l.slug);
+        g_assert_null(l.user_slug);
+        g_assert_cmpint(l.trakt_id, ==, 7);
+        g_assert_cmpint(l.item_count, ==, 3);
+        g_assert_cmpint(l.updated_at, ==, 0);
+        trakt_list_done(&l);
+        json_object_put(o);
+
+        const char *bad[] = { "null", "[]", "\"x\"", "{}", "{\"name\": \"\"}", "{\"name\": 5}", "{\"name\": null}",
+                              "{\"name\": [\"x\"]}", "[{\"name\": \"x\"}]", NULL };
+        for (size_t i = 0; bad[i]; i++) {
+                o = json_tokener_parse(bad[i]);
+                l = (TraktList) { .name = (char *) "untouched" };
+                g_assert_cmpint(trakt_parse_list(o, &l), ==, -EBADMSG);
+                g_assert_cmpstr(l.name, ==, "untouched");
+                json_object_put(o);
+        }
+        g_assert_cmpint(trakt_parse_list(NULL, &l), ==, -EBADMSG);
+}
+
 static char *body_for(const TraktMedia *m) {
         struct json_object *b = json_object_new_object();
         g_assert_cmpint(trakt_media_add_to(b, m), ==, 0);
@@ -429,6 +475,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/trakt-json/garbage", test_garbage);
         g_test_add_func("/trakt-json/bodies", test_bodies);
         g_test_add_func("/trakt-json/metadata", test_metadata);
+        g_test_add_func("/trakt-json/list-summary", test_list_summary);
         g_test_add_func("/trakt-json/wrappers-and-sync-bodies", test_wrappers_and_sync_bodies);
         return g_test_run();
 }
