@@ -7,6 +7,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <glib.h>
+
 #include "trakt-json.h"
 
 /* ---- small accessors: tolerant of null and of numbers sent as strings ---- */
@@ -1109,4 +1111,111 @@ void trakt_sync_body_add(struct json_object *body, struct json_object *wrapper, 
         json_object_array_add(list, obj);
 out:
         json_object_put(extra);
+}
+
+/* ---- the stored item as text, without building a json-c tree ---- */
+
+static void text_str(GString *g, const char *s) {
+        static const char hex[] = "0123456789abcdef";
+        g_string_append_c(g, '"');
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++) {
+                if (*p == '"' || *p == '\\') {
+                        g_string_append_c(g, '\\');
+                        g_string_append_c(g, (char) *p);
+                } else if (*p < 0x20) {
+                        g_string_append(g, "\\u00");
+                        g_string_append_c(g, hex[*p >> 4]);
+                        g_string_append_c(g, hex[*p & 15]);
+                } else
+                        g_string_append_c(g, (char) *p);
+        }
+        g_string_append_c(g, '"');
+}
+
+static void text_ids(GString *g, const TraktIds *ids, TraktMediaType t) {
+        bool first = true;
+        g_string_append(g, "\"ids\":{");
+#define SEP() (first ? (void) (first = false) : (void) g_string_append_c(g, ','))
+        if (ids->trakt) {
+                SEP();
+                g_string_append_printf(g, "\"trakt\":%" PRIu64, ids->trakt);
+        }
+        if (ids->slug && t != TRAKT_EPISODE && t != TRAKT_SEASON) {
+                SEP();
+                g_string_append(g, "\"slug\":");
+                text_str(g, ids->slug);
+        }
+        if (ids->imdb) {
+                SEP();
+                g_string_append(g, "\"imdb\":");
+                text_str(g, ids->imdb);
+        }
+        if (ids->tmdb) {
+                SEP();
+                g_string_append_printf(g, "\"tmdb\":%" PRIu64, ids->tmdb);
+        }
+        if (ids->tvdb) {
+                SEP();
+                g_string_append_printf(g, "\"tvdb\":%" PRIu64, ids->tvdb);
+        }
+#undef SEP
+        g_string_append_c(g, '}');
+}
+
+/* {"title":…,"year":…,"ids":{…}} with the parts that are known. */
+static void text_titled(GString *g, const TraktIds *ids, const char *title, unsigned year, TraktMediaType t) {
+        bool any = false;
+        g_string_append_c(g, '{');
+        if (title) {
+                g_string_append(g, "\"title\":");
+                text_str(g, title);
+                any = true;
+        }
+        if (year) {
+                g_string_append_printf(g, "%s\"year\":%u", any ? "," : "", year);
+                any = true;
+        }
+        if (!trakt_ids_empty(ids)) {
+                if (any)
+                        g_string_append_c(g, ',');
+                text_ids(g, ids, t);
+        }
+        g_string_append_c(g, '}');
+}
+
+char *trakt_media_wrapper_text(const TraktMedia *m) {
+        const char *type = trakt_media_type_to_string(m->type);
+        if (!type)
+                return NULL;
+        GString *g = g_string_sized_new(192);
+        g_string_append_printf(g, "{\"type\":\"%s\",\"%s\":", type, type);
+        if (m->type == TRAKT_EPISODE || m->type == TRAKT_SEASON) {
+                bool any = false;
+                g_string_append_c(g, '{');
+                if (m->type == TRAKT_EPISODE && (m->season || m->number)) {
+                        g_string_append_printf(g, "\"season\":%u,\"number\":%u", m->season, m->number);
+                        any = true;
+                } else if (m->type == TRAKT_SEASON) {
+                        g_string_append_printf(g, "\"number\":%u", m->season);
+                        any = true;
+                }
+                if (m->title) {
+                        g_string_append(g, any ? ",\"title\":" : "\"title\":");
+                        text_str(g, m->title);
+                        any = true;
+                }
+                if (!trakt_ids_empty(&m->ids)) {
+                        if (any)
+                                g_string_append_c(g, ',');
+                        text_ids(g, &m->ids, m->type);
+                }
+                g_string_append_c(g, '}');
+                if (m->show_title || m->show_year || !trakt_ids_empty(&m->show_ids)) {
+                        g_string_append(g, ",\"show\":");
+                        text_titled(g, &m->show_ids, m->show_title, m->show_year, TRAKT_SHOW);
+                }
+        } else
+                text_titled(g, &m->ids, m->title, m->year, m->type);
+        g_string_append_c(g, '}');
+        return g_string_free(g, FALSE);
 }

@@ -65,6 +65,10 @@ int trakt_media_add_to(struct json_object *body, const TraktMedia *m);
  * {"type":"episode","episode":{season?, number?, ids?},"show":{…}?}. NULL for
  * TRAKT_NONE. Scrobble bodies are this minus "type". */
 struct json_object *trakt_media_wrapper(const TraktMedia *m);
+/* The same wrapper as JSON text, written directly (no json-c tree): what the
+ * import stores for every row, so it must be cheap. Episodes and seasons keep
+ * their title too. NULL for TRAKT_NONE. */
+char *trakt_media_wrapper_text(const TraktMedia *m);
 
 /* Append one item (a wrapper as above or as Trakt sent it) to a /sync/… body:
  * under movies, shows, seasons or episodes, with the fields of extra

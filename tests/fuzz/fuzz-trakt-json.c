@@ -26,6 +26,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                 for (size_t i = 0; i < n; i++) {
                                         char *key = trakt_media_key(&items[i].media);
                                         char **keys = trakt_media_keys(&items[i].media);
+                                        /* The text the import stores must read back as the same item. */
+                                        char *text = trakt_media_wrapper_text(&items[i].media);
+                                        struct json_object *back = text ? json_tokener_parse(text) : NULL;
+                                        TraktMedia bm = {};
+                                        if (text && (!back || trakt_parse_media(back, TRAKT_NONE, &bm) < 0))
+                                                abort();
+                                        if (back) {
+                                                char *k2 = trakt_media_key(&bm);
+                                                if ((key == NULL) != (k2 == NULL) || (key && strcmp(key, k2) != 0))
+                                                        abort();
+                                                free(k2);
+                                                trakt_media_done(&bm);
+                                        }
+                                        json_object_put(back);
+                                        free(text);
                                         struct json_object *w = trakt_media_wrapper(&items[i].media);
                                         struct json_object *body = json_object_new_object();
                                         trakt_sync_body_add(body, w, NULL);

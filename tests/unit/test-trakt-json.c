@@ -451,8 +451,23 @@ static void test_wrappers_and_sync_bodies(void) {
         json_object_put(w);
         json_object_put(mw);
 
+        /* The text form written without json-c is the same JSON (and escapes). */
+        TraktMedia odd = { .type = TRAKT_MOVIE, .title = (char *) "A \"quoted\" \\ title\n\x01", .year = 1999,
+                           .ids = { .trakt = 7, .slug = (char *) "a-b", .imdb = (char *) "tt7", .tmdb = 8, .tvdb = 9 } };
+        TraktMedia *cases[] = { &byshow, &movie, &odd };
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *text = trakt_media_wrapper_text(cases[i]);
+                struct json_object *a = json_tokener_parse(text), *b = trakt_media_wrapper(cases[i]);
+                g_assert_nonnull(a);
+                if (!json_object_equal(a, b))
+                        g_error("text %s differs from %s", text, json_object_to_json_string(b));
+                json_object_put(a);
+                json_object_put(b);
+        }
+
         TraktMedia none = {};
         g_assert_null(trakt_media_wrapper(&none));
+        g_assert_null(trakt_media_wrapper_text(&none));
 }
 
 static void test_metadata(void) {
