@@ -207,6 +207,7 @@ static void finish(SyncRun *s, const char *error) {
         if (r < 0)
                 log_debug_errno(r, "Failed to emit SyncFinished: %m");
         context_touch(c);
+        context_release_memory(c); /* an import's pages are not needed while idle */
         /* Either kind leaves Trakt and us in step: the next sweep is a full interval away. */
         arm_sweep(c, sweep_interval(c));
         if (then_import && c->state == CONN_CONNECTED)
