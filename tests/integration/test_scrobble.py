@@ -193,6 +193,20 @@ def test_rules_2026():
         ep = scrobbles(rig)[-1]['body']
         eq(ep['show']['ids']['tvdb'], 81189, 'episode named by its show')
         eq((ep['episode']['season'], ep['episode']['number']), (1, 1), 'episode numbers')
+        check('movie' not in ep and 'type' not in ep, f'episode body: {ep}')
+
+        # An episode named by its own ids (trakt-api.md §4.1: {"episode":{"ids":{…}}}).
+        n = len(scrobbles(rig))
+        s.Start(media(type='episode', trakt=73482, tvdb=349232), 20.0)
+        wait_drained(rig)
+        s.Stop(90.0)
+        wait_drained(rig)
+        tail = scrobbles(rig)[n:]
+        eq([r['path'] for r in tail], ['/scrobble/start', '/scrobble/stop'], 'episode by ids')
+        eq(tail[0]['body']['episode']['ids'], {'trakt': 73482, 'tvdb': 349232}, 'episode ids in the body')
+        eq(tail[1]['status'], 201, 'the episode stop')
+        check(any(h.get('episode', {}).get('ids', {}).get('trakt') == 73482 for h in rig.control('account')['history']),
+              'the episode play is not on Trakt')
         eq(str(rig.prop('ScrobbleStatus')), 'active', 'status after successful deliveries')
         eq(str(rig.prop('LastError')), '', 'LastError')
 
