@@ -58,6 +58,7 @@ typedef struct Context {
         unsigned n_sessions;
         unsigned next_session;
         uint64_t instance; /* this process's start, µs: part of the outbox's session ids */
+        unsigned ratings_pushed; /* ratings delivered to Trakt so far (a sweep's removal check compares it) */
 
         char *state_dir;
         bool session_bus;

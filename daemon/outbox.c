@@ -331,6 +331,8 @@ static void delivered(Outbox *o, const HttpResponse *r) {
                 }
                 sqlite3_finalize(st);
         }
+        if (streq(kind, "rating_set") || streq(kind, "rating_remove"))
+                c->ratings_pushed++;
         if (streq(kind, "history_add") || streq(kind, "rating_set") || streq(kind, "rating_remove") ||
             streq(kind, "collection_add") || streq(kind, "collection_remove")) {
                 TraktSyncResult res = {};

@@ -103,6 +103,7 @@ struct SyncRun {
         int64_t floor;               /* items older than this stay on Trakt (not imported) */
         int64_t first_item_count;    /* X-Pagination-Item-Count of page 1 */
         bool unstable;               /* the list changed while it was paged: judge nothing by it */
+        unsigned ratings_pushed_at_start; /* c->ratings_pushed when the ratings pull began */
         uint32_t position;           /* next position in a list being replaced */
 
         /* history (trakt-api.md §5.2) */
@@ -461,17 +462,70 @@ static int remember_seen(SyncRun *run, const TraktItem *it, bool by_id) {
                 sqlite3_reset(st);
                 return r == SQLITE_DONE ? 0 : -EIO;
         }
-        _cleanup_free_ char *key = trakt_media_key(&it->media);
-        if (!key)
-                return 0;
+        /* Every key the item goes by: a local row stored under another of its ids is the same item. */
+        char **keys = trakt_media_keys(&it->media);
         st = run_stmt(run, STMT_SEEN_KEY, "INSERT OR IGNORE INTO temp.sync_seen_keys(key) VALUES (?)");
-        if (!st)
+        if (!st) {
+                trakt_strv_free(keys);
                 return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        sqlite3_reset(st); /* the binding points at this function's string */
-        sqlite3_clear_bindings(st);
+        }
+        r = SQLITE_DONE;
+        for (size_t i = 0; keys && keys[i] && r == SQLITE_DONE; i++) {
+                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+                r = sqlite3_step(st);
+                sqlite3_reset(st); /* the binding points at keys[i] */
+                sqlite3_clear_bindings(st);
+        }
+        trakt_strv_free(keys);
         return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+/* Ratings Trakt had (pushed = 1: pulled from it or delivered to it) and no
+ * longer has were removed there: they go here too. A rating not yet on
+ * Trakt (pushed 0 or 2) stays. If the outbox delivered a rating while the
+ * pages were read, the pages may miss it: judge nothing this time. */
+static int forget_removed_ratings(SyncRun *s) {
+        Context *c = s->context;
+        sqlite3_stmt *st = NULL, *seen = NULL, *del = NULL;
+        unsigned removed = 0;
+        int r = 0;
+
+        if (c->ratings_pushed != s->ratings_pushed_at_start)
+                return 0;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT rowid, media FROM ratings WHERE pushed = 1", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(store_db(c->store), "SELECT 1 FROM temp.sync_seen_keys WHERE key = ?", -1, &seen, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(store_db(c->store), "DELETE FROM ratings WHERE rowid = ?", -1, &del, NULL) != SQLITE_OK)
+                r = -EIO;
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                struct json_object *o = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
+                TraktMedia m = {};
+                bool found = false;
+                if (!o || trakt_parse_media(o, TRAKT_NONE, &m) < 0) {
+                        json_object_put(o);
+                        continue; /* unreadable: never delete on a guess */
+                }
+                char **keys = trakt_media_keys(&m);
+                for (size_t i = 0; keys && keys[i] && !found; i++) {
+                        sqlite3_bind_text(seen, 1, keys[i], -1, SQLITE_STATIC);
+                        found = sqlite3_step(seen) == SQLITE_ROW;
+                        sqlite3_reset(seen);
+                }
+                if (!found && keys && keys[0]) {
+                        sqlite3_bind_int64(del, 1, sqlite3_column_int64(st, 0));
+                        r = sqlite3_step(del) == SQLITE_DONE ? 0 : -EIO;
+                        sqlite3_reset(del);
+                        removed++;
+                }
+                trakt_strv_free(keys);
+                trakt_media_done(&m);
+                json_object_put(o);
+        }
+        sqlite3_finalize(st);
+        sqlite3_finalize(seen);
+        sqlite3_finalize(del);
+        if (removed > 0)
+                log_info("%u rating(s) removed on Trakt removed here too.", removed);
+        return r;
 }
 
 static int forget_seen(Context *c) {
@@ -758,7 +812,7 @@ static const Pull pull_history_window = {
 static const Pull pull_history_count = {
         "/sync/history?page=1&limit=1", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY, PULL_COUNT };
 static const Pull pull_ratings = {
-        "/sync/ratings?", TRAKT_ITEMS_RATINGS, TRAKT_NONE, NULL, CAT_RATINGS, PULL_PAGED | PULL_FLOOR };
+        "/sync/ratings?", TRAKT_ITEMS_RATINGS, TRAKT_NONE, NULL, CAT_RATINGS, PULL_PAGED | PULL_SEEN_KEYS | PULL_FLOOR };
 static const Pull pull_watchlist = {
         "/sync/watchlist?", TRAKT_ITEMS_LIST, TRAKT_NONE, NULL, CAT_WATCHLIST, PULL_PAGED | PULL_REPLACE | PULL_FLOOR };
 static const Pull pull_collection_movies = {
@@ -937,6 +991,7 @@ static int pull_step(SyncRun *s) {
         if (s->page == 0) {
                 s->page = 1;
                 s->position = 0;
+                s->ratings_pushed_at_start = s->context->ratings_pushed;
                 s->first_item_count = -1;
                 s->floor = 0;
                 if (s->incremental && (p->flags & PULL_FLOOR)) {
@@ -1088,6 +1143,8 @@ static int commit_step(SyncRun *s) {
                 if (s->incremental && cat == CAT_COLLECTION)
                         r = sqlite3_exec(store_db(c->store), "DELETE FROM collection WHERE origin = 'trakt'"
                                          " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                else if (s->incremental && cat == CAT_RATINGS)
+                        r = forget_removed_ratings(s);
                 else if (s->incremental && cat == CAT_RESUME)
                         r = sqlite3_exec(store_db(c->store), "DELETE FROM resume_points WHERE origin = 'trakt'"
                                          " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;

@@ -444,3 +444,46 @@ def test_kinoctl_sync_now():
         p = rig.kinoctl('sync', 'now', uid=nobody_uid())
         eq(p.returncode, 0, f'allowed: {p.stderr}')
         sigs.close()
+
+
+def test_ratings_removed_on_trakt_leave():
+    with Rig() as rig:
+        sigs = imported(rig)
+        acc = rig.control('account')
+        gone, kept = acc['ratings'][0], acc['ratings'][1]
+        g, k = media(gone['type'], gone[gone['type']]['ids']['trakt']), media(kept['type'], kept[kept['type']]['ids']['trakt'])
+        eq(int(rig.call('GetRating', g)), gone['rating'], 'imported rating')
+        # Rated here and delivered: on Trakt now.
+        rig.call('Rate', media('movie', 28), dbus.Byte(6))
+        drained(rig)
+        # Rated here while Trakt refuses writes: not on Trakt yet, must survive the sweep.
+        rig.control('fault', {'match': '^/sync/ratings$', 'method': 'POST', 'status': 503, 'count': -1})
+        rig.call('Rate', media('movie', 16662), dbus.Byte(3))
+        # Another device removes two ratings on Trakt.
+        rig.control('ratings/set', {'items': [dict(a_item(gone), rating=0),
+                                              dict(type='movie', movie={'ids': {'trakt': 28}}, rating=0)]})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(int(rig.call('GetRating', g)), 0, 'a rating removed on Trakt is removed here')
+        eq(int(rig.call('GetRating', media('movie', 28))), 0, 'a delivered rating removed on Trakt')
+        eq(int(rig.call('GetRating', k)), kept['rating'], 'a rating Trakt still has')
+        eq(int(rig.call('GetRating', media('movie', 16662))), 3, 'a rating not yet on Trakt stays')
+        rig.control('faults/clear', {})
+        drained(rig)
+        check(any(r.get('movie', {}).get('ids', {}).get('trakt') == 16662 and r['rating'] == 3
+                  for r in rig.control('account')['ratings']), 'the waiting rating did not reach Trakt')
+
+
+def test_rating_clears_recommendations():
+    with Rig() as rig:
+        sigs = imported(rig)
+        before = rig.call('GetRecommendations', 'movie')
+        check(len(before) > 0, 'no recommendations after the import')
+        rig.call('Rate', media('movie', 28), dbus.Byte(10))
+        eq(len(rig.call('GetRecommendations', 'movie')), 0, 'recommendations right after rating')
+        drained(rig)
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        check(any(p == '/recommendations/movies' for m, p, q in api_requests(rig)), 'recommendations not pulled again')
+        wait_until(lambda: len(rig.call('GetRecommendations', 'movie')) > 0, what='recommendations back after the sweep')
