@@ -487,3 +487,46 @@ def test_rating_clears_recommendations():
         check(ok, f'sweep failed: {err}')
         check(any(p == '/recommendations/movies' for m, p, q in api_requests(rig)), 'recommendations not pulled again')
         wait_until(lambda: len(rig.call('GetRecommendations', 'movie')) > 0, what='recommendations back after the sweep')
+
+
+def test_every_toggle_holds_and_releases_its_pull():
+    import os
+    import sqlite3
+    cats = {'collection': '/sync/collection/movies', 'resume': '/sync/playback', 'watchlist': '/sync/watchlist',
+            'history': '/sync/history', 'ratings': '/sync/ratings'}
+    with Rig() as rig:
+        sigs = imported(rig)
+        for cat in cats:
+            rig.call('SetSyncEnabled', cat, False)
+        # Another device changes every category.
+        rig.control('collection/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 16662}},
+                                                  'metadata': {'resolution': 'uhd_4k', 'hdr': 'dolby_vision'}}]})
+        rig.control('playback/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}}, 'progress': 42.0}]})
+        rig.control('watchlist/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 2}}}]})
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 16662}}}]})
+        rig.control('ratings/set', {'items': [dict(type='movie', movie={'ids': {'trakt': 1}}, rating=7)]})
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        pulled = {p for m, p, q in api_requests(rig)}
+        for cat, path in cats.items():
+            check(path not in pulled, f'{cat} was pulled while its toggle was off: {sorted(pulled)}')
+        eq(float(rig.call('GetResumePoint', media('movie', 1))[0]), 0.0, 'resume point pulled while off')
+
+        for cat in cats:
+            rig.call('SetSyncEnabled', cat, True)
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        pulled = {p for m, p, q in api_requests(rig)}
+        for cat, path in cats.items():
+            check(path in pulled, f'{cat} was not pulled once its toggle was back on: {sorted(pulled)}')
+        eq(float(rig.call('GetResumePoint', media('movie', 1))[0]), 42.0, 'resume point from Trakt')
+        eq(int(rig.call('GetRating', media('movie', 1))), 7, 'rating from Trakt')
+        check(any(int(i.get('trakt', 0)) == 2 for i in rig.call('GetListItems', 'watchlist')), 'watchlist addition')
+        check(any(int(h.get('trakt', 0)) == 16662 and str(h['origin']) == 'trakt'
+                  for h in rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(100))), 'play from Trakt')
+        db = sqlite3.connect(os.path.join(rig.state_dir, 'state.db'))
+        row = db.execute("SELECT resolution, hdr, origin FROM collection WHERE media_key = 'movie:trakt=16662'").fetchone()
+        db.close()
+        eq(row, ('uhd_4k', 'dolby_vision', 'trakt'), 'collected item with its metadata')
