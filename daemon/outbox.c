@@ -201,9 +201,8 @@ static bool superseded(Context *c, int64_t id, const char *session) {
 
 /* ---- status ---- */
 
-const char *outbox_status(Context *c) {
+static const char *status_for(Context *c, unsigned pending) {
         Outbox *o = ob(c);
-        unsigned pending = outbox_pending(c);
         bool busy = pending > 0 || session_count(c) > 0;
 
         if (c->state == CONN_EXPIRED && pending > 0)
@@ -217,6 +216,10 @@ const char *outbox_status(Context *c) {
         return "active";
 }
 
+const char *outbox_status(Context *c) {
+        return status_for(c, outbox_pending(c));
+}
+
 unsigned outbox_pending(Context *c) {
         unsigned n = 0;
         (void) store_outbox_pending(c->store, &n);
@@ -227,8 +230,8 @@ void outbox_update_status(Context *c) {
         Outbox *o = ob(c);
         if (!o)
                 return;
-        const char *status = outbox_status(c);
-        unsigned pending = outbox_pending(c);
+        unsigned pending = outbox_pending(c); /* one count for both properties */
+        const char *status = status_for(c, pending);
         bool s_changed = !o->cache_valid || o->status_cache != status;
         bool p_changed = !o->cache_valid || o->pending_cache != pending;
         o->status_cache = status;

@@ -163,6 +163,17 @@ static int check_progress(double p, sd_bus_error *error) {
         return 0;
 }
 
+/* Pause and Stop: the owner, and a progress in range. */
+static int read_progress(Session *s, sd_bus_message *m, double *ret, sd_bus_error *error) {
+        int r = check_owner(s, m, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_message_read(m, "d", ret);
+        if (r < 0)
+                return r;
+        return check_progress(*ret, error);
+}
+
 static int reply_stored(sd_bus_message *m, int r, sd_bus_error *error) {
         if (r < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
@@ -221,13 +232,7 @@ static int method_pause(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         double progress;
         int r;
 
-        r = check_owner(s, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(m, "d", &progress);
-        if (r < 0)
-                return r;
-        r = check_progress(progress, error);
+        r = read_progress(s, m, &progress, error);
         if (r < 0)
                 return r;
         if (!s->media_key || s->state == PLAYBACK_STOPPED)
@@ -245,13 +250,7 @@ static int method_stop(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         double progress;
         int r;
 
-        r = check_owner(s, m, error);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_read(m, "d", &progress);
-        if (r < 0)
-                return r;
-        r = check_progress(progress, error);
+        r = read_progress(s, m, &progress, error);
         if (r < 0)
                 return r;
         if (!s->media_key)

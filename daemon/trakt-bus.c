@@ -832,13 +832,23 @@ static int stored_reply(sd_bus_message *m, int r, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, NULL);
 }
 
+/* Rate's arguments, validated (before polkit, and again once authorized). */
+static int read_rate(sd_bus_message *m, TraktMedia *media, uint8_t *rating, sd_bus_error *error) {
+        int r = bus_read_media(m, media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r < 0 ? r : -EINVAL;
+        r = sd_bus_message_read(m, "y", rating);
+        if (r < 0)
+                return r;
+        if (*rating > 10)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "A rating is 1 to 10 (0 removes it), not %u.", *rating);
+        return 0;
+}
+
 static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
         uint8_t rating;
-        int r = bus_read_media(m, &media, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        r = sd_bus_message_read(m, "y", &rating);
+        int r = read_rate(m, &media, &rating, error);
         if (r < 0)
                 return r;
         r = activity_rate(c, &media, rating);
@@ -850,15 +860,9 @@ static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
 static int method_rate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
         uint8_t rating;
-        int r = bus_read_media(m, &media, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        r = sd_bus_message_read(m, "y", &rating);
+        int r = read_rate(m, &media, &rating, error);
         if (r < 0)
                 return r;
-        if (rating > 10)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "A rating is 1 to 10 (0 removes it), not %u.", rating);
         return bus_authorize(userdata, m, rate_authorized, error);
 }
 
@@ -873,16 +877,21 @@ static int check_watched_at(uint64_t *at, sd_bus_error *error) {
         return 0;
 }
 
+/* MarkWatched's arguments, validated; 0 becomes now. */
+static int read_mark_watched(sd_bus_message *m, TraktMedia *media, uint64_t *at, sd_bus_error *error) {
+        int r = bus_read_media(m, media, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r < 0 ? r : -EINVAL;
+        r = sd_bus_message_read(m, "t", at);
+        if (r < 0)
+                return r;
+        return check_watched_at(at, error);
+}
+
 static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
         uint64_t at;
-        int r = bus_read_media(m, &media, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        r = sd_bus_message_read(m, "t", &at);
-        if (r < 0)
-                return r;
-        r = check_watched_at(&at, error);
+        int r = read_mark_watched(m, &media, &at, error);
         if (r < 0)
                 return r;
         return stored_reply(m, activity_mark_watched(c, &media, at), error);
@@ -891,13 +900,7 @@ static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *
 static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
         uint64_t at;
-        int r = bus_read_media(m, &media, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        r = sd_bus_message_read(m, "t", &at);
-        if (r < 0)
-                return r;
-        r = check_watched_at(&at, error);
+        int r = read_mark_watched(m, &media, &at, error);
         if (r < 0)
                 return r;
         return bus_authorize(userdata, m, mark_watched_authorized, error);
@@ -909,6 +912,13 @@ static void collection_entries_free(CollectionEntry *e, size_t n) {
         for (size_t i = 0; i < n; i++)
                 trakt_media_done(&e[i].media);
         free(e);
+}
+
+static void collection_free(CollectionEntry *added, size_t na, TraktMedia *removed, size_t nr) {
+        collection_entries_free(added, na);
+        for (size_t i = 0; i < nr; i++)
+                trakt_media_done(&removed[i]);
+        free(removed);
 }
 
 /* Both arrays of UpdateCollection, validated; entries point into m. */
@@ -966,10 +976,7 @@ static int read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_
         if (r >= 0)
                 r = sd_bus_message_exit_container(m);
         if (r < 0) {
-                collection_entries_free(added, na);
-                for (size_t i = 0; i < nr; i++)
-                        trakt_media_done(&removed[i]);
-                free(removed);
+                collection_free(added, na, removed, nr);
                 return r;
         }
         *ret_added = added;
@@ -989,10 +996,7 @@ static int update_collection_authorized(sd_bus_message *m, Context *c, sd_bus_er
         r = activity_collection(c, added, na, removed, nr);
         if (r >= 0)
                 log_info("Collection: %zu added or updated, %zu removed.", na, nr);
-        collection_entries_free(added, na);
-        for (size_t i = 0; i < nr; i++)
-                trakt_media_done(&removed[i]);
-        free(removed);
+        collection_free(added, na, removed, nr);
         return stored_reply(m, r, error);
 }
 
@@ -1003,10 +1007,7 @@ static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_er
         int r = read_collection(m, &added, &na, &removed, &nr, error); /* validate before asking polkit */
         if (r < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error) ? -EINVAL : r;
-        collection_entries_free(added, na);
-        for (size_t i = 0; i < nr; i++)
-                trakt_media_done(&removed[i]);
-        free(removed);
+        collection_free(added, na, removed, nr);
         return bus_authorize(userdata, m, update_collection_authorized, error);
 }
 
