@@ -17,10 +17,15 @@
 
 /* The first sweep after start-up or connecting: soon, not in start-up's way. */
 #define SWEEP_FIRST_DELAY_USEC (5 * USEC_PER_SEC)
-/* New plays are read from a day before the newest one known: a play that
- * reaches Trakt late (an outbox replay, another device back online) keeps the
- * time it happened and still falls in the window. */
+/* New plays are read from just after the newest one known, so 1,000 new plays
+ * cost ceil(1000/250) pages. A play that reaches Trakt late (an outbox replay,
+ * another device back online) keeps the time it happened and falls before
+ * that: Trakt's play count then disagrees with ours, and the day before the
+ * newest known play is read too; only if the counts still disagree is every
+ * play read. */
 #define HISTORY_MARGIN_USEC (86400 * USEC_PER_SEC)
+/* Trakt's times have millisecond resolution: the window starts one later. */
+#define HISTORY_AFTER_USEC 1000
 /* A local play linked to Trakt may be dated up to a minute off Trakt's date:
  * near the window's start, the play counts decide instead of the window. */
 #define HISTORY_GUARD_USEC (120 * USEC_PER_SEC)
@@ -110,7 +115,10 @@ struct SyncRun {
         bool have_history_cursors;
         int64_t history_newest;      /* cursor: the newest play known (µs) */
         int64_t history_total;       /* cursor: Trakt's play count when history was last in step */
-        int64_t window_start;
+        int64_t window_start;        /* the plays read reach back to here */
+        int64_t window_end;          /* the wider window's pull stops here (end_at), 0: no end */
+        bool widened;                /* the window reaches the margin before the newest play */
+        bool need_wider;             /* the counts disagree: read the margin too */
         int64_t newest_seen;
         int64_t total_now;           /* Trakt's play count now, -1 unknown */
         int64_t new_plays;           /* plays of the window seen for the first time */
@@ -793,6 +801,7 @@ enum {
         PULL_SEEN_KEYS = 1u << 4, /* sweep: remember the items Trakt has */
         PULL_REPLACE = 1u << 5,   /* the answer replaces what is stored */
         PULL_FLOOR = 1u << 6,     /* sweep: items older than the category's floor stay on Trakt */
+        PULL_WIDER = 1u << 7,     /* history from window_start to window_end (end_at), then judged */
 };
 
 struct Pull {
@@ -809,6 +818,9 @@ static const Pull pull_history = {
 static const Pull pull_history_window = {
         "/sync/history?start_at=", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY,
         PULL_PAGED | PULL_WINDOW | PULL_SEEN_IDS | PULL_FLOOR };
+static const Pull pull_history_wider = {
+        "/sync/history?start_at=", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY,
+        PULL_PAGED | PULL_WINDOW | PULL_WIDER | PULL_SEEN_IDS | PULL_FLOOR };
 static const Pull pull_history_count = {
         "/sync/history?page=1&limit=1", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY, PULL_COUNT };
 static const Pull pull_ratings = {
@@ -843,7 +855,9 @@ static void fail(SyncRun *s, const char *what) {
 /* Sweep, history: Trakt's play count now against the count when history was
  * last in step, plus the plays new in the window, minus the linked plays of
  * the window Trakt no longer has. A difference means plays were removed
- * before the window or added with an older date: then every play is read. */
+ * before the window or added with an older date: then the day before the
+ * newest known play is read as well, and if that does not explain it, every
+ * play is read. */
 static void judge_counts(SyncRun *s) {
         sqlite3_stmt *st = NULL;
         int64_t vanished = -1;
@@ -859,7 +873,15 @@ static void judge_counts(SyncRun *s) {
         }
         sqlite3_finalize(st);
         int64_t expected = s->history_total + s->new_plays - vanished;
-        if (vanished < 0 || s->unstable || s->total_now < 0 || expected != s->total_now) {
+        if (vanished >= 0 && !s->unstable && s->total_now >= 0 && expected != s->total_now && !s->widened &&
+            s->history_newest > 0) {
+                log_debug("Trakt has %" PRIi64 " plays where %" PRIi64 " were expected; reading the day before the newest known play.",
+                          s->total_now, expected);
+                s->widened = true;
+                s->need_wider = true;
+                s->window_end = s->window_start - 1;
+                s->window_start = s->history_newest > (int64_t) HISTORY_MARGIN_USEC ? s->history_newest - (int64_t) HISTORY_MARGIN_USEC : 0;
+        } else if (vanished < 0 || s->unstable || s->total_now < 0 || expected != s->total_now) {
                 log_info("Trakt has %" PRIi64 " plays where %" PRIi64 " were expected; reading the whole history again.",
                          s->total_now, expected);
                 s->need_full = true;
@@ -982,6 +1004,8 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         }
         if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & PULL_WINDOW))
                 s->full_read = true;
+        if (p->flags & PULL_WIDER)
+                judge_counts(s); /* with the margin read: in step now, or every play is read */
         step_done(s);
 }
 
@@ -1004,7 +1028,12 @@ static int pull_step(SyncRun *s) {
                 if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->store) < 0)
                         return -EIO;
         }
-        if (p->flags & PULL_WINDOW)
+        if (p->flags & PULL_WIDER) {
+                char until[32];
+                snprintf(path, sizeof path, "%s%s&end_at=%s&page=%u&limit=%d", p->path,
+                         trakt_format_time(s->window_start, when, sizeof when),
+                         trakt_format_time(s->window_end, until, sizeof until), s->page, PAGE_LIMIT);
+        } else if (p->flags & PULL_WINDOW)
                 snprintf(path, sizeof path, "%s%s&page=%u&limit=%d", p->path,
                          trakt_format_time(s->window_start, when, sizeof when), s->page, PAGE_LIMIT);
         else if (p->flags & PULL_PAGED)
@@ -1027,9 +1056,12 @@ static void plan_sweep(SyncRun *s) {
                         s->changed[cat] = category_changed(s, cat);
         s->have_history_cursors = cursor_get_i64(c, "history.newest", &s->history_newest) >= 0 &&
                                   cursor_get_i64(c, "history.total", &s->history_total) >= 0;
-        s->window_start = s->history_newest > (int64_t) HISTORY_MARGIN_USEC ? s->history_newest - (int64_t) HISTORY_MARGIN_USEC : 0;
-        /* Trakt's picks follow what was watched, rated and watchlisted; Rate clears the cursor. */
-        s->changed[CAT_RECOMMENDATIONS] = s->changed[CAT_HISTORY] || s->changed[CAT_RATINGS] || s->changed[CAT_WATCHLIST] ||
+        s->window_start = s->history_newest > 0 ? s->history_newest + HISTORY_AFTER_USEC : 0;
+        /* Trakt's picks leave out what is collected or watchlisted and follow
+         * what was rated (Rate clears the cursor); they are asked again when
+         * those change or once a day. What was watched since is left out of
+         * GetRecommendations' answer, so a play alone costs no request. */
+        s->changed[CAT_RECOMMENDATIONS] = s->changed[CAT_RATINGS] || s->changed[CAT_WATCHLIST] || s->changed[CAT_COLLECTION] ||
                                           cursor_get_i64(c, "recommendations.fetched_at", &fetched) < 0 ||
                                           fetched > now || now - fetched >= (int64_t) RECOMMENDATIONS_MAX_AGE_USEC;
         log_debug("Sweep: %s%s%s%s%s%s%s.", s->baseline ? "baseline" : "changed:",
@@ -1211,6 +1243,10 @@ static bool want_history_count(SyncRun *s) {
         return s->baseline || want_history_window(s);
 }
 
+static bool want_history_wider(SyncRun *s) {
+        return want_history_window(s) && s->need_wider;
+}
+
 static bool want_history_full(SyncRun *s) {
         return !s->baseline && s->changed[CAT_HISTORY] && (!s->have_history_cursors || s->need_full);
 }
@@ -1248,6 +1284,7 @@ static const Step sweep_plan[] = {
         { .name = "read last activities", .cat = CAT_NONE, .run = activities_step },
         { .name = "pull new plays", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history_window, .want = want_history_window },
         { .name = "count plays", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history_count, .want = want_history_count },
+        { .name = "pull the day before", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history_wider, .want = want_history_wider },
         { .name = "pull every play", .cat = CAT_HISTORY, .run = pull_step, .pull = &pull_history, .want = want_history_full },
         { .name = "history done", .cat = CAT_HISTORY, .run = history_done_step, .want = want_history_done },
         { .name = "pull ratings", .cat = CAT_RATINGS, .run = pull_step, .pull = &pull_ratings, .want = want_changed },

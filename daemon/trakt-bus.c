@@ -793,10 +793,13 @@ static int get_recommendations_authorized(sd_bus_message *m, Context *c, sd_bus_
                 return r;
         (void) store_get_toggle(c->store, "recommendations", &on);
         if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media FROM recommendations WHERE kind = ? AND ? ORDER BY position", -1, &st, NULL) != SQLITE_OK)
+                               "SELECT media FROM recommendations r WHERE kind = ? AND ?"
+                               " AND NOT EXISTS (SELECT 1 FROM history h WHERE h.media_key = r.media_key AND h.watched_at >"
+                               "  (SELECT CAST(value AS INTEGER) FROM sync_cursors WHERE name = 'recommendations.fetched_at'))"
+                               " ORDER BY position", -1, &st, NULL) != SQLITE_OK)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the recommendations; check the daemon's log.");
         sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty */
+        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty; what was watched since Trakt picked is left out */
         r = append_media_rows(reply, st, NULL, NULL);
         sqlite3_finalize(st);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);

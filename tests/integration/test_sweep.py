@@ -127,8 +127,7 @@ def test_no_import_brings_only_what_changes():
         eq([(int(h['trakt']), str(h['origin'])) for h in hist], [(16662, 'trakt')], 'plays: only the new one')
         eq(int(rig.call('GetRating', media('movie', 2))), 7, 'the new rating')
         eq(int(rig.call('GetRating', media(old['type'], old[old['type']]['ids']['trakt']))), 0, 'an old rating came in')
-        check(not [q for q in history_gets(rig) if 'start_at=' not in q and 'limit=1' not in q.split('&')],
-              'the whole history was read')
+        check(not full_reads(rig), 'the whole history was read')
 
 
 def test_remote_removal_removes_only_trakt_origin():
@@ -158,8 +157,7 @@ def test_remote_removal_removes_only_trakt_origin():
         check([h for h in hist if int(h['watched_at']) // 1_000_000 == removed_at], 'the removed play was not here')
         eq([h for h in after if int(h['watched_at']) // 1_000_000 == removed_at], [], 'the play removed on Trakt is still here')
         # The removed play was older than the window: the counts showed it, so the whole history was read once.
-        check([q for q in history_gets(rig) if 'start_at=' not in q and 'limit=1' not in q.split('&')],
-              'a removal before the window went unnoticed')
+        check(full_reads(rig), 'a removal before the window went unnoticed')
         # A new play removed again: found in the window, no whole read.
         new = rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}}}]})['ids']
         ok, err = sweep(rig, sigs)
@@ -175,6 +173,73 @@ def test_remote_removal_removes_only_trakt_origin():
               f'the whole history was read for a removal inside the window: {gets}')
         # Nothing went back to Trakt.
         eq(len(rig.control('account')['history']), len(acc) - 2, 'plays on Trakt')
+
+
+def full_reads(rig):
+    """History reads that were neither a window (start_at) nor the count (limit=1)."""
+    return [q for q in history_gets(rig) if 'start_at=' not in q and 'limit=1' not in q.split('&')]
+
+
+def test_late_plays_read_the_day_before():
+    """A play that reaches Trakt late keeps its older date: the counts show it,
+    the day before the newest known play is read, and only a play older than
+    that costs a whole read."""
+    with Rig() as rig:
+        sigs = imported(rig)
+        now = time.time()
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 28}}, 'watched_at': iso(now - 60)}]})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        before = len(history(rig))
+        # Another device back online: watched three hours ago, on Trakt only now.
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}}, 'watched_at': iso(now - 3 * 3600)}]})
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        hist = history(rig)
+        eq(len(hist), before + 1, 'plays after the late one came')
+        late = [h for h in hist if int(h['watched_at']) // 1_000_000 == int(now - 3 * 3600)]
+        eq([(int(h['trakt']), str(h['origin'])) for h in late], [(1, 'trakt')], 'the late play')
+        gets = history_gets(rig)
+        check(any('start_at=' in q and 'end_at=' in q for q in gets), f'the day before was not read: {gets}')
+        eq(full_reads(rig), [], 'whole history reads for a late play inside the day')
+        # Three days late: outside the margin, so the whole history is read once.
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 2}}, 'watched_at': iso(now - 3 * 86400)}]})
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(len(history(rig)), before + 2, 'plays after the very late one came')
+        check(full_reads(rig), 'a play three days late went unnoticed')
+        # In step again: one request, nothing doubled.
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(api_requests(rig), [('GET', '/sync/last_activities', '')], 'requests of the next sweep')
+        eq(len(history(rig)), before + 2, 'plays after the next sweep')
+
+
+def test_thousand_new_plays_cost_the_floor():
+    """1,000 plays from another device: last activities, ceil(1000/250) pages of
+    new plays and the count, nothing more (issue 5's floor plus the count)."""
+    with Rig() as rig:
+        sigs = imported(rig)
+        before = len(history(rig))
+        now = time.time()
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 28}}, 'watched_at': iso(now - 3000 + i)}
+                                              for i in range(1000)]})
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(len(history(rig)), before + 1000, 'plays after the sweep')
+        reqs = api_requests(rig)
+        gets = history_gets(rig)
+        eq(len([q for q in gets if 'start_at=' in q]), 4, f'pages of new plays in {gets}')
+        eq(len(reqs), 1 + 4 + 1, f'requests of the sweep: {reqs}')
+        # The sweep after it is one request again.
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(api_requests(rig), [('GET', '/sync/last_activities', '')], 'requests of the next sweep')
 
 
 def test_ratings_newest_wins():
@@ -487,6 +552,33 @@ def test_rating_clears_recommendations():
         check(ok, f'sweep failed: {err}')
         check(any(p == '/recommendations/movies' for m, p, q in api_requests(rig)), 'recommendations not pulled again')
         wait_until(lambda: len(rig.call('GetRecommendations', 'movie')) > 0, what='recommendations back after the sweep')
+
+
+def test_watched_leaves_recommendations():
+    """A recommended film watched here leaves GetRecommendations at once; the
+    play alone does not make the next sweep ask Trakt for its picks again."""
+    with Rig() as rig:
+        configured(rig)
+        rig.control('recommendations', {'movies': [{'ids': {'trakt': 28}}, {'ids': {'trakt': 1}}, {'ids': {'trakt': 16662}}]})
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        kind, ok, err = wait_sync(rig, sigs)
+        check(bool(ok), f'import failed: {err}')
+        recs = rig.call('GetRecommendations', 'movie')
+        eq([int(r['trakt']) for r in recs], [28, 1, 16662], 'recommendations after the import')
+        watched = recs[0]
+        rig.call('MarkWatched', watched, dbus.UInt64(0))
+        after = rig.call('GetRecommendations', 'movie')
+        eq(len(after), len(recs) - 1, 'recommendations after watching one')
+        check(all(dict(r) != dict(watched) for r in after), f'the watched film is still recommended: {dict(watched)}')
+        drained(rig)
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        paths = [p for m, p, q in api_requests(rig)]
+        check('/sync/history' in paths, f'the sweep did not read the new play: {paths}')
+        check(not [p for p in paths if p.startswith('/recommendations/')], f'recommendations asked again for a play: {paths}')
+        eq(len(rig.call('GetRecommendations', 'movie')), len(recs) - 1, 'recommendations after the sweep')
 
 
 def test_every_toggle_holds_and_releases_its_pull():

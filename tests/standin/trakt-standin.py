@@ -739,9 +739,12 @@ def add_play(key, watched_at, action='watch'):
     h = {'id': S.next_history_id, 'watched_at': watched_at, 'action': action, 'key': key}
     S.history.append(h)
     # §5.5: watched items leave the watchlist.
-    S.watchlist = [w for w in S.watchlist if w['key'] != key and not (
+    kept = [w for w in S.watchlist if w['key'] != key and not (
         key[0] == 'episode' and w['key'] == ('show', S.cat.episodes[key[1]][0]))]
-    S.touch(f'{key[0]}s.watched_at' if key[0] != 'show' else 'episodes.watched_at', 'watchlist.updated_at')
+    S.touch(f'{key[0]}s.watched_at' if key[0] != 'show' else 'episodes.watched_at')
+    if len(kept) != len(S.watchlist):
+        S.watchlist = kept
+        S.touch('watchlist.updated_at')
     return h
 
 
