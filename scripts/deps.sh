@@ -8,7 +8,7 @@ PACKAGES=(
   libsystemd-dev libcurl4-openssl-dev libjson-c-dev libglib2.0-dev libsqlite3-dev
   dbus systemd util-linux
   python3 python3-dbus python3-dbusmock python3-gi
-  libxml2-utils sqlite3 polkitd groff-base
+  libxml2-utils sqlite3 polkitd groff-base strace
 )
 
 missing=()
