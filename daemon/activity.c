@@ -155,8 +155,48 @@ int activity_paused(Context *c, const TraktMedia *m, double progress, bool priva
         return r;
 }
 
-static int clear_resume(Context *c, const TraktMedia *m) {
+char **activity_media_keys(Context *c, const TraktMedia *m) {
         char **keys = trakt_media_keys(m);
+        sqlite3_stmt *st = NULL;
+        size_t n = 0;
+
+        if (!keys)
+                return NULL;
+        while (keys[n])
+                n++;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT DISTINCT media_key FROM media_alias WHERE alias = ?", -1, &st, NULL) !=
+            SQLITE_OK) {
+                trakt_strv_free(keys);
+                return NULL;
+        }
+        for (size_t i = 0, given = n; i < given; i++) {
+                sqlite3_reset(st);
+                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+                while (sqlite3_step(st) == SQLITE_ROW) {
+                        const char *k = (const char *) sqlite3_column_text(st, 0);
+                        bool known = false;
+                        for (size_t j = 0; j < n && !known; j++)
+                                known = streq(keys[j], k);
+                        if (known)
+                                continue;
+                        char **v = realloc(keys, (n + 2) * sizeof(char *));
+                        if (!v || !(v[n] = strdup(k))) {
+                                keys = v ?: keys;
+                                keys[n] = NULL;
+                                sqlite3_finalize(st);
+                                trakt_strv_free(keys);
+                                return NULL;
+                        }
+                        keys = v;
+                        keys[++n] = NULL;
+                }
+        }
+        sqlite3_finalize(st);
+        return keys;
+}
+
+static int clear_resume(Context *c, const TraktMedia *m) {
+        char **keys = activity_media_keys(c, m);
         int r = 0;
         for (size_t i = 0; keys && keys[i] && r >= 0; i++)
                 r = run_sql(c, "DELETE FROM resume_points WHERE media_key = ?1", "t", keys[i]);
@@ -252,7 +292,7 @@ int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at) 
 int activity_rate(Context *c, const TraktMedia *m, unsigned rating) {
         bool queue = activity_linked(c);
         uint64_t now = now_realtime_usec();
-        char **keys = trakt_media_keys(m);
+        char **keys = activity_media_keys(c, m);
         Stored s;
         int r = stored_init(&s, m);
         if (r < 0) {

@@ -16,6 +16,11 @@
  * them. Each function returns 0 or a negative errno (-EIO: the state
  * database failed; the caller answers with a sentence). */
 
+/* Every key the item may be stored under: those its ids name, and those of
+ * rows from Trakt that carry one of its ids (media_alias). NULL-terminated,
+ * free with trakt_strv_free(); NULL when the item names nothing or on error. */
+char **activity_media_keys(Context *c, const TraktMedia *m);
+
 /* Whether events for Trakt are queued now. */
 bool activity_linked(Context *c);
 

@@ -110,6 +110,12 @@ static const char *const migrations[] = {
         "  media TEXT NOT NULL,"
         "  reason TEXT,"
         "  seen_at INTEGER NOT NULL);",
+
+        /* 3: the other ids of what Trakt sent (its rows are keyed by Trakt's
+         * id), so an item named by a player's imdb or tvdb id is found. */
+        "CREATE TABLE media_alias ("
+        "  alias TEXT PRIMARY KEY NOT NULL,"
+        "  media_key TEXT NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

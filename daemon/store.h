@@ -15,7 +15,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 2
+#define STORE_SCHEMA_VERSION 3
 
 /* The seven sync categories, in the order the contract lists them. */
 extern const char *const store_categories[7];

@@ -349,7 +349,7 @@ static bool toggle_on(Context *c, Cat cat) {
 
 /* ---- storing what Trakt sent ---- */
 
-enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION, STMT_SEEN_ID, STMT_SEEN_KEY };
+enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION, STMT_SEEN_ID, STMT_SEEN_KEY, STMT_ALIAS };
 
 /* A per-row statement, prepared on first use and reused for the run: parsing
  * an upsert costs more than running it. Returns it reset and unbound. */
@@ -541,6 +541,32 @@ static int forget_seen(Context *c) {
                             NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
+/* Trakt names an item by all its ids and we key its row by one: the others
+ * lead to that row, so GetRating and GetResumePoint find it by a player's
+ * imdb, tmdb or tvdb id (activity_media_keys). */
+static int store_aliases(SyncRun *run, const TraktItem *it, const char *key) {
+        char **keys = trakt_media_keys(&it->media);
+        int r = 0;
+        if (!keys)
+                return 0;
+        for (size_t i = 0; keys[i] && r >= 0; i++) {
+                if (streq(keys[i], key))
+                        continue;
+                sqlite3_stmt *st = run_stmt(run, STMT_ALIAS, "INSERT OR REPLACE INTO media_alias(alias, media_key) VALUES (?, ?)");
+                if (!st) {
+                        r = -EIO;
+                        break;
+                }
+                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
+                sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
+                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st);
+        }
+        trakt_strv_free(keys);
+        return r;
+}
+
 static int store_rating(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         sqlite3_stmt *st = NULL;
@@ -560,7 +586,7 @@ static int store_rating(SyncRun *run, const TraktItem *it) {
         int r = sqlite3_step(st);
         sqlite3_reset(st); /* bindings point at this function's strings */
         sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return r == SQLITE_DONE ? store_aliases(run, it, key) : -EIO;
 }
 
 static int store_list_item(SyncRun *run, const TraktItem *it, uint32_t position) {
@@ -632,7 +658,7 @@ static int store_resume(SyncRun *run, const TraktItem *it) {
         int r = sqlite3_step(st);
         sqlite3_reset(st); /* bindings point at this function's strings */
         sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return r == SQLITE_DONE ? store_aliases(run, it, key) : -EIO;
 }
 
 static int store_recommendation(SyncRun *run, const TraktItem *it, const char *kind, uint32_t position) {

@@ -561,9 +561,12 @@ static int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_
         return 0;
 }
 
-/* Find the row of table (keyed by media_key) for any key the item may be stored under. */
-static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, sqlite3_stmt **ret) {
-        char **keys = trakt_media_keys(media);
+/* Find the row of table (keyed by media_key) for any key the item may be
+ * stored under; when it is stored under several (named by different ids at
+ * different times), the newest by column newest wins. */
+static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, const char *newest,
+                        sqlite3_stmt **ret) {
+        char **keys = activity_media_keys(c, media);
         _cleanup_free_ char *sql = NULL;
         GString *in = g_string_new(NULL);
         size_t n = 0;
@@ -576,7 +579,7 @@ static int lookup_media(Context *c, const TraktMedia *media, const char *select_
                 g_string_free(in, TRUE);
                 return -ENOENT;
         }
-        r = asprintf(&sql, "%s WHERE media_key IN (%s) LIMIT 1", select_prefix, in->str);
+        r = asprintf(&sql, "%s WHERE media_key IN (%s) ORDER BY %s DESC LIMIT 1", select_prefix, in->str, newest);
         g_string_free(in, TRUE);
         if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
                 trakt_strv_free(keys);
@@ -594,7 +597,7 @@ static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        r = lookup_media(c, &media, "SELECT rating FROM ratings", &st);
+        r = lookup_media(c, &media, "SELECT rating FROM ratings", "rated_at", &st);
         uint8_t rating = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
         if (r < 0 && r != -ENOENT)
@@ -620,7 +623,7 @@ static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         uint64_t paused_at = 0;
         bool on = true;
         (void) store_get_toggle(c->store, "resume", &on);
-        r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", &st) : -ENOENT;
+        r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
         if (r >= 0) {
                 progress = sqlite3_column_double(st, 0);
                 paused_at = (uint64_t) sqlite3_column_int64(st, 1);

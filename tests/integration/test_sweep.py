@@ -581,6 +581,70 @@ def test_watched_leaves_recommendations():
         eq(len(rig.call('GetRecommendations', 'movie')), len(recs) - 1, 'recommendations after the sweep')
 
 
+def test_lookups_by_a_players_ids():
+    """What came from Trakt is keyed by Trakt's id; a player names it by imdb,
+    tmdb or the show's tvdb id and episode number, and still finds it."""
+    with Rig() as rig:
+        sigs = imported(rig)
+        acc = rig.control('account')
+        film = [r for r in acc['ratings'] if r['type'] == 'movie'][0]
+        ep = [r for r in acc['ratings'] if r['type'] == 'episode'][0]
+        ids = film['movie']['ids']
+        for key in ('imdb', 'tmdb', 'trakt'):
+            m = dbus.Dictionary({'type': 'movie', key: ids[key] if key == 'imdb' else dbus.UInt32(ids[key])}, signature='sv')
+            eq(int(rig.call('GetRating', m)), film['rating'], f'GetRating by {key}')
+        by_show = dbus.Dictionary({'type': 'episode', 'show_tvdb': dbus.UInt32(ep['show']['ids']['tvdb']),
+                                   'season': dbus.UInt32(ep['episode']['season']),
+                                   'episode': dbus.UInt32(ep['episode']['number'])}, signature='sv')
+        eq(int(rig.call('GetRating', by_show)), ep['rating'], 'GetRating of an episode by show_tvdb, season and episode')
+        play = acc['playback'][0]
+        kind = play['type']
+        pids = play[kind]['ids']
+        if kind == 'movie':
+            pm = dbus.Dictionary({'type': 'movie', 'imdb': pids['imdb']}, signature='sv')
+        else:
+            pm = dbus.Dictionary({'type': 'episode', 'show_tvdb': dbus.UInt32(play['show']['ids']['tvdb']),
+                                  'season': dbus.UInt32(play['episode']['season']),
+                                  'episode': dbus.UInt32(play['episode']['number'])}, signature='sv')
+        eq(float(rig.call('GetResumePoint', pm)[0]), float(play['progress']), f'GetResumePoint of a {kind} by a player\'s ids')
+        # Removing by the player's id removes what came from Trakt too.
+        rig.call('Rate', dbus.Dictionary({'type': 'movie', 'imdb': ids['imdb']}, signature='sv'), dbus.Byte(0))
+        eq(int(rig.call('GetRating', media('movie', ids['trakt']))), 0, 'rating after removing it by imdb')
+        drained(rig)
+        check(not [r for r in rig.control('account')['ratings'] if r['type'] == 'movie' and r['movie']['ids']['trakt'] == ids['trakt']],
+              'the rating is still on Trakt')
+
+
+def test_resume_point_newest_wins():
+    """A pause here and one from Trakt for the same film, stored under
+    different ids: GetResumePoint answers the newest, whichever that is."""
+    from test_scrobble import FAST, Session, live
+    with Rig(config_text=FAST) as rig:
+        live(rig)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        inception_tmdb = dbus.Dictionary({'type': 'movie', 'tmdb': dbus.UInt32(27205)}, signature='sv')
+        both = dbus.Dictionary({'type': 'movie', 'trakt': dbus.UInt32(16662), 'tmdb': dbus.UInt32(27205)}, signature='sv')
+        s = Session(rig)
+        s.Start(inception_tmdb, dbus.Double(10.0))
+        s.Pause(dbus.Double(30.0))
+        drained(rig)
+        now = time.time()
+        # Another device paused it a day ago at 60 %: older, so ours stands.
+        rig.control('playback/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 16662}}, 'progress': 60.0,
+                                                'paused_at': iso(now - 86400)}]})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(float(rig.call('GetResumePoint', both)[0]), 30.0, 'resume point when the pause here is newer')
+        # Then paused elsewhere after ours, at 70 %: Trakt's is newer now.
+        rig.control('playback/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 16662}}, 'progress': 70.0,
+                                                'paused_at': iso(now + 60)}]})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        for m in (both, inception_tmdb, media('movie', 16662)):
+            progress, paused_at = rig.call('GetResumePoint', m)
+            eq((float(progress), int(paused_at) // 1_000_000), (70.0, int(now + 60)), f'resume point for {dict(m)}')
+
+
 def test_every_toggle_holds_and_releases_its_pull():
     import os
     import sqlite3
