@@ -89,10 +89,18 @@ def run(history):
 def main():
     sizes = [int(a) for a in sys.argv[1:]] or [50000]
     results = [run(n) for n in sizes]
-    print(f"{'history':>8} {'wall s':>7} {'cpu s':>6} {'user s':>6} {'sys s':>6} {'peak RSS MiB':>12} {'RssAnon MiB':>11} {'requests':>8} {'at floor':>8}")
+    print(f"{'history':>8} {'wall s':>7} {'cpu s':>6} {'user s':>6} {'sys s':>6} {'peak RSS MiB':>12} {'RssAnon MiB':>11} {'requests':>8} {'at floor':>8}"
+          f" {'CPU ms/1k rows':>14} {'rows/CPU s':>10}")
     for r in results:
+        per_k = r['daemon_cpu_s'] * 1e6 / r['history_rows']
+        r['cpu_ms_per_1k_rows'] = round(per_k, 1)
         print(f"{r['history_rows']:>8} {r['wall_s']:>7} {r['daemon_cpu_s']:>6} {r['daemon_user_s']:>6} {r['daemon_sys_s']:>6} {r['peak_rss_kib'] / 1024:>12.1f} "
-              f"{r['rss_anon_kib'] / 1024:>11.1f} {r['requests_total']:>8} {str(r['at_floor']):>8}")
+              f"{r['rss_anon_kib'] / 1024:>11.1f} {r['requests_total']:>8} {str(r['at_floor']):>8} {per_k:>14.1f} {r['rows_per_cpu_s'] or 0:>10}")
+    # Growth: CPU per row at the largest size over the smallest (1.0 = linear).
+    if len(results) > 1 and results[0]['daemon_cpu_s']:
+        a, b = results[0], results[-1]
+        ratio = (b['daemon_cpu_s'] / b['history_rows']) / (a['daemon_cpu_s'] / a['history_rows'])
+        print(f"CPU per row at {b['history_rows']} over {a['history_rows']}: {ratio:.2f} (1.00 = linear growth)")
     print(json.dumps(results, indent=1))
 
 

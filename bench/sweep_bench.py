@@ -67,7 +67,11 @@ def main():
         time.sleep(7)  # the sweep shortly after connecting
         unchanged = sweep(rig, sigs)
         now = time.time()
-        items = [{'type': 'movie', 'movie': {'ids': {'trakt': 500000 + i % 3000}},
+        # Films not on the watchlist: a watched one would leave it, and that
+        # change (with the recommendations it refreshes) is another category's.
+        listed = {w['movie']['ids']['trakt'] for w in rig.control('account')['watchlist'] if w.get('type') == 'movie'}
+        films = [500000 + i for i in range(3000) if 500000 + i not in listed]
+        items = [{'type': 'movie', 'movie': {'ids': {'trakt': films[i % len(films)]}},
                   'watched_at': time.strftime('%Y-%m-%dT%H:%M:%S.000Z', time.gmtime(now - 60 - i))} for i in range(new)]
         rig.control('history/add', {'items': items})
         changed = sweep(rig, sigs)
