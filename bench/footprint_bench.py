@@ -5,25 +5,11 @@ to an hour; the sweep timer is the only planned wakeup).
 
 usage: footprint_bench.py [STARTS] [IDLE_SECONDS] [IMPORT_ROWS]   (prints a table, then one JSON line)"""
 import json
-import os
 import statistics
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-import harness  # noqa: E402
-
-
-def status(pid, key):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])
-    return 0
-
-
-def switches(pid):
-    return status(pid, 'voluntary_ctxt_switches') + status(pid, 'nonvoluntary_ctxt_switches')
+from benchlib import harness, connect_and_import, proc_status as status, switches
 
 
 def main():
@@ -49,16 +35,7 @@ def main():
         rig.control('config', {'interval': 1})
         rig.control('seed', {'movies': 2000, 'shows': 50, 'episodes_per_show': 20, 'history': rows, 'ratings': rows // 25,
                              'watchlist': 100, 'collection': 200, 'playback': 50, 'recommendations': 20})
-        rig.call('Configure', 'test-client-id', 'test-client-secret')
-        sigs = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
-        rig.call('Connect')
-        rig.control('device/approve', {})
-        sigs.wait_for(lambda s: True, timeout=60)
-        sigs.close()
-        done = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
-        rig.call('FinishConnect', True)
-        done.wait_for(lambda s: s[0] == 'import', timeout=1800, what='the import')
-        done.close()
+        connect_and_import(rig)
         time.sleep(5)  # let the first sweep after connecting run and settle
         s0, t0 = switches(pid), time.monotonic()
         time.sleep(idle_s)

@@ -7,21 +7,10 @@ no wakeup between sweeps.
 usage: idle_bench.py [SECONDS [SWEEP_INTERVAL]]
   (default 3600 s with the daemon's default interval; prints a table, then one JSON line)"""
 import json
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-import harness  # noqa: E402
-
-
-def switches(pid):
-    n = 0
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(('voluntary_ctxt_switches:', 'nonvoluntary_ctxt_switches:')):
-                n += int(line.split()[1])
-    return n
+from benchlib import harness, connect_and_import, proc_cpu_seconds, switches
 
 
 def main():
@@ -31,22 +20,13 @@ def main():
         rig.control('config', {'interval': 1})
         rig.control('seed', {'movies': 200, 'shows': 5, 'episodes_per_show': 5, 'history': 500, 'ratings': 50,
                              'watchlist': 10, 'collection': 20, 'playback': 5, 'recommendations': 10})
-        rig.call('Configure', 'test-client-id', 'test-client-secret')
-        sigs = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
-        rig.call('Connect')
-        rig.control('device/approve', {})
-        sigs.wait_for(lambda s: True, timeout=60)
-        sigs.close()
-        done = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
-        rig.call('FinishConnect', True)
-        done.wait_for(lambda s: s[0] == 'import', timeout=600, what='the import')
-        done.close()
+        connect_and_import(rig, timeout=600)
         # The test's own bus connection stays quiet from here: nothing but the
         # daemon's timer can wake it.
         time.sleep(10)
         pid = rig.daemon.pid
         t0 = time.time()
-        cpu0 = sum(int(x) for x in open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[11:13])
+        cpu0 = proc_cpu_seconds(pid)
         last, wakes = switches(pid), []
         while time.time() - t0 < window:
             time.sleep(0.5)
@@ -54,7 +34,7 @@ def main():
             if n != last:
                 wakes.append((time.time(), n - last))
                 last = n
-        cpu1 = sum(int(x) for x in open(f'/proc/{pid}/stat').read().rsplit(')', 1)[1].split()[11:13])
+        cpu1 = proc_cpu_seconds(pid)
         reqs = [r for r in rig.control('requests') if r['time'] >= t0 - 1 and not r['path'].startswith('/oauth/')]
     sweeps = sorted({round(r['time']) for r in reqs if r['path'] == '/sync/last_activities'})
     between = [(t, n) for t, n in wakes if not any(abs(t - r['time']) <= 2 for r in reqs)]
@@ -62,7 +42,7 @@ def main():
               'sweeps': len(sweeps), 'requests': len(reqs),
               'wakeups_total': sum(n for _, n in wakes), 'wakeup_moments': len(wakes),
               'wakeups_between_sweeps': sum(n for _, n in between),
-              'daemon_cpu_s': round((cpu1 - cpu0) / os.sysconf('SC_CLK_TCK'), 2)}
+              'daemon_cpu_s': round(cpu1 - cpu0, 2)}
     print(f"{'idle window':<28}{result['window_s']:>8} s")
     print(f"{'sweeps (last_activities)':<28}{result['sweeps']:>8}")
     print(f"{'requests to Trakt':<28}{result['requests']:>8}")

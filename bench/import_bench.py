@@ -7,32 +7,10 @@ against the floor ceil(rows/250) per paged category.
 usage: import_bench.py [HISTORY_ROWS ...]   (writes JSON lines to stdout's end)"""
 import json
 import math
-import os
 import sys
 import time
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-import harness  # noqa: E402
-
-
-def proc_times(pid):
-    """(user, system) CPU seconds of the process."""
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    tick = os.sysconf('SC_CLK_TCK')
-    return int(fields[11]) / tick, int(fields[12]) / tick
-
-
-def proc_cpu_seconds(pid):
-    return sum(proc_times(pid))
-
-
-def proc_status(pid, key):
-    with open(f'/proc/{pid}/status') as f:
-        for line in f:
-            if line.startswith(key + ':'):
-                return int(line.split()[1])  # kB
-    return 0
+from benchlib import harness, authorize, proc_cpu_seconds, proc_status, proc_times
 
 
 def run(history):
@@ -44,12 +22,7 @@ def run(history):
                              'ratings': ratings, 'watchlist': watchlist, 'collection': collection,
                              'playback': playback, 'recommendations': 50})
         seed_s = time.monotonic() - t0
-        rig.call('Configure', 'test-client-id', 'test-client-secret')
-        sigs = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
-        rig.call('Connect')
-        rig.control('device/approve', {})
-        sigs.wait_for(lambda s: True, timeout=60)
-        sigs.close()
+        authorize(rig)
         rig.control('requests/clear', {})
         pid = rig.daemon.pid
         cpu0 = proc_cpu_seconds(pid)

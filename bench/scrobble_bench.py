@@ -17,8 +17,7 @@ import time
 
 import dbus
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-import harness  # noqa: E402
+from benchlib import harness, authorize
 
 SESSION = 'org.kino.Trakt.Session'
 
@@ -65,12 +64,7 @@ def main():
     sessions = int(sys.argv[2]) if len(sys.argv) > 2 else 1000
     with harness.Rig() as rig:
         rig.control('config', {'interval': 1})
-        rig.call('Configure', 'test-client-id', 'test-client-secret')
-        sigs = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
-        rig.call('Connect')
-        rig.control('device/approve', {})
-        sigs.wait_for(lambda s: True, timeout=60)
-        sigs.close()
+        authorize(rig)
         rig.call('FinishConnect', False)
         rig.control('config', {'delay': 2.0})  # Trakt is slow: every answer takes 2 s
 

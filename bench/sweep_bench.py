@@ -7,21 +7,13 @@ removed); plus call latency of Rate, GetHistory(0, 100) and property reads.
 usage: sweep_bench.py [ROWS] [NEW_PLAYS]   (prints a table, then one JSON line)"""
 import json
 import math
-import os
 import statistics
 import sys
 import time
 
 import dbus
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
-import harness  # noqa: E402
-
-
-def cpu(pid):
-    with open(f'/proc/{pid}/stat') as f:
-        fields = f.read().rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf('SC_CLK_TCK')
+from benchlib import harness, connect_and_import, proc_cpu_seconds as cpu
 
 
 def sweep(rig, sigs):
@@ -55,15 +47,8 @@ def main():
         rig.control('config', {'interval': 1})
         rig.control('seed', {'movies': 3000, 'shows': 50, 'episodes_per_show': 20, 'history': rows,
                              'ratings': 500, 'watchlist': 50, 'collection': 100, 'playback': 20, 'recommendations': 20})
-        rig.call('Configure', 'test-client-id', 'test-client-secret')
-        c = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='ConnectFinished')
-        rig.call('Connect')
-        rig.control('device/approve', {})
-        c.wait_for(lambda s: True, timeout=60)
-        c.close()
+        connect_and_import(rig)
         sigs = harness.SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
-        rig.call('FinishConnect', True)
-        sigs.wait_for(lambda a: str(a[0]) == 'import', timeout=1800, what='the import')
         time.sleep(7)  # the sweep shortly after connecting
         unchanged = sweep(rig, sigs)
         now = time.time()

@@ -409,16 +409,28 @@ def test_push_honours_toggles():
         eq([h['movie']['ids']['trakt'] for h in acc['history']], [16662], 'play sent once on')
 
 
+# Picks that are neither collected nor watchlisted (those Trakt leaves out when asked to).
+PICKS = [28, 1, 16662]
+
+
+def imported(rig, seed=SEED, picks=None):
+    """Configured (with Trakt recommending the films picks, if given),
+    connected with an import; returns a SyncFinished catcher (cleared)."""
+    configured(rig, seed=seed)
+    if picks:
+        rig.control('recommendations', {'movies': [{'ids': {'trakt': t}} for t in picks]})
+    sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+    connect(rig, import_=True)
+    kind, ok, err = wait_sync(rig, sigs)
+    check(bool(ok), f'import failed: {err}')
+    sigs.items.clear()
+    return sigs
+
+
 def test_library_reads_after_import():
     """What the import pulled is readable: lists, ratings, resume points, recommendations."""
     with Rig() as rig:
-        configured(rig)
-        # Picks that are neither collected nor watchlisted (those Trakt leaves out when asked to).
-        rig.control('recommendations', {'movies': [{'ids': {'trakt': 28}}, {'ids': {'trakt': 1}}, {'ids': {'trakt': 16662}}]})
-        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
-        connect(rig, import_=True)
-        kind, ok, err = wait_sync(rig, sigs)
-        check(ok, f'import failed: {err}')
+        imported(rig, picks=PICKS)
         acc = rig.control('account')
         lists = [tuple(str(x) if i < 4 else int(x) for i, x in enumerate(l)) for l in rig.call('GetLists')]
         eq([(l[0], l[3], l[4]) for l in lists], [('watchlist', 'watchlist', 3)], 'lists')
@@ -447,7 +459,7 @@ def test_library_reads_after_import():
            (0.0, 0), 'no resume point')
 
         recs = rig.call('GetRecommendations', 'movie')
-        eq([int(r['trakt']) for r in recs], [28, 1, 16662], 'movie recommendations in Trakt\'s order')
+        eq([int(r['trakt']) for r in recs], PICKS, 'movie recommendations in Trakt\'s order')
         rq = [r for r in rig.control('requests') if r['path'] == '/recommendations/movies'][0]
         check('ignore_collected=true' in rq['query'] and 'ignore_watchlisted=true' in rq['query'] and 'limit=100' in rq['query'],
               f'recommendations query: {rq["query"]}')

@@ -7,22 +7,11 @@ import time
 import dbus
 
 from harness import Rig, SignalCatcher, check, eq, expect_dbus_error, nobody_uid, wait_until
-from test_connect import SEED, configured, connect, wait_sync
+from test_connect import PICKS, configured, connect, imported, wait_sync
 
 ERR = 'org.kino.Trakt.Error.'
 # No retries: an injected 500 fails the request at once.
 NO_RETRY = '[Trakt]\nmax_retries = 0\n'
-
-
-def imported(rig, seed=SEED):
-    """Connect with an import; returns a SyncFinished catcher (cleared)."""
-    configured(rig, seed=seed)
-    sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
-    connect(rig, import_=True)
-    kind, ok, err = wait_sync(rig, sigs)
-    check(bool(ok), f'import failed: {err}')
-    sigs.items.clear()
-    return sigs
 
 
 def sweep(rig, sigs):
@@ -558,14 +547,9 @@ def test_watched_leaves_recommendations():
     """A recommended film watched here leaves GetRecommendations at once; the
     play alone does not make the next sweep ask Trakt for its picks again."""
     with Rig() as rig:
-        configured(rig)
-        rig.control('recommendations', {'movies': [{'ids': {'trakt': 28}}, {'ids': {'trakt': 1}}, {'ids': {'trakt': 16662}}]})
-        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
-        connect(rig, import_=True)
-        kind, ok, err = wait_sync(rig, sigs)
-        check(bool(ok), f'import failed: {err}')
+        sigs = imported(rig, picks=PICKS)
         recs = rig.call('GetRecommendations', 'movie')
-        eq([int(r['trakt']) for r in recs], [28, 1, 16662], 'recommendations after the import')
+        eq([int(r['trakt']) for r in recs], PICKS, 'recommendations after the import')
         watched = recs[0]
         rig.call('MarkWatched', watched, dbus.UInt64(0))
         after = rig.call('GetRecommendations', 'movie')
@@ -585,7 +569,7 @@ def test_lookups_by_a_players_ids():
     """What came from Trakt is keyed by Trakt's id; a player names it by imdb,
     tmdb or the show's tvdb id and episode number, and still finds it."""
     with Rig() as rig:
-        sigs = imported(rig)
+        imported(rig)
         acc = rig.control('account')
         film = [r for r in acc['ratings'] if r['type'] == 'movie'][0]
         ep = [r for r in acc['ratings'] if r['type'] == 'episode'][0]
