@@ -1168,7 +1168,10 @@ static int history_done_step(SyncRun *s) {
                 if (r >= 0)
                         r = store_activity_cursors(s, CAT_HISTORY);
                 if (r >= 0)
-                        r = cursor_set_i64(c, "history.newest", max_i64(s->history_newest, s->newest_seen));
+                        /* A play dated ahead of our clock (another device's clock is off)
+                         * must not move the window past the plays still to come. */
+                        r = cursor_set_i64(c, "history.newest", MIN(max_i64(s->history_newest, s->newest_seen),
+                                                                    (int64_t) now_realtime_usec()));
                 if (r >= 0)
                         r = s->total_now >= 0 ? cursor_set_i64(c, "history.total", s->total_now) : cursor_set(c, "history.total", NULL);
         }

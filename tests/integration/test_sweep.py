@@ -207,6 +207,28 @@ def test_late_plays_read_the_day_before():
         eq(len(history(rig)), before + 2, 'plays after the next sweep')
 
 
+def test_play_dated_ahead_keeps_the_window():
+    """A device whose clock runs two days ahead sends a play from the future:
+    it lands, and later plays are still read from the window, not by re-reading
+    everything."""
+    with Rig() as rig:
+        sigs = imported(rig)
+        now = time.time()
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 28}}, 'watched_at': iso(now + 2 * 86400)}]})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        before = len(history(rig))
+        time.sleep(1.1)  # iso() keeps whole seconds: the next play is dated after that sweep
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}}, 'watched_at': iso(time.time())}]})
+        rig.control('requests/clear', {})
+        ok, err = sweep(rig, sigs)
+        check(ok, f'sweep failed: {err}')
+        eq(len(history(rig)), before + 1, 'plays after the next one came')
+        gets = history_gets(rig)
+        eq(full_reads(rig), [], 'whole history reads after a play dated ahead')
+        check(not [q for q in gets if 'end_at=' in q], f'the day before was read: {gets}')
+
+
 def test_thousand_new_plays_cost_the_floor():
     """1,000 plays from another device: last activities, ceil(1000/250) pages of
     new plays and the count, nothing more (issue 5's floor plus the count)."""
