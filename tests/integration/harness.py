@@ -10,11 +10,21 @@ Environment (set by tests/integration/meson.build):
   KT_DAEMON   path of the built kino-traktd
   KT_KINOCTL  path of the built kinoctl
   KT_SOURCE_ROOT  the source tree
+
+Opt-in, for running the suite under a tool such as valgrind (scripts/valgrind.sh);
+when they are unset nothing changes:
+  KT_DAEMON_WRAPPER   a command prefix (split like a shell line) put before
+                      every kino-traktd the rig starts
+  KT_KINOCTL_WRAPPER  the same for kinoctl (rig.kinoctl() and rig.kinoctl_path())
+  KT_SLOW             a factor (default 1) for the rig's waits: wait_until,
+                      SignalCatcher.wait_for, the 60 s after SIGTERM and the
+                      60 s limits of rig.kinoctl() and rig.call_as()
 """
 
 import json
 import os
 import pwd
+import shlex
 import shutil
 import signal
 import subprocess
@@ -31,11 +41,15 @@ KINOCTL = os.environ.get('KT_KINOCTL', os.path.join(SRC, 'build', 'clients', 'ki
 STANDIN = os.path.join(SRC, 'tests', 'standin', 'trakt-standin.py')
 CALLER = os.path.join(SRC, 'tests', 'integration', 'caller.py')
 PYTHON = '/usr/bin/python3'
+DAEMON_WRAPPER = shlex.split(os.environ.get('KT_DAEMON_WRAPPER', ''))
+KINOCTL_WRAPPER = shlex.split(os.environ.get('KT_KINOCTL_WRAPPER', ''))
+SLOW = float(os.environ.get('KT_SLOW') or 1)
 
 BUS_NAME = 'org.kino.Trakt'
 PATH = '/org/kino/Trakt'
 IFACE = 'org.kino.Trakt'
 PROPS = 'org.freedesktop.DBus.Properties'
+READY_LINE = ' ready on the '   # kino-traktd's log line once it owns BUS_NAME
 
 SKIP = 77
 
@@ -50,7 +64,7 @@ class TestFailure(AssertionError):
 
 def wait_until(pred, timeout=20.0, what='condition', interval=0.02):
     """Poll pred() until true. Generous timeouts: a slow machine must not fail a test."""
-    deadline = time.monotonic() + timeout
+    deadline = time.monotonic() + timeout * SLOW
     while True:
         v = pred()
         if v:
@@ -215,7 +229,7 @@ class Rig:
             args += ['--config', cfg]
         else:
             args += ['--config', os.path.join(self.tmp, 'no-such-trakt.conf')]
-        return args + self.daemon_args
+        return DAEMON_WRAPPER + args + self.daemon_args
 
     def daemon_env(self):
         env = dict(self.env)
@@ -228,11 +242,16 @@ class Rig:
     def start_daemon(self, wait=True):
         if self.daemon_log is None:
             self.daemon_log = open(os.path.join(self.tmp, 'daemon.log'), 'w+')
+        ready_lines = self.log_text().count(READY_LINE)
         self.daemon = subprocess.Popen(self.daemon_cmdline(), env=self.daemon_env(),
                                        stdout=self.daemon_log, stderr=subprocess.STDOUT)
         if wait:
             wait_until(lambda: self.daemon.poll() is not None or self.bus.name_has_owner(BUS_NAME),
                        what='kino-traktd to own ' + BUS_NAME)
+            # The daemon logs its "ready" line (with the Trakt address) just after it
+            # owns the name; tests read that line, so wait for it too.
+            wait_until(lambda: self.daemon.poll() is not None or self.log_text().count(READY_LINE) > ready_lines,
+                       what='kino-traktd to log that it is ready')
             if self.daemon.poll() is not None:
                 raise TestFailure(f'kino-traktd exited with {self.daemon.returncode} at start')
         return self.daemon
@@ -244,12 +263,12 @@ class Rig:
         if d.poll() is None:
             d.send_signal(sig)
             try:
-                d.wait(60)
+                d.wait(60 * SLOW)
             except subprocess.TimeoutExpired:
                 d.kill()
                 d.wait()
                 if check:
-                    raise TestFailure('kino-traktd did not exit within 60 s of SIGTERM')
+                    raise TestFailure(f'kino-traktd did not exit within {60 * SLOW:g} s of SIGTERM')
         if check and sig == signal.SIGTERM and d.returncode != 0:
             raise TestFailure(f'kino-traktd exited with status {d.returncode} after SIGTERM (sanitizer report or crash?)')
         return d.returncode
@@ -327,23 +346,31 @@ class Rig:
                self.address, path, interface, method, signature, json.dumps(list(args))]
         if interactive:
             cmd.append('--interactive')
-        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+        out = subprocess.run(cmd, capture_output=True, text=True, timeout=60 * SLOW)
         if out.returncode != 0:
             raise TestFailure(f'caller failed: {out.stderr}')
         return json.loads(out.stdout)
 
     def kinoctl_path(self):
-        return KINOCTL
+        """One executable path for kinoctl; with KT_KINOCTL_WRAPPER a script in the rig's folder."""
+        if not KINOCTL_WRAPPER:
+            return KINOCTL
+        path = os.path.join(self.tmp, 'kinoctl-wrapped')
+        if not os.path.exists(path):
+            with open(path, 'w') as f:
+                f.write('#!/bin/sh\nexec ' + shlex.join(KINOCTL_WRAPPER + [KINOCTL]) + ' "$@"\n')
+            os.chmod(path, 0o755)
+        return path
 
     def kinoctl(self, *args, uid=None, input=None, env=None):
-        cmd = [KINOCTL] + list(args)
+        cmd = KINOCTL_WRAPPER + [KINOCTL] + list(args)
         if uid is not None:
             if os.geteuid() != 0:
                 raise Skip('calls as another uid need root')
             cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups'] + cmd
         e = dict(self.env)
         e.update(env or {})
-        return subprocess.run(cmd, capture_output=True, text=True, timeout=60, input=input, env=e)
+        return subprocess.run(cmd, capture_output=True, text=True, timeout=60 * SLOW, input=input, env=e)
 
 
 def nobody_uid():
@@ -402,7 +429,7 @@ class SignalCatcher:
 
     def wait_for(self, pred, timeout=20.0, what='signal'):
         ctx = self.GLib.MainContext.default()
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout * SLOW
         while True:
             while ctx.pending():
                 ctx.iteration(False)

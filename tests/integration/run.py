@@ -10,6 +10,8 @@ import harness  # noqa: E402
 
 def main():
     module, name = sys.argv[1], sys.argv[2]
+    # Names the test for tools wrapped around the daemon (valgrind's --log-file=%q{KT_TEST_ID}).
+    os.environ['KT_TEST_ID'] = f'{module}.{name}'
     fn = getattr(importlib.import_module(module), 'test_' + name.replace('-', '_'))
     try:
         fn()
