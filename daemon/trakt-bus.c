@@ -298,49 +298,37 @@ static int method_finish_connect(sd_bus_message *m, void *userdata, sd_bus_error
         return bus_authorize(userdata, m, finish_connect_authorized, error);
 }
 
-static int cancel_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        int r = connect_cancel(c, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_cancel_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, cancel_connect_authorized, error);
-}
-
-static int disconnect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int disconnect_action(Context *c, sd_bus_error *error) {
         sync_abort(c, "Disconnected from Trakt; the sync stopped.");
-        int r = connect_disconnect(c, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return sd_bus_reply_method_return(m, NULL);
+        return connect_disconnect(c, error);
 }
 
-static int method_disconnect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, disconnect_authorized, error);
+/* Methods without arguments or results: authorized, the action, an empty reply. */
+static const struct {
+        const char *member;
+        int (*action)(Context *c, sd_bus_error *error);
+} plain_methods[] = {
+        { "CancelConnect", connect_cancel },
+        { "Disconnect", disconnect_action },
+        { "Import", sync_import_start },
+        { "SyncNow", sync_sweep_now },
+};
+
+static int plain_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+        const char *member = sd_bus_message_get_member(m);
+        for (size_t i = 0; i < ELEMENTSOF(plain_methods); i++) {
+                if (!streq_ptr(member, plain_methods[i].member))
+                        continue;
+                int r = plain_methods[i].action(c, error);
+                if (r < 0 || sd_bus_error_is_set(error))
+                        return r;
+                return sd_bus_reply_method_return(m, NULL);
+        }
+        return -EBADMSG; /* not one of ours: the vtable names only the members above */
 }
 
-static int import_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        int r = sync_import_start(c, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_import(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, import_authorized, error);
-}
-
-static int sync_now_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        int r = sync_sweep_now(c, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_sync_now(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, sync_now_authorized, error);
+static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize(userdata, m, plain_authorized, error);
 }
 
 /* ---- history ---- */
@@ -1054,10 +1042,10 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 SD_BUS_NO_RESULT,
                                 method_finish_connect,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("CancelConnect", NULL, NULL, method_cancel_connect, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Disconnect", NULL, NULL, method_disconnect, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("Import", NULL, NULL, method_import, SD_BUS_VTABLE_UNPRIVILEGED),
-        SD_BUS_METHOD("SyncNow", NULL, NULL, method_sync_now, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("CancelConnect", NULL, NULL, method_plain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Disconnect", NULL, NULL, method_plain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("Import", NULL, NULL, method_plain, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("SyncNow", NULL, NULL, method_plain, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD_WITH_ARGS("GetHistory",
                                 SD_BUS_ARGS("t", since, "u", limit),
                                 SD_BUS_RESULT("aa{sv}", history),
