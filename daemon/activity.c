@@ -134,7 +134,7 @@ int activity_live_event(Context *c, const char *kind, const TraktMedia *m, doubl
         return r;
 }
 
-int activity_paused(Context *c, const TraktMedia *m, double progress, bool private_, const char *session) {
+int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session) {
         uint64_t now = now_realtime_usec();
         Stored s;
         int r = stored_init(&s, m);
@@ -148,7 +148,7 @@ int activity_paused(Context *c, const TraktMedia *m, double progress, bool priva
                             " paused_at = excluded.paused_at, origin = 'local'",
                             "ttdi", s.key, s.json, progress, (int64_t) now);
         if (r >= 0 && !private_ && activity_linked(c) && toggle(c, "scrobble"))
-                r = enqueue(c, "pause", "scrobble", session, live_payload(&s, progress, now));
+                r = enqueue(c, kind, "scrobble", session, live_payload(&s, progress, now));
         r = end(c, r);
         stored_done(&s);
         after(c, r);

@@ -28,8 +28,9 @@ bool activity_linked(Context *c);
 int activity_live_event(Context *c, const char *kind, const TraktMedia *m, double progress, const char *session);
 
 /* A pause or a stop below the threshold: the local resume point (also in
- * incognito: it never leaves the machine), plus a queued pause unless private. */
-int activity_paused(Context *c, const TraktMedia *m, double progress, bool private_, const char *session);
+ * incognito: it never leaves the machine), plus, unless private, a queued
+ * event of kind ("pause" or "stop": Trakt keeps a stop below 80 % as a pause). */
+int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session);
 
 /* A completed watch: a history row (origin local, flagged private in
  * incognito, never pushed then), the item's resume point cleared, and unless

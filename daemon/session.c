@@ -117,20 +117,26 @@ static int on_completed(Session *s) {
         return activity_completed(s->context, &s->media, s->progress, s->incognito, s->id);
 }
 
-/* A pause: at or above the threshold it is a completed watch (Trakt answers a
- * pause there with 422 "use stop"); below it, a resume point. */
-static int do_pause(Session *s, double progress) {
+/* A pause or a stop: at or above the threshold a completed watch (Trakt
+ * answers a pause there with 422 "use stop"); below it, a resume point, sent
+ * as what it is (Trakt keeps a stop below 80 % as a pause, §4.2). */
+static int paused_or_completed(Session *s, const char *kind, double progress) {
         s->progress = progress;
         if (progress >= KT_WATCHED_THRESHOLD)
                 return s->completed ? 0 : on_completed(s);
-        return activity_paused(s->context, &s->media, progress, s->incognito, s->id);
+        return activity_paused(s->context, kind, &s->media, progress, s->incognito, s->id);
+}
+
+static int do_pause(Session *s, double progress) {
+        return paused_or_completed(s, "pause", progress);
 }
 
 static int do_stop(Session *s, double progress) {
-        s->progress = progress;
-        if (progress < SCROBBLE_MIN_PROGRESS)
+        if (progress < SCROBBLE_MIN_PROGRESS) {
+                s->progress = progress;
                 return 0; /* Trakt ignores it (422): nothing to send, nothing to keep */
-        return do_pause(s, progress);
+        }
+        return paused_or_completed(s, "stop", progress);
 }
 
 static void session_end(Session *s, const char *why) {

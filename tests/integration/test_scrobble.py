@@ -178,7 +178,8 @@ def test_rules_2026():
         eq(str(s.prop('PlaybackState')), 'stopped', 'PlaybackState after Stop')
         eq(float(rig.call('GetResumePoint', GUARDIANS)[0]), 0.0, 'resume point left after the watch completed')
 
-        # Stop below 1 %: not sent at all. Stop between 1 and 80: a pause.
+        # Stop below 1 %: not sent at all. Stop between 1 and 80: a stop, which
+        # Trakt keeps as a pause (§4.2), and a resume point here.
         # (Each step drained first: events queued behind a later one would coalesce.)
         s.Start(TRON, 0.0)
         wait_drained(rig)
@@ -188,8 +189,12 @@ def test_rules_2026():
         s.Stop(30.0)
         wait_drained(rig)
         tail = [(r['path'], r['body'].get('progress')) for r in scrobbles(rig)[n:]]
-        eq(tail, [('/scrobble/start', 0.0), ('/scrobble/start', 10.0), ('/scrobble/pause', 30.0)],
-           'start, (no stop below 1 %), start, stop-as-pause')
+        eq(tail, [('/scrobble/start', 0.0), ('/scrobble/start', 10.0), ('/scrobble/stop', 30.0)],
+           'start, (no stop below 1 %), start, stop')
+        eq(float(rig.call('GetResumePoint', BB_S1E1)[0]), 30.0, 'resume point after a stop at 30 %')
+        eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(10))), 1, 'local plays after a stop at 30 %')
+        check(not trakt_plays(rig, 73482) and not [p for p in trakt_plays(rig) if 'episode' in p],
+              'a stop at 30 % became a play on Trakt')
         ep = scrobbles(rig)[-1]['body']
         eq(ep['show']['ids']['tvdb'], 81189, 'episode named by its show')
         eq((ep['episode']['season'], ep['episode']['number']), (1, 1), 'episode numbers')
@@ -281,10 +286,12 @@ def test_transient_failures_keep_order():
         ok = [(r['path'], r['body']['movie']['ids']['trakt']) for r in scrobbles(rig) if r.get('status') in (200, 201)]
         # The first start is superseded by its stop while it waits; what is sent keeps the order.
         eq([p for p in ok if p[1] == 28][-1], ('/scrobble/stop', 28), 'Guardians ends with its stop')
-        eq(ok[-1], ('/scrobble/pause', 1), 'TRON last')
-        idx = [ok.index(p) for p in ok if p[0] == '/scrobble/stop']
-        check(all(i < ok.index(('/scrobble/pause', 1)) for i in idx), f'out of order: {ok}')
+        eq(ok[-1], ('/scrobble/stop', 1), 'TRON last (its stop at 50 %)')
+        guardians = [i for i, p in enumerate(ok) if p[1] == 28]
+        tron = [i for i, p in enumerate(ok) if p[1] == 1]
+        check(guardians and tron and max(guardians) < min(tron), f'out of order: {ok}')
         eq(len(trakt_plays(rig, 28)), 1, 'one play')
+        eq(len(trakt_plays(rig, 1)), 0, 'plays of TRON (stopped at 50 %)')
         eq(str(rig.prop('LastError')), '', 'transient failures left an error')
 
 
