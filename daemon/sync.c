@@ -193,8 +193,12 @@ static void finish(SyncRun *s, const char *error) {
                 (void) store_set_setting(c->store, "last_sync_error", NULL);
         } else {
                 log_warning("Sync (%s) failed: %s", kind, error);
-                context_set_last_error(c, error);
-                (void) store_set_setting(c->store, "last_sync_error", error);
+                /* Once the login has expired, why it expired (set then) is what the
+                 * user needs to read, not that the sync could not go on. */
+                if (c->state != CONN_EXPIRED || isempty(c->last_error)) {
+                        context_set_last_error(c, error);
+                        (void) store_set_setting(c->store, "last_sync_error", error);
+                }
         }
         c->sync = NULL;
         run_free(s);

@@ -195,16 +195,21 @@ static void flush_waiting(Context *c, const HttpResponse *failure) {
         }
 }
 
+static bool is_error(const HttpResponse *r, const char *error) {
+        struct json_object *e;
+        return r->json && json_object_is_type(r->json, json_type_object) && json_object_object_get_ex(r->json, "error", &e) &&
+               json_object_is_type(e, json_type_string) && streq(json_object_get_string(e), error);
+}
+
 static bool is_invalid_grant(const HttpResponse *r) {
         if (r->status != 400 && r->status != 401)
                 return false;
+        if (is_error(r, "invalid_client"))
+                return false; /* the app, not the grant: see on_refresh_done() */
         if (r->www_authenticate && strstr(r->www_authenticate, "invalid_grant"))
                 return true;
-        if (r->json) {
-                struct json_object *e;
-                if (json_object_object_get_ex(r->json, "error", &e) && json_object_is_type(e, json_type_string))
-                        return streq(json_object_get_string(e), "invalid_grant");
-        }
+        if (r->json && json_object_is_type(r->json, json_type_object) && json_object_object_get_ex(r->json, "error", NULL))
+                return is_error(r, "invalid_grant");
         /* A 400/401 from the token endpoint without a readable reason still means
          * the grant is not accepted: retrying the same refresh token cannot help. */
         return true;
@@ -243,6 +248,20 @@ static void on_refresh_done(Http *h, const HttpResponse *r, void *userdata) {
                 context_set_state(c, CONN_EXPIRED);
                 HttpResponse fail = { .status = 401, .error = "Trakt disconnected — reconnect from Settings.", .body = "",
                                       .retry_after_sec = -1, .page = -1, .limit = -1, .page_count = -1, .item_count = -1 };
+                flush_waiting(c, &fail);
+                return;
+        }
+
+        if (r->status == 403 || (r->status != 0 && !http_status_is_transient(r->status) && is_error(r, "invalid_client"))) {
+                /* trakt-api.md §9.11: the app itself is refused (a revoked or mistyped
+                 * client id, or a block in front of Trakt); retrying cannot help. */
+                log_warning("Trakt refused this app while refreshing the token (status %ld).", r->status);
+                context_set_last_error(c, "Trakt refused this app's client id while renewing the login; check the client id "
+                                          "and secret (kinoctl configure), then reconnect.");
+                context_set_state(c, CONN_EXPIRED);
+                HttpResponse fail = { .status = 401, .error = "Trakt refused this app; check its client id and reconnect.",
+                                      .body = "", .retry_after_sec = -1, .page = -1, .limit = -1, .page_count = -1,
+                                      .item_count = -1 };
                 flush_waiting(c, &fail);
                 return;
         }

@@ -1,5 +1,6 @@
 """Connect, import, tokens, disconnect: device-code OAuth against the stand-in."""
 import math
+import time
 
 import dbus
 
@@ -222,6 +223,30 @@ def test_invalid_grant_expires_then_reconnect():
         connect(rig, import_=False)
         eq(str(rig.prop('State')), 'connected', 'State after reconnecting')
         eq(str(rig.prop('LastError')), '', 'LastError cleared')
+
+
+def test_refresh_refused_app_is_a_configuration_problem():
+    """trakt-api.md §9.11: a 403 or invalid_client while refreshing means the app
+    itself is refused; the connection expires with a sentence about the client
+    id instead of retrying the same refresh forever."""
+    for fault in ({'status': 403, 'action': 'html'},
+                  {'status': 401, 'body': {'error': 'invalid_client', 'error_description': 'Client authentication failed'}}):
+        with Rig() as rig:
+            configured(rig, seed=None)
+            connect(rig, import_=False)
+            rig.control('tokens/expire', {})
+            rig.control('fault', dict(fault, match='^/oauth/token$', count=-1))
+            sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+            rig.call('Import')
+            kind, ok, err = wait_sync(rig, sigs)
+            check(not ok, f'{fault}: import succeeded while the app is refused')
+            eq(str(rig.prop('State')), 'expired', f'{fault}: State')
+            msg = str(rig.prop('LastError'))
+            check('client id' in msg and 'kinoctl configure' in msg, f'{fault}: LastError does not say what to check: {msg}')
+            refreshes = [r for r in rig.control('requests') if r['path'] == '/oauth/token']
+            time.sleep(1)
+            eq(len([r for r in rig.control('requests') if r['path'] == '/oauth/token']), len(refreshes),
+               f'{fault}: the refused refresh is tried again')
 
 
 def test_disconnect_keeps_local_data():
