@@ -354,10 +354,18 @@ static int transfer_start(HttpRequest *r) {
         return 0;
 }
 
-static bool is_json(const char *ct) {
-        if (!ct)
+/* JSON by its label, or unlabelled (or labelled text/plain and the like) when
+ * it starts like JSON: a server that forgets the header still gets through,
+ * while an HTML page from a proxy never does. */
+static bool is_json(const char *ct, const char *body, size_t len) {
+        if (ct && (strncasecmp(ct, "application/json", 16) == 0 || strstr(ct, "+json")))
+                return true;
+        if (ct && (strcasestr(ct, "html") || strcasestr(ct, "xml")))
                 return false;
-        return strncasecmp(ct, "application/json", 16) == 0 || strstr(ct, "+json") != NULL;
+        for (size_t i = 0; i < len; i++)
+                if (!strchr(" \t\r\n", body[i]))
+                        return body[i] == '{' || body[i] == '[';
+        return false;
 }
 
 static void describe_status(char *buf, size_t n, long status) {
@@ -400,7 +408,7 @@ static void deliver(HttpRequest *r, long status, CURLcode result) {
                 error = r->message;
         } else {
                 bool ok = status >= 200 && status < 300;
-                if (r->len > 0 && is_json(ct)) {
+                if (r->len > 0 && is_json(ct, r->buf, r->len)) {
                         /* Strict: a truncated or sloppy body is an error, not a guess. */
                         struct json_tokener *tok = json_tokener_new();
                         enum json_tokener_error jerr = json_tokener_error_parse_eof;

@@ -264,6 +264,16 @@ static void test_bad_bodies(void) {
                         g_assert_nonnull(strstr(r.error, "larger than"));
                 g_free(r.error);
         }
+        /* JSON under another label (a server that forgets application/json) is read. */
+        Result ok = {};
+        g_free(control("fault", "{\"match\": \"/stats$\", \"status\": 200, \"content_type\": \"text/plain; charset=utf-8\","
+                                " \"body\": {\"movies\": {\"watched\": 3}}}"));
+        g_assert_cmpint(http_request(h, HTTP_GET, u, NULL, NULL, HTTP_FLAG_NO_RETRY, on_done, &ok, NULL), ==, 0);
+        run_until(e, &ok, 1, 30);
+        g_assert_cmpint(ok.status, ==, 200);
+        g_assert_true(ok.had_json);
+        g_assert_false(ok.had_error);
+        g_free(ok.error);
         http_free(h);
         sd_event_unref(e);
 }
