@@ -107,6 +107,7 @@ struct SyncRun {
         /* the pull that runs */
         int64_t floor;               /* items older than this stay on Trakt (not imported) */
         int64_t first_item_count;    /* X-Pagination-Item-Count of page 1 */
+        uint64_t page_mark;          /* the previous page's first item (pages without X-Pagination-Page-Count) */
         bool unstable;               /* the list changed while it was paged: judge nothing by it */
         unsigned ratings_pushed_at_start; /* c->ratings_pushed when the ratings pull began */
         uint32_t position;           /* next position in a list being replaced */
@@ -920,6 +921,19 @@ static void judge_counts(SyncRun *s) {
                           s->new_plays, vanished, s->total_now);
 }
 
+/* FNV-1a over what names an item on a page: its Trakt id, time and media key. */
+static uint64_t page_mark(const TraktItem *it) {
+        _cleanup_free_ char *key = trakt_media_key(&it->media);
+        uint64_t hsh = 1469598103934665603ULL;
+        char buf[64];
+        snprintf(buf, sizeof buf, "%" PRIi64 "@%" PRIi64 "/", it->id, it->at);
+        for (const char *p = buf; *p; p++)
+                hsh = (hsh ^ (unsigned char) *p) * 1099511628211ULL;
+        for (const char *p = key ?: ""; *p; p++)
+                hsh = (hsh ^ (unsigned char) *p) * 1099511628211ULL;
+        return hsh | 1; /* never 0: 0 stands for an empty page */
+}
+
 static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         SyncRun *s = userdata;
         Context *c = s->context;
@@ -961,7 +975,18 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 s->total += (uint32_t) (r->item_count > 0 ? r->item_count : (int64_t) n);
         } else if (r->item_count != s->first_item_count)
                 s->unstable = true; /* added or removed while we paged: items may have moved between pages */
-        last = !(p->flags & PULL_PAGED) || r->page_count <= 0 || (int64_t) s->page >= r->page_count;
+        if (!(p->flags & PULL_PAGED))
+                last = true;
+        else if (r->page_count >= 0)
+                last = (int64_t) s->page >= r->page_count;
+        else {
+                /* No page count: a page of exactly the limit may have a next one,
+                 * unless the server ignores paging (more than the limit, or the
+                 * same page again). */
+                uint64_t mark = n > 0 ? page_mark(&items[0]) : 0;
+                last = n != PAGE_LIMIT || (s->page > 1 && mark == s->page_mark);
+                s->page_mark = mark;
+        }
 
         if (store_begin(c->store) < 0) {
                 trakt_items_free(items, n);
@@ -1047,6 +1072,7 @@ static int pull_step(SyncRun *s) {
                 s->position = 0;
                 s->ratings_pushed_at_start = s->context->ratings_pushed;
                 s->first_item_count = -1;
+                s->page_mark = 0;
                 s->floor = 0;
                 if (s->incremental && (p->flags & PULL_FLOOR)) {
                         char name[64];

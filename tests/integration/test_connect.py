@@ -355,6 +355,23 @@ def test_import_killed_resumes_without_duplicates():
         check('An import was interrupted' in rig.log_text(), 'no resume logged')
 
 
+def test_import_without_pagination_headers():
+    """A server that pages without X-Pagination-Page-Count, or ignores paging
+    altogether: a full page asks for the next, a repeated page ends it, and
+    nothing is lost or doubled."""
+    for paging, plays, pages in (('unlabelled', 600, 3), ('unlabelled', 500, 3), ('ignored', 600, 1), ('ignored', 250, 2)):
+        with Rig() as rig:
+            configured(rig, seed=dict(SEED, history=plays))
+            rig.control('config', {'paging': paging})
+            sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+            connect(rig, import_=True)
+            kind, ok, err = wait_sync(rig, sigs)
+            check(bool(ok), f'{paging}/{plays}: import failed: {err}')
+            eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), plays, f'{paging}/{plays}: plays imported')
+            eq(len([r for r in history_requests(rig, '/sync/history') if r['method'] == 'GET']), pages,
+               f'{paging}/{plays}: history pages asked for')
+
+
 def test_import_malformed_answers_fail_cleanly():
     with Rig() as rig:
         configured(rig)

@@ -196,7 +196,8 @@ class State:
         self.deleted_apps = set()
         self.cfg = {'interval': 5, 'device_expires_in': 600, 'access_ttl': 7 * 86400, 'write_interval': 1.0,
                     'get_budget': 500, 'get_period': 300, 'lockout': None, 'rate_limit': True, 'delay': 0.0,
-                    'username': 'kino_tester', 'name': 'Kino Tester', 'dedupe_window': 3600}
+                    'username': 'kino_tester', 'name': 'Kino Tester', 'dedupe_window': 3600,
+                    'paging': 'headers'}
         self.devices = {}      # device_code -> dict
         self.access = {}       # token -> {'refresh': r, 'expires': ts, 'valid': bool}
         self.refresh = {}      # token -> {'valid': bool}
@@ -322,6 +323,10 @@ def expand_sync_body(body):
 def paginate(items, q, default_limit=10, optional=False):
     if optional and 'page' not in q and 'limit' not in q:
         return items, {}
+    # Fault injection: a server that ignores paging (everything, no headers),
+    # or one that pages without saying how many pages there are.
+    if S.cfg['paging'] == 'ignored':
+        return items, {}
     try:
         page = max(1, int(q.get('page', ['1'])[0]))
         limit = int(q.get('limit', [str(default_limit)])[0])
@@ -331,6 +336,8 @@ def paginate(items, q, default_limit=10, optional=False):
     count = len(items)
     pages = max(1, (count + limit - 1) // limit)
     out = items[(page - 1) * limit: page * limit]
+    if S.cfg['paging'] == 'unlabelled':
+        return out, {}
     return out, {'X-Pagination-Page': str(page), 'X-Pagination-Limit': str(limit),
                  'X-Pagination-Page-Count': str(pages), 'X-Pagination-Item-Count': str(count)}
 
