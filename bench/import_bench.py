@@ -43,7 +43,7 @@ def run(history):
         collected_shows = sum(1 for c in rig.control('account')['collection'] if c['type'] == 'episode')
         floor = {
             '/sync/history': math.ceil(history / 250),
-            '/sync/ratings': math.ceil(ratings / 250),
+            '/sync/ratings/all': math.ceil(ratings / 250),
             '/sync/watchlist': math.ceil(watchlist / 250),
             '/sync/playback': math.ceil(playback / 250),
         }

@@ -855,7 +855,7 @@ static const Pull pull_history_wider = {
 static const Pull pull_history_count = {
         "/sync/history?page=1&limit=1", TRAKT_ITEMS_HISTORY, TRAKT_NONE, NULL, CAT_HISTORY, PULL_COUNT };
 static const Pull pull_ratings = {
-        "/sync/ratings?", TRAKT_ITEMS_RATINGS, TRAKT_NONE, NULL, CAT_RATINGS, PULL_PAGED | PULL_SEEN_KEYS | PULL_FLOOR };
+        "/sync/ratings/all?", TRAKT_ITEMS_RATINGS, TRAKT_NONE, NULL, CAT_RATINGS, PULL_PAGED | PULL_SEEN_KEYS | PULL_FLOOR };
 static const Pull pull_watchlist = {
         "/sync/watchlist?", TRAKT_ITEMS_LIST, TRAKT_NONE, NULL, CAT_WATCHLIST, PULL_PAGED | PULL_REPLACE | PULL_FLOOR };
 static const Pull pull_collection_movies = {

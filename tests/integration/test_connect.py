@@ -172,7 +172,7 @@ def test_import_busy_and_toggles():
         paths = {r['path'] for r in rig.control('requests')}
         check('/sync/history' not in paths, 'history pulled with its toggle off')
         check('/recommendations/movies' not in paths, 'recommendations pulled with the toggle off')
-        check('/sync/ratings' in paths and '/sync/watchlist' in paths, f'enabled categories not pulled: {paths}')
+        check('/sync/ratings/all' in paths and '/sync/watchlist' in paths, f'enabled categories not pulled: {paths}')
         eq(len(rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0))), 0, 'history rows')
 
 
@@ -379,7 +379,7 @@ def test_import_malformed_answers_fail_cleanly():
         sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
         for fault in ({'action': 'garbage'}, {'action': 'html', 'status': 200}, {'action': 'truncate'},
                       {'action': 'huge', 'size': 70 * 1024 * 1024}):
-            rig.control('fault', dict(fault, match='^/sync/ratings$', count=-1))
+            rig.control('fault', dict(fault, match='^/sync/ratings/all$', count=-1))
             sigs.items.clear()
             rig.call('Import')
             kind, ok, err = wait_sync(rig, sigs)

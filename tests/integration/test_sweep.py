@@ -277,7 +277,7 @@ def test_ratings_newest_wins():
         eq(int(rig.call('GetRating', media('movie', 28))), 4, 'the newer local rating kept')
         eq(int(rig.call('GetRating', a)), new_a, 'the newer Trakt rating taken')
         eq(int(rig.call('GetRating', media('movie', 16662))), 8, 'a new rating from Trakt')
-        check(any(p == '/sync/ratings' for m, p, q in api_requests(rig)), 'ratings not pulled')
+        check(any(p == '/sync/ratings/all' for m, p, q in api_requests(rig)), 'ratings not pulled')
 
 
 def a_item(wrapper):
@@ -324,7 +324,7 @@ def test_toggles_respected_in_sweep():
         ok, err = sweep(rig, sigs)
         check(ok, f'sweep failed: {err}')
         paths = [p for m, p, q in api_requests(rig)]
-        check('/sync/ratings' not in paths, f'ratings pulled with the toggle off: {paths}')
+        check('/sync/ratings/all' not in paths, f'ratings pulled with the toggle off: {paths}')
         check('/sync/history' in paths, f'history not pulled: {paths}')
         eq(int(rig.call('GetRating', media('movie', 16662))), 0, 'rating taken with the toggle off')
         eq(len(history(rig)), before + 1, 'the new play')
@@ -334,7 +334,7 @@ def test_toggles_respected_in_sweep():
         ok, err = sweep(rig, sigs)
         check(ok, f'sweep failed: {err}')
         paths = [p for m, p, q in api_requests(rig)]
-        check('/sync/ratings' in paths, f'ratings not pulled once on: {paths}')
+        check('/sync/ratings/all' in paths, f'ratings not pulled once on: {paths}')
         check('/sync/history' not in paths, f'history pulled again: {paths}')
         eq(int(rig.call('GetRating', media('movie', 16662))), 6, 'rating once the toggle is on')
 
@@ -346,7 +346,7 @@ def test_sweep_failure_keeps_cursors():
         rig.control('ratings/set', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 16662}}, 'rating': 3}]})
         rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}}}]})
         before = len(history(rig))
-        rig.control('fault', {'match': '^/sync/ratings$', 'status': 500, 'count': -1})
+        rig.control('fault', {'match': '^/sync/ratings/all$', 'status': 500, 'count': -1})
         ok, err = sweep(rig, sigs)
         check(not ok and err, f'sweep with Trakt failing reported ({ok}, {err!r})')
         eq(str(rig.prop('LastError')), err, 'LastError carries the failure')
@@ -361,7 +361,7 @@ def test_sweep_failure_keeps_cursors():
         ok, err = sweep(rig, sigs)
         check(ok, f'sweep after the fault cleared: {err}')
         paths = [p for m, p, q in api_requests(rig)]
-        check('/sync/ratings' in paths and '/sync/history' not in paths, f'requests after the failure: {paths}')
+        check('/sync/ratings/all' in paths and '/sync/history' not in paths, f'requests after the failure: {paths}')
         eq(int(rig.call('GetRating', media('movie', 16662))), 3, 'rating after the retry')
         eq(str(rig.prop('LastError')), '', 'LastError cleared')
         check(int(rig.prop('LastSync')) > last, 'LastSync')
@@ -655,7 +655,7 @@ def test_every_toggle_holds_and_releases_its_pull():
     import os
     import sqlite3
     cats = {'collection': '/sync/collection/movies', 'resume': '/sync/playback', 'watchlist': '/sync/watchlist',
-            'history': '/sync/history', 'ratings': '/sync/ratings'}
+            'history': '/sync/history', 'ratings': '/sync/ratings/all'}
     with Rig() as rig:
         sigs = imported(rig)
         for cat in cats:
