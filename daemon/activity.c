@@ -169,29 +169,18 @@ char **activity_media_keys(Context *c, const TraktMedia *m) {
                 trakt_strv_free(keys);
                 return NULL;
         }
-        for (size_t i = 0, given = n; i < given; i++) {
+        int r = 0;
+        for (size_t i = 0, given = n; i < given && r >= 0; i++) {
                 sqlite3_reset(st);
                 sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                while (sqlite3_step(st) == SQLITE_ROW) {
-                        const char *k = (const char *) sqlite3_column_text(st, 0);
-                        bool known = false;
-                        for (size_t j = 0; j < n && !known; j++)
-                                known = streq(keys[j], k);
-                        if (known)
-                                continue;
-                        char **v = realloc(keys, (n + 2) * sizeof(char *));
-                        if (!v || !(v[n] = strdup(k))) {
-                                keys = v ?: keys;
-                                keys[n] = NULL;
-                                sqlite3_finalize(st);
-                                trakt_strv_free(keys);
-                                return NULL;
-                        }
-                        keys = v;
-                        keys[++n] = NULL;
-                }
+                while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                        r = trakt_strv_push(&keys, &n, strdup((const char *) sqlite3_column_text(st, 0)));
         }
         sqlite3_finalize(st);
+        if (r < 0) {
+                trakt_strv_free(keys);
+                return NULL;
+        }
         return keys;
 }
 

@@ -118,8 +118,7 @@ struct SyncRun {
         int64_t history_total;       /* cursor: Trakt's play count when history was last in step */
         int64_t window_start;        /* the plays read reach back to here */
         int64_t window_end;          /* the wider window's pull stops here (end_at), 0: no end */
-        bool widened;                /* the window reaches the margin before the newest play */
-        bool need_wider;             /* the counts disagree: read the margin too */
+        bool widened;                /* the counts disagreed: the margin before the newest play is read too */
         int64_t newest_seen;
         int64_t total_now;           /* Trakt's play count now, -1 unknown */
         int64_t new_plays;           /* plays of the window seen for the first time */
@@ -551,17 +550,18 @@ static int forget_seen(Context *c) {
  * imdb, tmdb or tvdb id (activity_media_keys). */
 static int store_aliases(SyncRun *run, const TraktItem *it, const char *key) {
         char **keys = trakt_media_keys(&it->media);
+        sqlite3_stmt *st;
         int r = 0;
         if (!keys)
                 return 0;
+        st = run_stmt(run, STMT_ALIAS, "INSERT OR REPLACE INTO media_alias(alias, media_key) VALUES (?, ?)");
+        if (!st) {
+                trakt_strv_free(keys);
+                return -EIO;
+        }
         for (size_t i = 0; keys[i] && r >= 0; i++) {
                 if (streq(keys[i], key))
                         continue;
-                sqlite3_stmt *st = run_stmt(run, STMT_ALIAS, "INSERT OR REPLACE INTO media_alias(alias, media_key) VALUES (?, ?)");
-                if (!st) {
-                        r = -EIO;
-                        break;
-                }
                 sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
                 sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
                 r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
@@ -909,7 +909,6 @@ static void judge_counts(SyncRun *s) {
                 log_debug("Trakt has %" PRIi64 " plays where %" PRIi64 " were expected; reading the day before the newest known play.",
                           s->total_now, expected);
                 s->widened = true;
-                s->need_wider = true;
                 s->window_end = s->window_start - 1;
                 s->window_start = s->history_newest > (int64_t) HISTORY_MARGIN_USEC ? s->history_newest - (int64_t) HISTORY_MARGIN_USEC : 0;
         } else if (vanished < 0 || s->unstable || s->total_now < 0 || expected != s->total_now) {
@@ -1303,7 +1302,7 @@ static bool want_history_count(SyncRun *s) {
 }
 
 static bool want_history_wider(SyncRun *s) {
-        return want_history_window(s) && s->need_wider;
+        return want_history_window(s) && s->widened;
 }
 
 static bool want_history_full(SyncRun *s) {

@@ -381,7 +381,7 @@ char *trakt_media_key(const TraktMedia *m) {
         return title_key(prefix, m->title, m->year);
 }
 
-static int strv_push(char ***v, size_t *n, char *s) {
+int trakt_strv_push(char ***v, size_t *n, char *s) {
         if (!s)
                 return -ENOMEM;
         for (size_t i = 0; i < *n; i++)
@@ -411,15 +411,15 @@ static int push_id_keys(char ***v, size_t *n, const TraktIds *ids, const char *p
         char *s;
         int r = 0;
         if (ids->trakt && r >= 0)
-                r = asprintf(&s, "%strakt=%" PRIu64 "%s", prefix, ids->trakt, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+                r = asprintf(&s, "%strakt=%" PRIu64 "%s", prefix, ids->trakt, suffix) < 0 ? -ENOMEM : trakt_strv_push(v, n, s);
         if (ids->imdb && r >= 0)
-                r = asprintf(&s, "%simdb=%s%s", prefix, ids->imdb, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+                r = asprintf(&s, "%simdb=%s%s", prefix, ids->imdb, suffix) < 0 ? -ENOMEM : trakt_strv_push(v, n, s);
         if (ids->tmdb && r >= 0)
-                r = asprintf(&s, "%stmdb=%" PRIu64 "%s", prefix, ids->tmdb, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+                r = asprintf(&s, "%stmdb=%" PRIu64 "%s", prefix, ids->tmdb, suffix) < 0 ? -ENOMEM : trakt_strv_push(v, n, s);
         if (ids->tvdb && r >= 0)
-                r = asprintf(&s, "%stvdb=%" PRIu64 "%s", prefix, ids->tvdb, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+                r = asprintf(&s, "%stvdb=%" PRIu64 "%s", prefix, ids->tvdb, suffix) < 0 ? -ENOMEM : trakt_strv_push(v, n, s);
         if (ids->slug && r >= 0)
-                r = asprintf(&s, "%sslug=%s%s", prefix, ids->slug, suffix) < 0 ? -ENOMEM : strv_push(v, n, s);
+                r = asprintf(&s, "%sslug=%s%s", prefix, ids->slug, suffix) < 0 ? -ENOMEM : trakt_strv_push(v, n, s);
         return r;
 }
 
@@ -444,11 +444,11 @@ char **trakt_media_keys(const TraktMedia *m) {
                 if (r >= 0 && m->show_title) {
                         char *t = title_key(prefix, m->show_title, m->show_year), *s = NULL;
                         if (t && asprintf(&s, "%s%s", t, suffix) >= 0)
-                                r = strv_push(&v, &n, s);
+                                r = trakt_strv_push(&v, &n, s);
                         free(t);
                 }
         } else if (r >= 0 && m->title)
-                r = strv_push(&v, &n, title_key(prefix, m->title, m->year));
+                r = trakt_strv_push(&v, &n, title_key(prefix, m->title, m->year));
         if (r < 0 || n == 0) {
                 trakt_strv_free(v);
                 return NULL;

@@ -89,6 +89,9 @@ char *trakt_media_key(const TraktMedia *m);
  * to recognise the same item named by different ids on each side.
  * NULL-terminated; free with g_strfreev-style trakt_strv_free(). */
 char **trakt_media_keys(const TraktMedia *m);
+/* Append s (taken over; freed if already there or on failure) to the
+ * NULL-terminated *v of *n entries. 0 or -ENOMEM. */
+int trakt_strv_push(char ***v, size_t *n, char *s);
 void trakt_strv_free(char **v);
 
 /* Dates: "2014-09-01T09:10:11.000Z", also without milliseconds, and with a
