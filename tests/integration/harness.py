@@ -21,6 +21,7 @@ when they are unset nothing changes:
                       60 s limits of rig.kinoctl() and rig.call_as()
 """
 
+import atexit
 import json
 import os
 import pwd
@@ -52,6 +53,59 @@ PROPS = 'org.freedesktop.DBus.Properties'
 READY_LINE = ' ready on the '   # kino-traktd's log line once it owns BUS_NAME
 
 SKIP = 77
+
+# ---- what another uid runs ----
+# The checkout may sit under a folder only root can enter (/root/…, mode 0700),
+# where a caller running as nobody cannot read caller.py or execute kinoctl.
+# Everything a test runs as another uid goes through for_any_uid(): a copy in a
+# world-readable folder of this process, removed at exit.
+_shared_dir = None
+_shared = {}
+
+
+def for_any_uid(path):
+    """A copy of the file at path that any uid can read (and run, if path is executable)."""
+    global _shared_dir
+    path = os.path.abspath(path)
+    if path in _shared:
+        return _shared[path]
+    if _shared_dir is None:
+        _shared_dir = tempfile.mkdtemp(prefix='kt-shared-')
+        os.chmod(_shared_dir, 0o755)
+        atexit.register(shutil.rmtree, _shared_dir, True)
+    sub = tempfile.mkdtemp(dir=_shared_dir)  # one folder per file: same names never collide
+    os.chmod(sub, 0o755)
+    copy = os.path.join(sub, os.path.basename(path))
+    shutil.copy2(path, copy)
+    os.chmod(copy, 0o755 if os.access(path, os.X_OK) else 0o644)
+    _shared[path] = copy
+    return copy
+
+
+def caller_script():
+    """caller.py, readable by any uid."""
+    return for_any_uid(CALLER)
+
+
+def test_user(name):
+    """(uid, gid) of a system account made for tests (created when missing).
+
+    A fresh machine has no ordinary users, and dbus-daemon refuses a
+    connection from a uid it cannot look up (it needs the uid's groups), so a
+    bare number with setpriv is not enough for a second caller next to nobody."""
+    try:
+        p = pwd.getpwnam(name)
+        return p.pw_uid, p.pw_gid
+    except KeyError:
+        pass
+    if os.geteuid() != 0:
+        raise Skip(f'creating the test account {name} needs root')
+    out = subprocess.run(['useradd', '--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin',
+                          '--comment', 'kino-trakt tests', name], capture_output=True, text=True)
+    if out.returncode not in (0, 9):  # 9: created meanwhile by a parallel test
+        raise TestFailure(f'could not create the test account {name}: {out.stderr.strip()}')
+    p = pwd.getpwnam(name)
+    return p.pw_uid, p.pw_gid
 
 
 class Skip(Exception):
@@ -342,7 +396,7 @@ class Rig:
         """Call a method from another uid; returns dict(ok, result | error, message)."""
         if os.geteuid() != 0:
             raise Skip('calls as another uid need root')
-        cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups', PYTHON, CALLER,
+        cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups', PYTHON, caller_script(),
                self.address, path, interface, method, signature, json.dumps(list(args))]
         if interactive:
             cmd.append('--interactive')
@@ -367,7 +421,8 @@ class Rig:
         if uid is not None:
             if os.geteuid() != 0:
                 raise Skip('calls as another uid need root')
-            cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups'] + cmd
+            cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups'] + KINOCTL_WRAPPER + \
+                [for_any_uid(KINOCTL)] + list(args)
         e = dict(self.env)
         e.update(env or {})
         return subprocess.run(cmd, capture_output=True, text=True, timeout=60 * SLOW, input=input, env=e)

@@ -11,7 +11,7 @@ import xml.etree.ElementTree as ET
 import dbus
 
 from harness import (BUS_NAME, DAEMON, IFACE, SRC, Rig, SignalCatcher, check, eq, expect_dbus_error,
-                     nobody_uid, wait_until)
+                     caller_script, nobody_uid, wait_until)
 
 CATEGORIES = ['scrobble', 'history', 'ratings', 'watchlist', 'collection', 'resume', 'recommendations']
 ACCESS_DENIED = 'org.freedesktop.DBus.Error.AccessDenied'
@@ -199,7 +199,7 @@ def test_bus_not_blocked_by_polkit():
         rig.polkit_allow('org.kino.trakt.configure')
         rig.polkit_hang(True)
         cmd = ['setpriv', f'--reuid={nobody_uid()}', f'--regid={nobody_uid()}', '--clear-groups', '/usr/bin/python3',
-               os.path.join(SRC, 'tests', 'integration', 'caller.py'), rig.address, '/org/kino/Trakt', IFACE,
+               caller_script(), rig.address, '/org/kino/Trakt', IFACE,
                'Configure', 'ss', '["slow-id", "%s"]' % SECRET]
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         obj = rig.bus.get_object('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority')
@@ -238,7 +238,7 @@ def test_no_idle_exit_while_busy():
     with Rig(standin=False, idle_timeout=1) as rig:
         rig.polkit_hang(True)
         cmd = ['setpriv', f'--reuid={nobody_uid()}', f'--regid={nobody_uid()}', '--clear-groups', '/usr/bin/python3',
-               os.path.join(SRC, 'tests', 'integration', 'caller.py'), rig.address, '/org/kino/Trakt', IFACE,
+               caller_script(), rig.address, '/org/kino/Trakt', IFACE,
                'SetSyncEnabled', 'sb', '["history", false]']
         p = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
         obj = rig.bus.get_object('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority')

@@ -79,6 +79,22 @@ def nobody():
         return 65534, 65534
 
 
+def test_user(name):
+    """(uid, gid) of a system account for tests, created when missing: a fresh
+    machine has no ordinary user, and dbus-daemon refuses a uid it cannot look up."""
+    try:
+        p = pwd.getpwnam(name)
+        return p.pw_uid, p.pw_gid
+    except KeyError:
+        pass
+    p = run(['useradd', '--system', '--no-create-home', '--user-group', '--shell', '/usr/sbin/nologin',
+             '--comment', 'kino-trakt tests', name])
+    if p.returncode not in (0, 9):  # 9: another test created it meanwhile
+        fail(f'could not create the test account {name}: {p.stderr.strip()}')
+    p = pwd.getpwnam(name)
+    return p.pw_uid, p.pw_gid
+
+
 def as_user(uid, gid):
     return ['setpriv', f'--reuid={uid}', f'--regid={gid}', '--clear-groups']
 
@@ -347,11 +363,12 @@ def bus_private_users():
     require_root()
     need('busctl', 'systemd')
     user = nobody()
+    outside = test_user('kt-test-outside')
     name = 'org.kino.TraktUsernsTest'
     extra = f'<policy user="{pwd.getpwuid(user[0]).pw_name}"><allow own="{name}"/></policy>'
     with PrivateBus(extra) as bus:
         # A caller outside the namespace, with an ordinary uid.
-        caller = subprocess.Popen(as_user(1000, 1000) + [
+        caller = subprocess.Popen(as_user(*outside) + [
             '/usr/bin/python3', '-c',
             f'import dbus,time; b=dbus.bus.BusConnection("{bus.address}"); print(b.get_unique_name(), flush=True); time.sleep(30)'],
             stdout=subprocess.PIPE, text=True)
@@ -370,9 +387,9 @@ def bus_private_users():
             if p.returncode != 0 or lines[0].strip() != 'u 1':
                 fail(f'uid {user[0]} in an identity-mapped user namespace could not own {name}: {p.stdout} {p.stderr}')
             print(f'uid {user[0]} inside a PrivateUsers-like namespace owns {name} by user policy')
-            if lines[1].strip() != 'u 1000':
-                fail(f'the bus reported the outside caller as {lines[1]!r}, not uid 1000')
-            print('callers are reported with their host uid (1000)')
+            if lines[1].strip() != f'u {outside[0]}':
+                fail(f'the bus reported the outside caller as {lines[1]!r}, not uid {outside[0]}')
+            print(f'callers are reported with their host uid ({outside[0]})')
         finally:
             caller.kill()
             caller.wait()
