@@ -24,6 +24,7 @@ struct TraktCall {
 };
 
 struct TraktClient {
+        bool closing;           /* trakt_client_done() runs: no new calls */
         TraktCall *calls;       /* every live call */
         HttpRequest *refresh;   /* the one refresh in flight */
         sd_event_source *refresh_timer;
@@ -126,7 +127,7 @@ int trakt_api(Context *c, HttpMethod method, const char *path, const char *body,
 
         if (!tc)
                 return -ENOMEM;
-        if (c->state != CONN_CONNECTED && c->state != CONN_AUTHORIZED && c->state != CONN_AUTHORIZING)
+        if (tc->closing || (c->state != CONN_CONNECTED && c->state != CONN_AUTHORIZED && c->state != CONN_AUTHORIZING))
                 return -ENOTCONN;
 
         TraktCall *call = calloc(1, sizeof(*call));
@@ -334,8 +335,13 @@ void trakt_client_done(Context *c) {
         struct TraktClient *tc = c->trakt_client;
         if (!tc)
                 return;
+        /* A call still alive belongs to a module that holds a pointer to it (the
+         * outbox's delivery, say, when Disconnect comes while it is in flight):
+         * it gets its final answer now, "no connection", and forgets the call.
+         * Freeing it silently left that pointer dangling. */
+        tc->closing = true;
         while (tc->calls)
-                trakt_call_cancel(tc->calls);
+                call_fail(tc->calls, 0, "Disconnected from Trakt.");
         if (tc->refresh)
                 http_request_cancel(tc->refresh);
         sd_event_source_disable_unref(tc->refresh_timer);
