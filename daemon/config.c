@@ -14,24 +14,30 @@
 void config_init_defaults(Config *c) {
         *c = (Config) {
                 .api_url = g_strdup("https://api.trakt.tv"),
-                .auth_url = NULL, /* = the final api_url, see config_apply_env() */
+                .auth_url = NULL, /* settled by config_apply_env() */
                 .connect_timeout_sec = 10,
                 .low_speed_timeout_sec = 30,
                 .total_timeout_sec = 120,
-                .max_response_size = 64 * 1024 * 1024,
+                /* The largest answer the daemon can rightly get is a page of 250
+                 * collected shows with every episode's metadata (~170 bytes an
+                 * episode, §5.6): 32 MiB holds 250 shows of 750 episodes each.
+                 * A history page of 250 plays is about 150 KiB; nothing else is
+                 * unpaged. Larger is garbage or a server ignoring paging. */
+                .max_response_size = 32 * 1024 * 1024,
                 .get_budget = 500,
                 .get_period_sec = 300,
                 .write_interval_msec = 1000,
                 .sync_interval_sec = 300,
                 .max_retries = 5,
-                .live_window_sec = 60,
+                .live_window_sec = 5,
         };
 }
 
 void config_done(Config *c) {
         g_free(c->api_url);
         g_free(c->auth_url);
-        c->api_url = c->auth_url = NULL;
+        g_free(c->auth_fallback_url);
+        c->api_url = c->auth_url = c->auth_fallback_url = NULL;
 }
 
 /* The file split into lines, each with its leading and trailing whitespace
@@ -265,6 +271,8 @@ static gboolean apply_key(Config *c, GKeyFile *kf, char **lines, const char *pat
                 char **dst = streq(k, "api_url") ? &c->api_url : &c->auth_url;
                 g_free(*dst);
                 *dst = TAKE_PTR(u);
+                if (streq(k, "api_url"))
+                        c->api_url_set = true;
                 return TRUE;
         }
 
@@ -324,6 +332,7 @@ gboolean config_load_from_data(Config *c, const char *data, size_t len, const ch
         Config n = *c;
         n.api_url = g_strdup(c->api_url);
         n.auth_url = g_strdup(c->auth_url);
+        n.auth_fallback_url = g_strdup(c->auth_fallback_url);
 
         g_auto(GStrv) keys = g_key_file_get_keys(kf, GROUP, NULL, NULL);
         for (size_t i = 0; keys && keys[i]; i++)
@@ -337,19 +346,26 @@ gboolean config_load_from_data(Config *c, const char *data, size_t len, const ch
         return TRUE;
 }
 
+#define TRAKT_AUTH_URL "https://auth.trakt.tv" /* Trakt's 2026 API contract: every OAuth request goes here */
+
 void config_apply_env(Config *c) {
         const char *e = getenv("KINO_TRAKT_API_URL");
         if (!isempty(e)) {
                 g_free(c->api_url);
                 c->api_url = strip_slashes(e);
+                c->api_url_set = true;
         }
         e = getenv("KINO_TRAKT_AUTH_URL");
         if (!isempty(e)) {
                 g_free(c->auth_url);
                 c->auth_url = strip_slashes(e);
         }
+        g_free(c->auth_fallback_url);
+        c->auth_fallback_url = NULL;
         if (!c->auth_url)
-                c->auth_url = g_strdup(c->api_url);
+                c->auth_url = g_strdup(c->api_url_set ? c->api_url : TRAKT_AUTH_URL);
+        if (!streq(c->auth_url, c->api_url))
+                c->auth_fallback_url = g_strdup(c->api_url);
 }
 
 gboolean config_load(Config *c, const char *path, GError **error) {

@@ -12,21 +12,25 @@
  *   connect_timeout    = 10      seconds
  *   low_speed_timeout  = 30      seconds below 1 byte/s before giving up
  *   total_timeout      = 120     seconds for one transfer
- *   max_response_size  = 67108864 bytes
+ *   max_response_size  = 33554432 bytes (32 MiB: a page of 250 collected shows)
  *   get_budget         = 500     GET requests ...
  *   get_period         = 300     ... per this many seconds
  *   write_interval_ms  = 1000    minimum gap between two writes
  *   sync_interval      = 300     seconds between incremental sweeps
  *   max_retries        = 5       retries on 5xx / network errors
- *   live_window        = 60      seconds a completed stop stays "live": sent
+ *   live_window        = 5       seconds a completed stop stays "live": sent
  *                                later, it goes to /sync/history with its real time
+ *                                (Trakt dates a scrobble when it arrives: a watch keeps its
+ *                                time within these seconds, whatever the delay)
  *
  * Environment overrides (the contract): KINO_TRAKT_API_URL, KINO_TRAKT_AUTH_URL.
  * Unknown keys or groups are errors, so typos do not pass silently. */
 
 typedef struct Config {
         char *api_url;
-        char *auth_url;
+        char *auth_url;          /* where the OAuth requests go first */
+        char *auth_fallback_url; /* tried when auth_url does not serve OAuth (NULL: none) */
+        bool api_url_set;        /* api_url came from the file or the environment */
         unsigned connect_timeout_sec;
         unsigned low_speed_timeout_sec;
         unsigned total_timeout_sec;
@@ -52,7 +56,10 @@ gboolean config_load(Config *c, const char *path, GError **error);
  * only used in messages. Does not apply the environment. */
 gboolean config_load_from_data(Config *c, const char *data, size_t len, const char *path, GError **error);
 
-/* Apply KINO_TRAKT_API_URL / KINO_TRAKT_AUTH_URL. */
+/* Apply KINO_TRAKT_API_URL / KINO_TRAKT_AUTH_URL, then settle where OAuth
+ * goes (the contract): auth_url when set (the API host as its fallback);
+ * else, when only api_url was set (tests, a proxy), the API host alone; else
+ * Trakt's 2026 auth host https://auth.trakt.tv with the API host as fallback. */
 void config_apply_env(Config *c);
 
 void config_done(Config *c);

@@ -47,6 +47,8 @@ struct HttpRequest {
         int64_t retry_after, page, limit, page_count, item_count;
         char *www_authenticate;
         bool private_user;
+        char *account_limit, *upgrade_url; /* X-Account-Limit, X-Upgrade-URL (420, 426) */
+        bool account_locked;               /* X-Account-Locked or X-Account-Deactivated: true (423) */
         char errbuf[CURL_ERROR_SIZE];
         char message[CURL_ERROR_SIZE + 128];
 
@@ -146,6 +148,16 @@ static void flight_unlink(Http *h, HttpRequest *r) {
         h->n_in_flight[r->queue]--;
 }
 
+/* The headers of a response we keep: gone before the next response is read. */
+static void forget_headers(HttpRequest *r) {
+        r->retry_after = r->page = r->limit = r->page_count = r->item_count = -1;
+        free(r->www_authenticate);
+        free(r->account_limit);
+        free(r->upgrade_url);
+        r->www_authenticate = r->account_limit = r->upgrade_url = NULL;
+        r->private_user = r->account_locked = false;
+}
+
 static void transfer_reset(HttpRequest *r) {
         if (r->easy) {
                 curl_multi_remove_handle(r->http->multi, r->easy);
@@ -158,10 +170,7 @@ static void transfer_reset(HttpRequest *r) {
         r->buf = NULL;
         r->len = r->cap = 0;
         r->too_large = false;
-        free(r->www_authenticate);
-        r->www_authenticate = NULL;
-        r->private_user = false;
-        r->retry_after = r->page = r->limit = r->page_count = r->item_count = -1;
+        forget_headers(r);
         r->errbuf[0] = 0;
 }
 
@@ -229,10 +238,7 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
 
         if (strncasecmp(line, "HTTP/", 5) == 0) {
                 /* A new response (after a 100 Continue, say): forget the previous headers. */
-                r->retry_after = r->page = r->limit = r->page_count = r->item_count = -1;
-                free(r->www_authenticate);
-                r->www_authenticate = NULL;
-                r->private_user = false;
+                forget_headers(r);
                 return len;
         }
         char *colon = strchr(line, ':');
@@ -258,7 +264,14 @@ static size_t on_header(char *data, size_t size, size_t n, void *userdata) {
         else if (strcasecmp(line, "WWW-Authenticate") == 0) {
                 free(r->www_authenticate);
                 r->www_authenticate = strdup(v);
-        }
+        } else if (strcasecmp(line, "X-Account-Limit") == 0) {
+                free(r->account_limit);
+                r->account_limit = strdup(v);
+        } else if (strcasecmp(line, "X-Upgrade-URL") == 0) {
+                free(r->upgrade_url);
+                r->upgrade_url = strdup(v);
+        } else if (strcasecmp(line, "X-Account-Locked") == 0 || strcasecmp(line, "X-Account-Deactivated") == 0)
+                r->account_locked = r->account_locked || strncasecmp(v, "true", 4) == 0;
         return len;
 }
 
@@ -458,6 +471,9 @@ static void deliver(HttpRequest *r, long status, CURLcode result) {
                 .item_count = r->item_count,
                 .www_authenticate = r->www_authenticate,
                 .private_user = r->private_user,
+                .account_limit = r->account_limit,
+                .upgrade_url = r->upgrade_url,
+                .account_locked = r->account_locked,
                 .attempts = r->attempts,
         };
         r->delivering = true;

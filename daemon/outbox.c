@@ -17,6 +17,7 @@
 #define BACKOFF_MAX_USEC (300 * USEC_PER_SEC)
 #define KEEP_DONE_USEC (7 * 24 * 3600 * USEC_PER_SEC) /* sent/dropped rows kept a week for inspection */
 #define MATCH_WINDOW_USEC (60 * USEC_PER_SEC)         /* the same play on both sides: ±1 minute */
+#define HOLD_USEC (3600 * USEC_PER_SEC)               /* a refused category (420/426) or a locked account (423) is tried again hourly */
 
 typedef struct Outbox {
         Context *context;
@@ -30,6 +31,11 @@ typedef struct Outbox {
         struct json_object *payload;
         unsigned attempts;
         bool checking; /* the call in flight is the /sync/history look-up before a re-add */
+        /* Categories Trakt refuses to take more of for now (420 account limit,
+         * 426 VIP only), and the whole account while it is locked (423): their
+         * events wait, the others go on. Realtime µs; 0 = not held. */
+        uint64_t held_until[7];
+        uint64_t locked_until;
         /* status */
         bool failed;     /* the last delivery failed for good (red until the next success) */
         bool set_error;  /* LastError holds one of our sentences */
@@ -309,44 +315,152 @@ static void record_unmatched(Context *c, struct json_object *payload, const char
         trakt_bus_emit_changed(c, "UnmatchedItems", NULL);
 }
 
-static void delivered(Outbox *o, const HttpResponse *r) {
+static unsigned body_flags(struct json_object *payload);
+static void convert_to_history(Context *c, int64_t id, struct json_object *payload);
+
+static const char *kind_category(const char *kind) {
+        if (streq(kind, "start") || streq(kind, "pause") || streq(kind, "stop"))
+                return "scrobble";
+        if (streq(kind, "history_add"))
+                return "history";
+        if (startswith(kind, "rating_"))
+                return "ratings";
+        return "collection";
+}
+
+static int category_index(const char *category) {
+        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++)
+                if (streq(store_categories[i], category))
+                        return (int) i;
+        return -1;
+}
+
+/* Whether the events of category wait because Trakt refused them for now;
+ * *ret_until (if not NULL) gets when to look again. */
+static bool held(Outbox *o, const char *category, uint64_t now, uint64_t *ret_until) {
+        int i = category_index(category);
+        uint64_t until = o->locked_until;
+        if (i >= 0 && o->held_until[i] > until)
+                until = o->held_until[i];
+        if (ret_until)
+                *ret_until = until;
+        return until > now;
+}
+
+/* Does the row's media include an episode that Trakt could find by its show
+ * and numbers, where it was sent (and not found) by its id? */
+static bool retry_by_numbers_possible(struct json_object *payload) {
+        struct json_object *items;
+        if (body_flags(payload) & TRAKT_BODY_BY_NUMBERS)
+                return false;
+        if (!json_object_object_get_ex(payload, "items", &items)) {
+                struct json_object *w = payload_media(payload);
+                return trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w);
+        }
+        for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
+                struct json_object *w = payload_media(json_object_array_get_idx(items, i));
+                if (trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w))
+                        return true;
+        }
+        return false;
+}
+
+/* Send the row again now, naming its episodes by show and numbers (the
+ * Jellyfin plugin's fallback): Trakt did not find them by id, so nothing was
+ * applied and nothing needs looking up first. */
+static void retry_by_numbers(Outbox *o) {
+        Context *c = o->context;
+        json_object_object_add(o->payload, "by_numbers", json_object_new_boolean(1));
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET payload = ?2, attempts = ?3, next_attempt_at = 0 WHERE id = ?1", -1,
+                               &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, o->row);
+                sqlite3_bind_text(st, 2, json_object_to_json_string_ext(o->payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
+                sqlite3_bind_int64(st, 3, o->attempts > 0 ? o->attempts - 1 : 0);
+                (void) sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
+        log_info("Outbox event %" PRId64 ": Trakt did not find the episode by its id; trying its show and numbers.", o->row);
+}
+
+/* Trakt answered 2xx but the answer is not what that endpoint returns: it
+ * counts as no answer (a malformed answer is never success). */
+static void unreadable_answer(Outbox *o, const char *what) {
+        log_warning("Trakt's answer to the %s of %s could not be read; it is sent again later%s.", o->kind, what,
+                    streq(o->kind, "history_add") ? ", after looking for it on Trakt" : "");
+        row_retry_later(o->context, o->row, o->attempts, backoff(o->attempts), "unreadable answer");
+}
+
+/* A 2xx (or a 409 on a stop). Returns false when the answer means the event
+ * is not done after all (kept, to be sent again). */
+static bool delivered(Outbox *o, const HttpResponse *r) {
         Context *c = o->context;
         const char *kind = o->kind;
         struct json_object *p = o->payload;
+        char what[160];
 
-        if (streq(kind, "stop")) {
+        describe(p, what, sizeof what);
+        if (streq(kind, "start") || streq(kind, "pause") || streq(kind, "stop")) {
                 TraktScrobbleResult res = {};
-                int64_t trakt_id = 0;
-                if (r->status != 409 && r->json && trakt_parse_scrobble(r->json, &res) >= 0 && res.id > 0)
-                        trakt_id = res.id;
-                trakt_scrobble_done(&res);
-                history_row_mark_pushed(c, payload_int(p, "history_id"), trakt_id);
-                if (r->status != 409 && r->json)
-                        history_row_learn_media(c, payload_int(p, "history_id"), r->json);
-        } else if (streq(kind, "history_add")) {
-                history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
-        } else if (streq(kind, "rating_set")) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1, &st,
-                                       NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, payload_int(p, "rated_at"));
-                        (void) sqlite3_step(st);
+                if (r->status != 409 && trakt_parse_scrobble(r->json, &res) < 0) {
+                        unreadable_answer(o, what);
+                        return false;
                 }
-                sqlite3_finalize(st);
-        }
-        if (streq(kind, "rating_set") || streq(kind, "rating_remove"))
-                c->ratings_pushed++;
-        if (streq(kind, "history_add") || streq(kind, "rating_set") || streq(kind, "rating_remove") ||
-            streq(kind, "collection_add") || streq(kind, "collection_remove")) {
+                bool completed = streq(kind, "stop") && payload_int(p, "history_id") > 0;
+                if (completed && r->status != 409 && res.action && streq(res.action, "pause")) {
+                        /* Trakt kept it as a pause (it scrobbles only above 80 %): this
+                         * machine counted a watch, so it goes to the history with the time
+                         * it happened, looked for there first. */
+                        log_info("Trakt kept the stop of %s at %.2f %% as a pause; adding the watch to its history instead.", what,
+                                 res.progress);
+                        trakt_scrobble_done(&res);
+                        convert_to_history(c, o->row, p);
+                        row_retry_later(c, o->row, o->attempts > 0 ? o->attempts : 1, 0, "kept as a pause by Trakt");
+                        clear_failed(o);
+                        return false;
+                }
+                if (completed) {
+                        int64_t trakt_id = r->status != 409 && res.id > 0 ? res.id : 0;
+                        history_row_mark_pushed(c, payload_int(p, "history_id"), trakt_id);
+                        if (r->status != 409 && r->json)
+                                history_row_learn_media(c, payload_int(p, "history_id"), r->json);
+                }
+                trakt_scrobble_done(&res);
+        } else {
                 TraktSyncResult res = {};
-                if (r->json && trakt_parse_sync_result(r->json, &res) >= 0 && res.not_found > 0) {
-                        char what[160];
-                        log_warning("Trakt did not know %s (%s).", describe(p, what, sizeof what), kind);
+                if (trakt_parse_sync_result(r->json, &res) < 0) {
+                        unreadable_answer(o, what);
+                        return false;
+                }
+                if (res.not_found > 0 && retry_by_numbers_possible(p)) {
+                        retry_by_numbers(o);
+                        return false;
+                }
+                if (res.not_found > 0) {
+                        log_warning("Trakt did not know %s (%s).", what, kind);
                         record_unmatched(c, p, kind);
                 }
+                if (streq(kind, "history_add")) {
+                        if (res.added <= 0 && res.not_found == 0) {
+                                unreadable_answer(o, what);
+                                return false;
+                        }
+                        history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
+                } else if (streq(kind, "rating_set")) {
+                        sqlite3_stmt *st = NULL;
+                        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1,
+                                               &st, NULL) == SQLITE_OK) {
+                                sqlite3_bind_int64(st, 1, payload_int(p, "rated_at"));
+                                (void) sqlite3_step(st);
+                        }
+                        sqlite3_finalize(st);
+                }
+                if (streq(kind, "rating_set") || streq(kind, "rating_remove"))
+                        c->ratings_pushed++;
         }
         row_done(c, o->row, "sent", NULL);
         clear_failed(o);
+        return true;
 }
 
 static void on_answer(Http *h, const HttpResponse *r, void *userdata);
@@ -403,11 +517,72 @@ static void on_checked(Http *h, const HttpResponse *r, void *userdata) {
         on_answer(h, r, o);
 }
 
+static const char *category_words(const char *category) {
+        if (streq(category, "scrobble") || streq(category, "history"))
+                return "plays";
+        if (streq(category, "ratings"))
+                return "ratings";
+        return "collected titles";
+}
+
+/* 420 (an account limit), 426 (VIP only): this category waits, the others go
+ * on; 423: the account is locked, everything waits. The event is kept and
+ * LastError says why, with Trakt's own limit and upgrade address when it sent
+ * them (trakt-api.md §3.2). */
+static void hold(Outbox *o, const HttpResponse *r, const char *category) {
+        Context *c = o->context;
+        uint64_t until = now_realtime_usec() + HOLD_USEC;
+        char sentence[512], upgrade[256] = "";
+        int i = category_index(category);
+
+        if (r->upgrade_url && strlen(r->upgrade_url) < 200 && startswith(r->upgrade_url, "https://"))
+                snprintf(upgrade, sizeof upgrade, " (%s)", r->upgrade_url);
+        if (r->status == 423) {
+                o->locked_until = until;
+                snprintf(sentence, sizeof sentence,
+                         "Trakt says this account is locked or deactivated (HTTP 423): nothing is sent until it is unlocked; "
+                         "contact Trakt support. %u event(s) are kept.", outbox_pending(c));
+        } else if (r->status == 420) {
+                if (i >= 0)
+                        o->held_until[i] = until;
+                if (r->account_limit && strlen(r->account_limit) < 64)
+                        snprintf(sentence, sizeof sentence,
+                                 "Trakt refused more %s: this account's limit of %s is reached (HTTP 420). They are kept and "
+                                 "sent once there is room; remove some on trakt.tv or upgrade to VIP%s.",
+                                 category_words(category), r->account_limit, upgrade);
+                else
+                        snprintf(sentence, sizeof sentence,
+                                 "Trakt refused more %s: this account's limit is reached (HTTP 420). They are kept and sent "
+                                 "once there is room; remove some on trakt.tv or upgrade to VIP%s.",
+                                 category_words(category), upgrade);
+        } else {
+                if (i >= 0)
+                        o->held_until[i] = until;
+                snprintf(sentence, sizeof sentence,
+                         "Trakt takes %s from this app only for VIP accounts (HTTP 426); they are kept. Upgrade to VIP%s "
+                         "or turn %s sync off.",
+                         category_words(category), upgrade, category);
+        }
+        log_warning("%s", sentence);
+        /* Not sent: the next attempt needs no look-up for this one. */
+        row_retry_later(c, o->row, o->attempts > 0 ? o->attempts - 1 : 0, 0, sentence);
+        /* The dot turns red when scrobbling itself is held; a held rating or
+         * collection change is said in LastError only. */
+        if (r->status == 423 || streq(category, "scrobble") || streq(category, "history"))
+                set_failed(o, sentence);
+        else {
+                o->set_error = true;
+                context_set_last_error(c, sentence);
+        }
+}
+
 static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         Outbox *o = userdata;
         Context *c = o->context;
         char what[160], sentence[512];
         long s = r->status;
+        const char *category = kind_category(o->kind);
+        bool scrobble = streq(category, "scrobble");
 
         o->call = NULL;
         o->checking = false;
@@ -416,7 +591,7 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         if ((s >= 200 && s < 300) || (s == 409 && streq(o->kind, "stop"))) {
                 if (s == 409)
                         log_info("Trakt already has the scrobble of %s (409): done.", what);
-                delivered(o, r);
+                (void) delivered(o, r);
         } else if (s == 401 || (s == 403 && c->state != CONN_CONNECTED)) {
                 /* trakt-client refreshed once already; when that failed State is expired. */
                 row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "not authorized");
@@ -429,6 +604,8 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         } else if (s == 403) {
                 row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "403");
                 set_failed(o, "Trakt refused the application (403); check the client id in the configuration, the events wait.");
+        } else if (s == 420 || s == 423 || s == 426) {
+                hold(o, r, category);
         } else if (s == 0 || s == 408 || s == 429 || s >= 500) {
                 uint64_t delay = backoff(o->attempts);
                 if (s == 429 && r->retry_after_sec >= 0)
@@ -436,6 +613,13 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
                 log_warning("Could not send %s for %s (%s); retrying in %" PRIu64 " s.", o->kind, what,
                             r->error ?: "no answer", delay / USEC_PER_SEC);
                 row_retry_later(c, o->row, o->attempts, delay, r->error ?: "transient failure");
+        } else if (s == 404 && retry_by_numbers_possible(o->payload)) {
+                retry_by_numbers(o);
+        } else if (s == 422 && scrobble && !streq(o->kind, "stop")) {
+                /* A start or pause Trakt refuses by its own rules (§4.2) is not a
+                 * failure of ours: the next event of the playback says where it is. */
+                log_info("Trakt refused the %s of %s by its rules (422): %s", o->kind, what, r->error ?: "no reason given");
+                row_done(c, o->row, "dropped", "422");
         } else {
                 if (s == 404)
                         snprintf(sentence, sizeof sentence,
@@ -456,17 +640,16 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         outbox_kick(c);
 }
 
-static int scrobble_body(struct json_object *payload, double progress, char **ret) {
-        struct json_object *w = payload_media(payload);
-        if (!w || !json_object_is_type(w, json_type_object))
+static unsigned body_flags(struct json_object *payload) {
+        struct json_object *v;
+        return json_object_object_get_ex(payload, "by_numbers", &v) && json_object_get_boolean(v) ? TRAKT_BODY_BY_NUMBERS : 0;
+}
+
+static int scrobble_body(const char *kind, struct json_object *payload, char **ret) {
+        struct json_object *body = trakt_scrobble_body(payload_media(payload), kind, payload_double(payload, "progress"),
+                                                       PACKAGE_VERSION, body_flags(payload));
+        if (!body)
                 return -EBADMSG;
-        struct json_object *body = json_object_new_object();
-        json_object_object_foreach(w, k, v) {
-                if (!streq(k, "type"))
-                        json_object_object_add(body, k, json_object_get(v));
-        }
-        json_object_object_add(body, "progress", json_object_new_double(round(progress * 100) / 100));
-        json_object_object_add(body, "app_version", json_object_new_string(PACKAGE_VERSION));
         *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
         json_object_put(body);
         return *ret ? 0 : -ENOMEM;
@@ -474,27 +657,28 @@ static int scrobble_body(struct json_object *payload, double progress, char **re
 
 static int sync_body(const char *kind, struct json_object *payload, char **ret) {
         struct json_object *body = json_object_new_object(), *items;
+        unsigned flags = body_flags(payload);
         char when[32];
 
         if (streq(kind, "history_add")) {
                 struct json_object *extra = json_object_new_object();
                 json_object_object_add(extra, "watched_at",
                                        json_object_new_string(trakt_format_time(payload_int(payload, "watched_at"), when, sizeof when)));
-                trakt_sync_body_add(body, payload_media(payload), extra);
+                trakt_sync_body_add_flags(body, payload_media(payload), extra, flags);
         } else if (streq(kind, "rating_set")) {
                 struct json_object *extra = json_object_new_object();
                 json_object_object_add(extra, "rating", json_object_new_int((int) payload_int(payload, "rating")));
                 json_object_object_add(extra, "rated_at",
                                        json_object_new_string(trakt_format_time(payload_int(payload, "rated_at"), when, sizeof when)));
-                trakt_sync_body_add(body, payload_media(payload), extra);
+                trakt_sync_body_add_flags(body, payload_media(payload), extra, flags);
         } else if (streq(kind, "rating_remove")) {
-                trakt_sync_body_add(body, payload_media(payload), NULL);
+                trakt_sync_body_add_flags(body, payload_media(payload), NULL, flags);
         } else if (json_object_object_get_ex(payload, "items", &items) && json_object_is_type(items, json_type_array)) {
                 for (size_t i = 0; i < json_object_array_length(items); i++) {
                         struct json_object *it = json_object_array_get_idx(items, i), *extra = NULL;
                         if (json_object_object_get_ex(it, "extra", &extra))
                                 json_object_get(extra);
-                        trakt_sync_body_add(body, payload_media(it), extra);
+                        trakt_sync_body_add_flags(body, payload_media(it), extra, flags);
                 }
         }
         *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
@@ -531,7 +715,7 @@ static int send_row(Outbox *o) {
                 return -EINVAL;
 
         if (streq(o->kind, "start") || streq(o->kind, "pause") || streq(o->kind, "stop"))
-                r = scrobble_body(o->payload, payload_double(o->payload, "progress"), &body);
+                r = scrobble_body(o->kind, o->payload, &body);
         else
                 r = sync_body(o->kind, o->payload, &body);
         if (r < 0)
@@ -541,8 +725,11 @@ static int send_row(Outbox *o) {
          * repeat it behind our back, and the attempt is on disk before it leaves,
          * so after a crash we know to look before adding again. */
         if (streq(o->kind, "history_add") || streq(o->kind, "stop")) {
+                /* A stop is not resent by the engine either: the outbox decides, and
+                 * one that can no longer arrive on time becomes a history add. */
+                flags |= HTTP_FLAG_NO_RETRY;
                 if (streq(o->kind, "history_add"))
-                        flags |= HTTP_FLAG_NO_RETRY | HTTP_FLAG_FRESH_CONNECTION;
+                        flags |= HTTP_FLAG_FRESH_CONNECTION;
                 sqlite3_stmt *st = NULL;
                 if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET attempts = ?2 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
                         return -EIO;
@@ -607,6 +794,7 @@ static int deliver_next(Outbox *o) {
         sqlite3_stmt *st = NULL;
         uint64_t now = now_realtime_usec();
         uint64_t live_window = (uint64_t) c->config.live_window_sec * USEC_PER_SEC;
+        uint64_t wake = 0; /* realtime µs at which to look again, 0 = not needed */
         int r = 0;
 
         if (o->call || c->state != CONN_CONNECTED)
@@ -656,11 +844,20 @@ static int deliver_next(Outbox *o) {
                         json_object_put(payload);
                         continue;
                 }
+                uint64_t until;
+                if (held(o, category, now, &until)) {
+                        /* Trakt refuses this category (or the account) for now: the
+                         * others go on; look again when the hold ends. */
+                        if (!wake || until < wake)
+                                wake = until;
+                        json_object_put(payload);
+                        continue;
+                }
                 if (next_at > now) {
                         /* In order: the head waits for its retry time and so does what follows it. */
                         json_object_put(payload);
-                        (void) sd_event_source_set_time_relative(o->timer, next_at - now);
-                        (void) sd_event_source_set_enabled(o->timer, SD_EVENT_ONESHOT);
+                        if (!wake || next_at < wake)
+                                wake = next_at;
                         break;
                 }
 
@@ -716,6 +913,10 @@ static int deliver_next(Outbox *o) {
                 break;
         }
         sqlite3_finalize(st);
+        if (r == 0 && wake > now) {
+                (void) sd_event_source_set_time_relative(o->timer, wake - now);
+                (void) sd_event_source_set_enabled(o->timer, SD_EVENT_ONESHOT);
+        }
         return r;
 }
 
@@ -752,6 +953,8 @@ void outbox_connection_changed(Context *c) {
                                        NULL) == SQLITE_OK)
                         (void) sqlite3_step(st);
                 sqlite3_finalize(st);
+                memset(o->held_until, 0, sizeof o->held_until);
+                o->locked_until = 0;
                 clear_failed(o);
         }
         outbox_update_status(c);

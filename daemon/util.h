@@ -12,6 +12,8 @@
 #define ELEMENTSOF(a) (sizeof(a) / sizeof((a)[0]))
 #define USEC_PER_SEC ((uint64_t) 1000000ULL)
 #define USEC_PER_MSEC ((uint64_t) 1000ULL)
+#define STRINGIFY_(x) #x
+#define STRINGIFY(x) STRINGIFY_(x)
 
 static inline void freep(void *p) {
         free(*(void **) p);
@@ -37,6 +39,10 @@ static inline bool streq_ptr(const char *a, const char *b) {
         return strcmp(a, b) == 0;
 }
 #define streq(a, b) (strcmp((a), (b)) == 0)
+
+static inline bool startswith(const char *s, const char *prefix) {
+        return s && strncmp(s, prefix, strlen(prefix)) == 0;
+}
 
 static inline bool isempty(const char *s) {
         return !s || !*s;

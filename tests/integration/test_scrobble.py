@@ -274,7 +274,9 @@ def test_rate_limited_429_then_green():
 
 
 def test_transient_failures_keep_order():
-    with Rig(config_text=FAST) as rig:
+    # A wide live window: this is about order; a stop that comes too late is
+    # late-watch-goes-to-history-with-its-time.
+    with Rig(config_text=FAST + 'live_window = 300\n') as rig:
         live(rig)
         rig.control('fault', {'match': '^/scrobble/', 'status': 503, 'count': 3})
         s = Session(rig)

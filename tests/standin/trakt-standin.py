@@ -153,16 +153,23 @@ class Catalogue:
         return self._match(self.shows.values(), ref)
 
     def find_episode(self, ep_ref, show_ref=None):
-        """An episode by its own ids, or by its show plus season/number (§4.1)."""
+        """An episode by its own trakt or tvdb id, or by its show plus season/number
+        (§4.1). Trakt's 2026 request schema (idsRequestSchema) matches an episode by
+        nothing else: imdb and tmdb ids of an episode are ignored, and an id that
+        names no episode is not found, whatever else the body says."""
         ids = (ep_ref or {}).get('ids') or {}
-        for key in ('trakt', 'tvdb', 'imdb', 'tmdb'):
+        given = False
+        for key in ('trakt', 'tvdb'):
             v = ids.get(key)
             if v in (None, ''):
                 continue
+            given = True
             for show in self.shows.values():
                 for e in show['episodes'].values():
                     if e['ids'].get(key) is not None and str(e['ids'][key]) == str(v):
                         return show, e
+        if given:
+            return None
         if show_ref is not None:
             show = self.find_show(show_ref)
             if show:
@@ -1150,8 +1157,8 @@ def get_list_items(q, body, user, list_id, kind=None):
 
 
 def scrobble(q, body, action):
-    """§4: 2026 rules. start removes the resume point; pause ≥80 → 422; stop <1 → 422;
-    stop 1–<80 is a pause; stop ≥80 scrobbles (409 within the window)."""
+    """§4: 2026 rules. start removes the resume point; pause ≥80 or <1 → 422; stop <1 → 422;
+    stop 1–80 is a pause; stop above 80 scrobbles (409 within the window)."""
     if not isinstance(body, dict):
         raise ApiError(400, {'error': 'body required'})
     for k in ('app_version', 'app_date'):
@@ -1178,6 +1185,8 @@ def scrobble(q, body, action):
         S.touch(f'{key[0]}s.paused_at')
         return 201, dict(base, id=0, action='start', **wrapper), {}
     if action == 'pause':
+        if progress < 1:
+            raise ApiError(422, {'message': f'Progress is {progress}%. It must be at least 1%.'})
         if progress >= 80:
             raise ApiError(422, {'message': f'Progress is {progress}%. Use stop to scrobble.'})
         save_playback(key, progress, now)
@@ -1185,7 +1194,7 @@ def scrobble(q, body, action):
     # stop
     if progress < 1:
         raise ApiError(422, {'message': 'Progress is below 1%; the scrobble was ignored.'})
-    if progress < 80:
+    if progress <= 80:  # "above 80%" scrobbles (§4.2): 80.0 itself is kept as a pause
         save_playback(key, progress, now)
         return 201, dict(base, id=0, action='pause', **wrapper), {}
     last = S.last_scrobble.get(key)
@@ -1603,7 +1612,9 @@ def default_catalogue():
                                            'tvdb': 81189})
     for s in (1, 2):
         for n in range(1, 8):
-            c.add_episode(bb, s, n, {'trakt': 73481 + (s - 1) * 7 + n, 'tvdb': 349231 + (s - 1) * 7 + n})
+            # Trakt's answers carry an episode's imdb id too; its requests do not match by it.
+            c.add_episode(bb, s, n, {'trakt': 73481 + (s - 1) * 7 + n, 'tvdb': 349231 + (s - 1) * 7 + n,
+                                     'imdb': f'tt{959620 + (s - 1) * 7 + n:07d}'})
 
 
 def main():

@@ -22,7 +22,7 @@ static void assert_defaults(const Config *c) {
         g_assert_cmpuint(c->connect_timeout_sec, ==, 10);
         g_assert_cmpuint(c->low_speed_timeout_sec, ==, 30);
         g_assert_cmpuint(c->total_timeout_sec, ==, 120);
-        g_assert_cmpuint(c->max_response_size, ==, 67108864);
+        g_assert_cmpuint(c->max_response_size, ==, 33554432);
         g_assert_cmpuint(c->get_budget, ==, 500);
         g_assert_cmpuint(c->get_period_sec, ==, 300);
         g_assert_cmpuint(c->write_interval_msec, ==, 1000);
@@ -43,9 +43,12 @@ static void test_defaults(void) {
         g_assert_true(config_load(&c, "/nonexistent/kino/trakt.conf", &e));
         g_assert_no_error(e);
         assert_defaults(&c);
-        g_assert_cmpstr(c.auth_url, ==, "https://api.trakt.tv");
+        /* Trakt's 2026 contract: OAuth at auth.trakt.tv, the API host as fallback. */
+        g_assert_cmpstr(c.auth_url, ==, "https://auth.trakt.tv");
+        g_assert_cmpstr(c.auth_fallback_url, ==, "https://api.trakt.tv");
         config_done(&c);
         g_assert_null(c.api_url);
+        g_assert_null(c.auth_fallback_url);
 
         /* So are an empty file and an empty group. */
         g_assert_true(load("", &c, &e));
@@ -256,13 +259,16 @@ static void test_env(void) {
         config_apply_env(&c);
         g_assert_cmpstr(c.api_url, ==, "http://127.0.0.1:9");
         g_assert_cmpstr(c.auth_url, ==, "http://127.0.0.1:9");
+        g_assert_null(c.auth_fallback_url); /* only the API was named: OAuth goes there alone */
         config_done(&c);
 
-        /* ... but an auth_url from the file stays when only the API is overridden. */
+        /* ... but an auth_url from the file stays when only the API is overridden,
+         * with the API host as its fallback. */
         g_assert_true(load("[Trakt]\nauth_url = https://auth-file/\n", &c, &e));
         config_apply_env(&c);
         g_assert_cmpstr(c.api_url, ==, "http://127.0.0.1:9");
         g_assert_cmpstr(c.auth_url, ==, "https://auth-file");
+        g_assert_cmpstr(c.auth_fallback_url, ==, "http://127.0.0.1:9");
         config_done(&c);
 
         /* Both overridden. */
@@ -288,6 +294,7 @@ static void test_env(void) {
         config_apply_env(&c);
         g_assert_cmpstr(c.api_url, ==, "https://file.example");
         g_assert_cmpstr(c.auth_url, ==, "https://file.example");
+        g_assert_null(c.auth_fallback_url);
         config_done(&c);
 
         /* config_load() applies the environment itself, even without a file. */
