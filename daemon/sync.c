@@ -128,7 +128,14 @@ struct SyncRun {
         /* push state */
         int64_t *batch_ids;
         size_t n_batch;
+        int64_t batch_from, batch_to;  /* history batch: its first and last watched_at (µs) */
         unsigned not_found;
+        size_t unreadable;            /* rows of Trakt's answers that could not be read, this run */
+        int64_t *by_numbers;          /* rows whose episode Trakt did not find by id: next time by show and numbers */
+        size_t n_by_numbers;
+        bool lookup;                  /* the history batch's answer was lost: look for its plays on Trakt first */
+        unsigned unsure_rounds;       /* history batches whose answer was lost, this run */
+        char *refused;                /* a category Trakt refused (420/426): said at the end, the rest goes on */
 };
 
 bool sync_running(Context *c) {
@@ -155,6 +162,8 @@ static void run_free(SyncRun *s) {
                 sqlite3_finalize(s->stmts[i]);
         trakt_activities_free(s->acts, s->n_acts);
         free(s->batch_ids);
+        free(s->by_numbers);
+        free(s->refused);
         free(s);
 }
 
@@ -173,6 +182,14 @@ static uint64_t sweep_interval(Context *c);
 
 static void finish(SyncRun *s, const char *error) {
         Context *c = s->context;
+        /* A category Trakt refused (420/426) while the rest went through: the run
+         * did not do everything, and says which part and why. */
+        _cleanup_free_ char *refused = !error && s->refused ? strdup(s->refused) : NULL;
+        char refused_msg[512];
+        if (refused) {
+                snprintf(refused_msg, sizeof refused_msg, "%s; %s", refused, s->incremental ? "the next sweep tries again." : "they are sent by the next import.");
+                error = refused_msg;
+        }
         bool then_import = s->then_import;
         bool incremental = s->incremental, refresh_lists = incremental && !error && s->requested;
         char kind[32];
@@ -186,6 +203,8 @@ static void finish(SyncRun *s, const char *error) {
                 (void) store_set_setting_u64(c->store, "last_sync", now_realtime_usec());
                 log_info("Sync (%s) finished: %" PRIu32 " items%s.", kind, s->done,
                          s->not_found ? "; some items were unknown to Trakt" : "");
+                if (s->unreadable > 0)
+                        log_warning("Sync (%s): %zu item(s) from Trakt could not be read and were left out.", kind, s->unreadable);
                 /* A sweep clears only its own failure: a scrobble's stays until the outbox clears it. */
                 if (!s->incremental ||
                     (store_get_setting(c->store, "last_sync_error", &own) >= 0 && streq_ptr(own, c->last_error)))
@@ -687,49 +706,289 @@ static int store_recommendation(SyncRun *run, const TraktItem *it, const char *k
 
 /* ---- pushing what is local ---- */
 
+/* history.pushed: 0 not on Trakt, 1 on Trakt, 2 queued in the outbox (it
+ * delivers it), 3 sent by an import whose answer did not arrive: it may be on
+ * Trakt, which does not de-duplicate history (trakt-api.md §5.2), so it is
+ * looked for there before it is sent again. */
+#define HISTORY_UNCONFIRMED 3
+#define MAX_UNSURE_ROUNDS 3
+
 typedef struct Push {
         const char *select;   /* rows to push: id, media, extra columns */
         const char *endpoint;
         const char *mark;     /* UPDATE … WHERE id = ? */
+        Cat cat;
+        const char *words;    /* what they are, for a person */
 } Push;
 
 static const Push pushes[] = {
         { "SELECT id, media, watched_at FROM history WHERE origin = 'local' AND private = 0 AND pushed = 0"
           " AND trakt_history_id IS NULL ORDER BY watched_at LIMIT 100",
-          "/sync/history", "UPDATE history SET pushed = 1 WHERE id = ?" },
+          "/sync/history", "UPDATE history SET pushed = 1 WHERE id = ?", CAT_HISTORY, "plays" },
         { "SELECT rowid, media, rating, rated_at FROM ratings WHERE pushed = 0 ORDER BY rated_at LIMIT 100",
-          "/sync/ratings", "UPDATE ratings SET pushed = 1 WHERE rowid = ?" },
+          "/sync/ratings", "UPDATE ratings SET pushed = 1 WHERE rowid = ?", CAT_RATINGS, "ratings" },
         { "SELECT rowid, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d FROM collection"
           " WHERE origin = 'local' AND pushed = 0 ORDER BY collected_at LIMIT 100",
-          "/sync/collection", "UPDATE collection SET pushed = 1 WHERE rowid = ?" },
+          "/sync/collection", "UPDATE collection SET pushed = 1 WHERE rowid = ?", CAT_COLLECTION, "collected titles" },
 };
 
 static const Push *current_push(SyncRun *s);
+static void fail(SyncRun *s, const char *what);
+static int store_history(SyncRun *run, const TraktItem *it);
 
 static void record_not_found(Context *c, struct json_object *answer, const char *endpoint);
+
+static int mark_batch(SyncRun *s, const char *sql) {
+        Context *c = s->context;
+        sqlite3_stmt *st = NULL;
+        int r = store_begin(c->store);
+        if (r < 0)
+                return r;
+        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+                r = -EIO;
+        for (size_t i = 0; r >= 0 && i < s->n_batch; i++) {
+                sqlite3_bind_int64(st, 1, s->batch_ids[i]);
+                if (sqlite3_step(st) != SQLITE_DONE)
+                        r = -EIO;
+                sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+        if (r < 0 || store_commit(c->store) < 0) {
+                (void) store_rollback(c->store);
+                return -EIO;
+        }
+        return 0;
+}
+
+static bool wants_numbers(SyncRun *s, int64_t id) {
+        for (size_t i = 0; i < s->n_by_numbers; i++)
+                if (s->by_numbers[i] == id)
+                        return true;
+        return false;
+}
+
+/* Does Trakt's not_found list name this episode (by its trakt or tvdb id)? */
+static bool episode_in_not_found(struct json_object *answer, struct json_object *wrapper) {
+        struct json_object *nf, *eps, *ep, *ids;
+        if (!json_object_object_get_ex(answer, "not_found", &nf) || !json_object_object_get_ex(nf, "episodes", &eps) ||
+            !json_object_is_type(eps, json_type_array) || !json_object_object_get_ex(wrapper, "episode", &ep) ||
+            !json_object_object_get_ex(ep, "ids", &ids))
+                return false;
+        for (size_t i = 0; i < json_object_array_length(eps); i++) {
+                struct json_object *their;
+                if (!json_object_object_get_ex(json_object_array_get_idx(eps, i), "ids", &their))
+                        continue;
+                static const char *const keys[] = { "trakt", "tvdb" };
+                for (size_t k = 0; k < ELEMENTSOF(keys); k++) {
+                        struct json_object *a, *b;
+                        if (json_object_object_get_ex(ids, keys[k], &a) && json_object_object_get_ex(their, keys[k], &b) &&
+                            json_object_get_int64(a) != 0 && json_object_get_int64(a) == json_object_get_int64(b))
+                                return true;
+                }
+        }
+        return false;
+}
+
+/* Episodes of the batch Trakt did not find by their id but could find by
+ * their show and numbers: they stay unsent, and the next batch names them so
+ * (once; the Jellyfin plugin's fallback). Returns how many. */
+static size_t retry_not_found_by_numbers(SyncRun *s, const Push *p, struct json_object *answer) {
+        Context *c = s->context;
+        sqlite3_stmt *st = NULL;
+        size_t n = 0;
+        _cleanup_free_ char *sql = NULL;
+        const char *table = p == &pushes[0] ? "history" : p == &pushes[1] ? "ratings" : "collection";
+        const char *key = p == &pushes[0] ? "id" : "rowid";
+
+        if (asprintf(&sql, "SELECT media FROM %s WHERE %s = ?", table, key) < 0 ||
+            sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+                return 0;
+        for (size_t i = 0; i < s->n_batch; i++) {
+                if (wants_numbers(s, s->batch_ids[i]))
+                        continue; /* tried by numbers already */
+                sqlite3_bind_int64(st, 1, s->batch_ids[i]);
+                if (sqlite3_step(st) == SQLITE_ROW) {
+                        struct json_object *w = json_tokener_parse((const char *) sqlite3_column_text(st, 0));
+                        if (trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w) && episode_in_not_found(answer, w)) {
+                                int64_t *nv = realloc(s->by_numbers, (s->n_by_numbers + 1) * sizeof(int64_t));
+                                if (nv) {
+                                        s->by_numbers = nv;
+                                        s->by_numbers[s->n_by_numbers++] = s->batch_ids[i];
+                                        /* out of this batch: it is sent again, not marked */
+                                        s->batch_ids[i] = 0;
+                                        n++;
+                                }
+                        }
+                        json_object_put(w);
+                }
+                sqlite3_reset(st);
+        }
+        sqlite3_finalize(st);
+        return n;
+}
+
+static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata);
+
+/* The history batch's answer was lost (no answer, a 5xx from a proxy, a 429
+ * that may have come after the write, an answer that does not read): its
+ * plays may be on Trakt now. Read Trakt's history around them (a minute
+ * either side, every page); what is there links to the local play. */
+static int lookup_step(SyncRun *s) {
+        char path[256], from[32], to[32];
+        if (s->page == 0)
+                s->page = 1;
+        snprintf(path, sizeof path, "/sync/history?start_at=%s&end_at=%s&page=%u&limit=%d",
+                 trakt_format_time(s->batch_from - (int64_t) 60 * (int64_t) USEC_PER_SEC, from, sizeof from),
+                 trakt_format_time(s->batch_to + (int64_t) 60 * (int64_t) USEC_PER_SEC, to, sizeof to), s->page, PAGE_LIMIT);
+        return trakt_api(s->context, HTTP_GET, path, NULL, 0, on_lookup_page, s, &s->call);
+}
+
+static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
+        SyncRun *s = userdata;
+        Context *c = s->context;
+        TraktItem *items = NULL;
+        size_t n = 0, skipped = 0;
+        int k = 0;
+
+        s->call = NULL;
+        if (r->status < 200 || r->status >= 300 || !r->json ||
+            trakt_parse_items(r->json, TRAKT_ITEMS_HISTORY, TRAKT_NONE, &items, &n, &skipped) < 0) {
+                fail(s, "Trakt did not confirm adding plays, and looking for them there failed; nothing was sent twice");
+                return;
+        }
+        if (store_begin(c->store) < 0) {
+                trakt_items_free(items, n);
+                fail(s, "The state database is not writable; check the disk");
+                return;
+        }
+        for (size_t i = 0; i < n && k >= 0; i++) {
+                k = store_history(s, &items[i]);
+                if (k == -EINVAL)
+                        k = 0;
+        }
+        trakt_items_free(items, n);
+        if (k < 0 || store_commit(c->store) < 0) {
+                (void) store_rollback(c->store);
+                fail(s, "Writing what Trakt sent to the state database failed; check the disk");
+                return;
+        }
+        bool last = r->page_count >= 0 ? (int64_t) s->page >= r->page_count : n != PAGE_LIMIT;
+        if (!last) {
+                s->page++;
+                next_step(s);
+                return;
+        }
+        /* What Trakt has is linked now (and marked pushed); the rest never arrived. */
+        int64_t found = 0;
+        for (size_t i = 0; i < s->n_batch; i++) {
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+                        sqlite3_bind_int64(st, 1, s->batch_ids[i]);
+                        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1)
+                                found++;
+                }
+                sqlite3_finalize(st);
+        }
+        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED)
+                             " AND trakt_history_id IS NULL");
+        log_info("Looked for %zu unconfirmed play(s) on Trakt: %" PRIi64 " arrived, the rest is sent again.", s->n_batch, found);
+        s->done += (uint32_t) found;
+        progress_changed(s);
+        s->lookup = false;
+        s->page = 0;
+        next_step(s); /* the push step again: what did not arrive goes in the next batch */
+}
+
+static bool definite_refusal(long status) {
+        /* Trakt answered and did not apply the write. */
+        return status == 400 || status == 401 || status == 403 || status == 404 || status == 409 || status == 412 ||
+               status == 420 || status == 422 || status == 423 || status == 426;
+}
 
 static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         SyncRun *s = userdata;
         Context *c = s->context;
         const Push *p = current_push(s);
         TraktSyncResult res = {};
+        bool history = p == &pushes[0];
+        bool parsed = r->status >= 200 && r->status < 300 && r->json && trakt_parse_sync_result(r->json, &res) >= 0;
 
         s->call = NULL;
-        if (r->status < 200 || r->status >= 300 || !r->json || trakt_parse_sync_result(r->json, &res) < 0) {
+        /* Every item is either added or not found: a shortfall means the answer
+         * does not describe this batch, so it counts as no answer. */
+        if (parsed && history && res.added + (int64_t) res.not_found < (int64_t) s->n_batch) {
+                log_warning("Trakt confirmed %" PRIi64 " of %zu play(s) added and %zu unknown; looking for them on Trakt.", res.added,
+                            s->n_batch, res.not_found);
+                parsed = false;
+        }
+        if (!parsed && history && !definite_refusal(r->status)) {
+                if (++s->unsure_rounds > MAX_UNSURE_ROUNDS) {
+                        fail(s, "Trakt did not confirm adding plays several times; none was sent twice");
+                        return;
+                }
+                log_warning("Trakt's answer to %zu play(s) was lost (%s); looking for them on Trakt before sending them again.",
+                            s->n_batch, r->error ?: "unreadable answer");
+                s->lookup = true;
+                s->page = 0;
+                next_step(s);
+                return;
+        }
+        if (r->status == 420 || r->status == 426 || r->status == 423) {
+                /* Refused, not applied: the rows wait for the next import. A limit or a
+                 * VIP feature stops this category only; a locked account everything. */
+                char sentence[384];
+                if (history)
+                        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED));
+                if (r->status == 423) {
+                        finish(s, "Trakt says this account is locked or deactivated (HTTP 423): nothing more was sent; contact Trakt support, then import again.");
+                        return;
+                }
+                if (r->status == 420)
+                        snprintf(sentence, sizeof sentence, "Trakt refused more %s: this account's limit%s%s is reached (HTTP 420); the other categories were imported",
+                                 p->words, r->account_limit && strlen(r->account_limit) < 32 ? " of " : "",
+                                 r->account_limit && strlen(r->account_limit) < 32 ? r->account_limit : "");
+                else
+                        snprintf(sentence, sizeof sentence, "Trakt takes %s from this app only for VIP accounts (HTTP 426); the other categories were imported",
+                                 p->words);
+                log_warning("%s.", sentence);
+                free(s->refused);
+                s->refused = strdup(sentence);
+                s->step++;
+                s->page = 0;
+                next_step(s);
+                return;
+        }
+        if (!parsed) {
+                if (history)
+                        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED));
                 finish(s, r->error ?: "Trakt did not confirm the upload; the import will send it again next time.");
                 return;
         }
+        size_t again = res.not_found > 0 ? retry_not_found_by_numbers(s, p, r->json) : 0;
+        if (history && again > 0) {
+                /* Not added: back to unsent, for the batch that names them by numbers. */
+                sqlite3_stmt *st = NULL;
+                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE history SET pushed = 0 WHERE id = ?", -1, &st, NULL) == SQLITE_OK)
+                        for (size_t i = 0; i < s->n_by_numbers; i++) {
+                                sqlite3_bind_int64(st, 1, s->by_numbers[i]);
+                                (void) sqlite3_step(st);
+                                sqlite3_reset(st);
+                        }
+                sqlite3_finalize(st);
+        }
         /* not_found items are recorded (UnmatchedItems shows them) and marked as
          * sent with the rest: retrying them forever cannot help (trakt-api.md §9.9). */
-        if (res.not_found > 0) {
-                s->not_found += (unsigned) res.not_found;
-                log_warning("Trakt did not know %zu item(s) sent to %s.", res.not_found, p->endpoint);
+        if (res.not_found > again) {
+                s->not_found += (unsigned) (res.not_found - again);
+                log_warning("Trakt did not know %zu item(s) sent to %s.", res.not_found - again, p->endpoint);
                 record_not_found(c, r->json, p->endpoint);
         }
         sqlite3_stmt *st = NULL;
         (void) store_begin(c->store);
         if (sqlite3_prepare_v2(store_db(c->store), p->mark, -1, &st, NULL) == SQLITE_OK) {
                 for (size_t i = 0; i < s->n_batch; i++) {
+                        if (s->batch_ids[i] == 0)
+                                continue; /* to be sent again by numbers */
                         sqlite3_bind_int64(st, 1, s->batch_ids[i]);
                         (void) sqlite3_step(st);
                         sqlite3_reset(st);
@@ -737,7 +996,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         }
         sqlite3_finalize(st);
         (void) store_commit(c->store);
-        s->done += (uint32_t) s->n_batch;
+        s->done += (uint32_t) (s->n_batch - again);
         progress_changed(s);
         next_step(s); /* the same push step again: the next batch, or done */
 }
@@ -767,9 +1026,9 @@ static void record_not_found(Context *c, struct json_object *answer, const char 
         trakt_bus_emit_changed(c, "UnmatchedItems", NULL);
 }
 
-static void add_to_body(struct json_object *body, const char *media_json_text, struct json_object *extra) {
+static void add_to_body(struct json_object *body, const char *media_json_text, struct json_object *extra, unsigned flags) {
         struct json_object *m = json_tokener_parse(media_json_text);
-        trakt_sync_body_add(body, m, extra);
+        trakt_sync_body_add_flags(body, m, extra, flags);
         json_object_put(m);
 }
 
@@ -778,6 +1037,19 @@ static int push_step(SyncRun *s) {
         const Push *p = current_push(s);
         sqlite3_stmt *st = NULL;
         char when[32];
+        bool history = p == &pushes[0];
+
+        if (s->lookup)
+                return lookup_step(s);
+        if (history && s->page == 0 && s->full_read) {
+                /* Plays an earlier import sent without an answer: this import read all
+                 * of Trakt's history before this step, so what arrived is linked now,
+                 * and what is still unconfirmed never arrived. */
+                sqlite3_exec(store_db(c->store),
+                             "UPDATE history SET pushed = 0 WHERE pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " AND trakt_history_id IS NULL",
+                             NULL, NULL, NULL);
+        }
+        s->page = 1;
 
         if (sqlite3_prepare_v2(store_db(c->store), p->select, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
@@ -785,11 +1057,16 @@ static int push_step(SyncRun *s) {
         free(s->batch_ids);
         s->batch_ids = calloc(PUSH_BATCH, sizeof(int64_t));
         s->n_batch = 0;
+        s->batch_from = INT64_MAX;
+        s->batch_to = 0;
         while (s->batch_ids && sqlite3_step(st) == SQLITE_ROW && s->n_batch < PUSH_BATCH) {
                 struct json_object *extra = json_object_new_object();
-                if (p == &pushes[0]) {
-                        json_object_object_add(extra, "watched_at",
-                                               json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 2), when, sizeof when)));
+                int64_t id = sqlite3_column_int64(st, 0);
+                if (history) {
+                        int64_t at = sqlite3_column_int64(st, 2);
+                        json_object_object_add(extra, "watched_at", json_object_new_string(trakt_format_time(at, when, sizeof when)));
+                        s->batch_from = at < s->batch_from ? at : s->batch_from;
+                        s->batch_to = at > s->batch_to ? at : s->batch_to;
                 } else if (p == &pushes[1]) {
                         json_object_object_add(extra, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
                         json_object_object_add(extra, "rated_at",
@@ -804,20 +1081,28 @@ static int push_step(SyncRun *s) {
                         if (sqlite3_column_int(st, 8))
                                 json_object_object_add(extra, "3d", json_object_new_boolean(1));
                 }
-                s->batch_ids[s->n_batch++] = sqlite3_column_int64(st, 0);
-                add_to_body(body, (const char *) sqlite3_column_text(st, 1), extra);
+                s->batch_ids[s->n_batch++] = id;
+                add_to_body(body, (const char *) sqlite3_column_text(st, 1), extra, wants_numbers(s, id) ? TRAKT_BODY_BY_NUMBERS : 0);
         }
         sqlite3_finalize(st);
 
         if (s->n_batch == 0) {
                 json_object_put(body);
                 s->step++;
+                s->page = 0;
                 next_step(s);
                 return 0;
         }
         s->total += (uint32_t) s->n_batch;
-        int r = trakt_api(c, HTTP_POST, p->endpoint, json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN), 0,
-                          on_pushed, s, &s->call);
+        /* Adding plays is not idempotent: on disk as "sent, unconfirmed" before
+         * they leave, and never resent by the HTTP engine behind our back (nor
+         * on a reused connection that died: libcurl resends those silently). */
+        if (history && mark_batch(s, "UPDATE history SET pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " WHERE id = ?") < 0) {
+                json_object_put(body);
+                return -EIO;
+        }
+        int r = trakt_api(c, HTTP_POST, p->endpoint, json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
+                          history ? HTTP_FLAG_NO_RETRY | HTTP_FLAG_FRESH_CONNECTION : 0, on_pushed, s, &s->call);
         json_object_put(body);
         return r;
 }
@@ -878,7 +1163,7 @@ static const char *again(SyncRun *s) {
 }
 
 static void fail(SyncRun *s, const char *what) {
-        char msg[256];
+        char msg[512];
         snprintf(msg, sizeof msg, "%s; %s", what, again(s));
         finish(s, msg);
 }
@@ -938,7 +1223,7 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         Context *c = s->context;
         const Pull *p = s->plan[s->step].pull;
         TraktItem *items = NULL;
-        size_t n = 0, skipped = 0;
+        size_t n = 0, skipped = 0, unnamed = 0;
         bool last;
         int k = 0;
 
@@ -964,8 +1249,10 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 fail(s, "Trakt sent a malformed list");
                 return;
         }
-        if (skipped > 0)
-                log_warning("%zu unusable item(s) in %s were skipped.", skipped, p->path);
+        if (skipped > 0) {
+                s->unreadable += skipped;
+                log_warning("%zu item(s) of %s could not be read and were skipped.", skipped, p->path);
+        }
 
         if (s->page == 1) {
                 s->first_item_count = r->item_count;
@@ -1026,10 +1313,24 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 case TRAKT_ITEMS_RECOMMENDATIONS: k = store_recommendation(s, it, p->rec_kind, (uint32_t) i); break;
                 default: break;
                 }
-                if (k == -EINVAL)
+                if (k == -EINVAL) {
                         k = 0; /* an item we cannot name is skipped, not fatal */
+                        unnamed++;
+                }
         }
         trakt_items_free(items, n);
+        /* A page where not one row is understood is not "nothing new": it is a
+         * change of Trakt's format (or not Trakt), and the run fails saying so. */
+        if (k >= 0 && n + skipped > 0 && unnamed + skipped == n + skipped) {
+                char msg[200];
+                (void) store_rollback(c->store);
+                s->unreadable += unnamed;
+                snprintf(msg, sizeof msg, "Trakt sent %zu item(s) this version cannot read (from %.40s…; its format may have changed)",
+                         n + skipped, p->path);
+                fail(s, msg);
+                return;
+        }
+        s->unreadable += unnamed;
         /* A replaced list ends where Trakt's ends: what follows was removed there. */
         if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE)) {
                 sqlite3_stmt *st = NULL;

@@ -394,6 +394,31 @@ def test_import_malformed_answers_fail_cleanly():
         eq(str(rig.prop('LastError')), '', 'LastError cleared')
 
 
+def test_unreadable_page_is_a_failure():
+    """A history page of well-formed JSON whose rows are not Trakt items (a
+    format change, not Trakt): the import and the sweep fail saying so, they
+    never end as "nothing new"."""
+    rows = [{'when': '2026-01-01', 'what': {'name': f'row {i}'}, 'kind': 'unknown'} for i in range(250)]
+    with Rig() as rig:
+        configured(rig)
+        connect(rig, import_=False)
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        rig.control('fault', {'match': '^/sync/history$', 'method': 'GET', 'status': 200, 'body': rows, 'count': -1})
+        rig.call('Import')
+        kind, ok, err = wait_sync(rig, sigs)
+        check(not ok and 'cannot read' in str(err), f'SyncFinished(import, {ok}, {err!r})')
+        eq(str(rig.prop('LastError')), str(err), 'LastError')
+        # A sweep that finds history changed reads the same unreadable page.
+        rig.control('faults/clear', {})
+        rig.control('history/add', {'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 1}},
+                                                'watched_at': '2026-01-02T00:00:00.000Z'}]})
+        rig.control('fault', {'match': '^/sync/history$', 'method': 'GET', 'status': 200, 'body': rows, 'count': -1})
+        sigs.items.clear()
+        rig.call('SyncNow')
+        kind, ok, err = wait_sync(rig, sigs, kind='incremental')
+        check(not ok and 'cannot read' in str(err), f'SyncFinished(incremental, {ok}, {err!r})')
+
+
 def test_cloudflare_403_is_a_configuration_problem():
     with Rig() as rig:
         configured(rig, seed=None)
