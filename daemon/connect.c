@@ -32,7 +32,7 @@ typedef struct ConnectFlow {
         uint64_t interval_usec;
         uint64_t expires_usec;     /* CLOCK_MONOTONIC */
         sd_event_source *timer;
-        HttpRequest *request;
+        TraktOAuth *request;
         TraktCall *call;
         uint32_t preview[4];
 } ConnectFlow;
@@ -42,7 +42,7 @@ static ConnectFlow *flow_free(ConnectFlow *f) {
                 return NULL;
         sd_event_source_disable_unref(f->timer);
         if (f->request)
-                http_request_cancel(f->request);
+                trakt_oauth_cancel(f->request);
         if (f->call)
                 trakt_call_cancel(f->call);
         sd_bus_message_unref(f->reply_to);

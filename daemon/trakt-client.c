@@ -23,10 +23,24 @@ struct TraktCall {
         TraktCall *next, *prev;
 };
 
+struct TraktOAuth {
+        Context *context;
+        char *path, *body;
+        unsigned flags;
+        HttpCallback cb;
+        void *userdata;
+        char *base;             /* the host the request in flight went to */
+        bool tried_other;       /* the other OAuth host was tried too */
+        HttpRequest *request;
+        TraktOAuth *next, *prev;
+};
+
 struct TraktClient {
         bool closing;           /* trakt_client_done() runs: no new calls */
         TraktCall *calls;       /* every live call */
-        HttpRequest *refresh;   /* the one refresh in flight */
+        TraktOAuth *oauths;     /* every live OAuth request */
+        TraktOAuth *refresh;    /* the one refresh in flight */
+        char *oauth_confirmed;  /* the OAuth host that answered as one, this run */
         sd_event_source *refresh_timer;
 };
 
@@ -166,12 +180,131 @@ int trakt_api(Context *c, HttpMethod method, const char *path, const char *body,
         return 0;
 }
 
-int trakt_oauth(Context *c, const char *path, const char *body, unsigned flags, HttpCallback cb, void *userdata,
-                HttpRequest **ret) {
+/* ---- OAuth, at auth.trakt.tv or the API host (trakt-api.md §1, the contract) ---- */
+
+/* Whether an answer came from a host that serves Trakt's OAuth: anything but
+ * no answer at all, a 404/405 (nothing there) or a web page (a proxy's, a
+ * parked domain's) below the 5xx range. */
+static bool serves_oauth(const HttpResponse *r) {
+        if (r->status == 0 || r->status == 404 || r->status == 405)
+                return false;
+        if (r->status < 500 && r->content_type && strstr(r->content_type, "html"))
+                return false;
+        return true;
+}
+
+static const char *oauth_other(Context *c, const char *base) {
+        const char *a = c->config.auth_url, *b = c->config.auth_fallback_url;
+        if (!b)
+                return NULL;
+        return streq(base, a) ? b : a;
+}
+
+/* Where the next OAuth request goes first: the host that worked before
+ * (remembered in the state database) when it is still one of ours. */
+static char *oauth_first(Context *c) {
+        _cleanup_free_ char *known = NULL;
+        if (c->config.auth_fallback_url && store_get_setting(c->store, "oauth_url", &known) >= 0 && known &&
+            (streq(known, c->config.auth_url) || streq(known, c->config.auth_fallback_url)))
+                return TAKE_PTR(known);
+        return strdup(c->config.auth_url);
+}
+
+static void oauth_free(TraktOAuth *q) {
+        struct TraktClient *tc = q->context->trakt_client;
+        if (q->prev)
+                q->prev->next = q->next;
+        else
+                tc->oauths = q->next;
+        if (q->next)
+                q->next->prev = q->prev;
+        if (tc->refresh == q)
+                tc->refresh = NULL;
+        free(q->path);
+        free(q->body);
+        free(q->base);
+        free(q);
+}
+
+void trakt_oauth_cancel(TraktOAuth *q) {
+        if (!q)
+                return;
+        if (q->request)
+                http_request_cancel(q->request);
+        oauth_free(q);
+}
+
+static void on_oauth_done(Http *h, const HttpResponse *r, void *userdata);
+
+static int oauth_send(TraktOAuth *q) {
         _cleanup_free_ char *url = NULL;
-        if (asprintf(&url, "%s%s", c->config.auth_url, path) < 0)
+        if (asprintf(&url, "%s%s", q->base, q->path) < 0)
                 return -ENOMEM;
-        return http_request(c->http, HTTP_POST, url, NULL, body, flags | HTTP_FLAG_UNGOVERNED, cb, userdata, ret);
+        return http_request(q->context->http, HTTP_POST, url, NULL, q->body, q->flags | HTTP_FLAG_UNGOVERNED, on_oauth_done, q,
+                            &q->request);
+}
+
+static void on_oauth_done(Http *h, const HttpResponse *r, void *userdata) {
+        TraktOAuth *q = userdata;
+        Context *c = q->context;
+        struct TraktClient *tc = c->trakt_client;
+        const char *other = oauth_other(c, q->base);
+
+        q->request = NULL;
+        if (serves_oauth(r)) {
+                if (!streq_ptr(tc->oauth_confirmed, q->base)) {
+                        free(tc->oauth_confirmed);
+                        tc->oauth_confirmed = strdup(q->base);
+                        if (c->config.auth_fallback_url)
+                                (void) store_set_setting(c->store, "oauth_url", q->base);
+                }
+        } else if (other && !q->tried_other && !streq_ptr(tc->oauth_confirmed, q->base)) {
+                /* A host that answered OAuth before in this run does not turn into a
+                 * wrong one: its 404 (an unknown device code) is an answer. */
+                log_info("%s does not serve Trakt's OAuth (%s); trying %s.", q->base,
+                         r->status ? (r->status == 404 || r->status == 405 ? "not found" : "a web page") : "no answer", other);
+                char *b = strdup(other);
+                if (b) {
+                        free(q->base);
+                        q->base = b;
+                        q->tried_other = true;
+                        if (oauth_send(q) >= 0)
+                                return;
+                }
+        }
+        HttpCallback cb = q->cb;
+        void *ud = q->userdata;
+        oauth_free(q);
+        cb(h, r, ud);
+}
+
+int trakt_oauth(Context *c, const char *path, const char *body, unsigned flags, HttpCallback cb, void *userdata,
+                TraktOAuth **ret) {
+        struct TraktClient *tc = client(c);
+        if (!tc)
+                return -ENOMEM;
+        TraktOAuth *q = calloc(1, sizeof *q);
+        if (!q)
+                return -ENOMEM;
+        q->context = c;
+        q->flags = flags;
+        q->cb = cb;
+        q->userdata = userdata;
+        q->path = strdup(path);
+        q->body = body ? strdup(body) : NULL;
+        q->base = oauth_first(c);
+        q->next = tc->oauths;
+        if (q->next)
+                q->next->prev = q;
+        tc->oauths = q;
+        int r = !q->path || (body && !q->body) || !q->base ? -ENOMEM : oauth_send(q);
+        if (r < 0) {
+                oauth_free(q);
+                return r;
+        }
+        if (ret)
+                *ret = q;
+        return 0;
 }
 
 /* After a refresh ended: send (or fail) every call that waited for it. */
@@ -267,6 +400,20 @@ static void on_refresh_done(Http *h, const HttpResponse *r, void *userdata) {
                 return;
         }
 
+        if (!serves_oauth(r) && r->status != 0) {
+                /* Neither OAuth host serves OAuth (a 404, a web page): retrying the
+                 * same request cannot help, and an endless retry hides it. */
+                log_warning("Renewing the Trakt token failed: %s answered %s.", c->config.auth_url,
+                            r->status == 404 || r->status == 405 ? "not found" : "with a web page");
+                context_set_last_error(c, "Trakt disconnected: its sign-in service did not answer the token renewal (not found or "
+                                          "a web page); check auth_url in /etc/kino/trakt.conf, then reconnect.");
+                context_set_state(c, CONN_EXPIRED);
+                HttpResponse fail = { .status = 401, .error = "Trakt disconnected — reconnect from Settings.", .body = "",
+                                      .retry_after_sec = -1, .page = -1, .limit = -1, .page_count = -1, .item_count = -1 };
+                flush_waiting(c, &fail);
+                return;
+        }
+
         /* Network, 5xx, 429, malformed: keep the tokens, let the callers retry later. */
         log_warning("Refreshing the Trakt token failed for now: %s", r->error ?: "unknown error");
         flush_waiting(c, r);
@@ -342,9 +489,11 @@ void trakt_client_done(Context *c) {
         tc->closing = true;
         while (tc->calls)
                 call_fail(tc->calls, 0, "Disconnected from Trakt.");
-        if (tc->refresh)
-                http_request_cancel(tc->refresh);
+        /* OAuth requests (a refresh, a revoke) are ours alone. */
+        while (tc->oauths)
+                trakt_oauth_cancel(tc->oauths);
         sd_event_source_disable_unref(tc->refresh_timer);
+        free(tc->oauth_confirmed);
         free(tc);
         c->trakt_client = NULL;
 }

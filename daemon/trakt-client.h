@@ -24,9 +24,15 @@ int trakt_api(Context *c, HttpMethod method, const char *path, const char *body,
               HttpCallback cb, void *userdata, TraktCall **ret);
 void trakt_call_cancel(TraktCall *call);
 
-/* Unauthenticated POST to auth_url + path (the OAuth endpoints). */
+/* Unauthenticated POST to an OAuth endpoint: at config auth_url first (Trakt's
+ * 2026 auth.trakt.tv), or at the host that worked last time (remembered in the
+ * state database); when that host does not serve OAuth (no answer, 404, a web
+ * page) the other one (auth_fallback_url, the API host) is tried once. cb gets
+ * the final answer. Cancel with trakt_oauth_cancel() (never after cb ran). */
+typedef struct TraktOAuth TraktOAuth;
 int trakt_oauth(Context *c, const char *path, const char *body, unsigned flags, HttpCallback cb, void *userdata,
-                HttpRequest **ret);
+                TraktOAuth **ret);
+void trakt_oauth_cancel(TraktOAuth *q);
 
 /* Arm the timer that refreshes the token ahead of its end (call after storing tokens). */
 void trakt_client_schedule_refresh(Context *c);
