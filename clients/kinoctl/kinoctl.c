@@ -1542,18 +1542,19 @@ static void seen_free_all(void) {
 
 /* "mpv · uid 1000 · playing Title (Year) at 12.5% · incognito". */
 static char *session_line(struct json_object *p) {
-        char label[512], *line = NULL;
+        char label[512], what[640], *line = NULL;
         struct json_object *media = NULL, *v;
         bool incognito = json_object_object_get_ex(p, "EffectiveIncognito", &v) && json_object_get_boolean(v);
         const char *state = jstr(p, "PlaybackState");
-        if (json_object_object_get_ex(p, "Media", &media) && json_object_object_length(media) > 0)
-                media_label(media, label, sizeof label);
-        else
-                snprintf(label, sizeof label, "nothing yet");
         double progress = json_object_object_get_ex(p, "Progress", &v) ? json_object_get_double(v) : 0;
-        if (asprintf(&line, "%s · uid %" PRIi64 " · %s %s at %.1f%%%s%s%s", *jstr(p, "Application") ? jstr(p, "Application") : "unnamed player",
-                     jint(p, "Uid"), *state ? state : "?", label, progress, incognito ? " · incognito" : "",
-                     *jstr(p, "Problem") ? " · " : "", jstr(p, "Problem")) < 0)
+        if (json_object_object_get_ex(p, "Media", &media) && json_object_object_length(media) > 0)
+                snprintf(what, sizeof what, "%s %s at %.1f%%", *state ? state : "?", media_label(media, label, sizeof label),
+                         progress);
+        else
+                snprintf(what, sizeof what, "nothing played yet");
+        if (asprintf(&line, "%s · uid %" PRIi64 " · %s%s%s%s", *jstr(p, "Application") ? jstr(p, "Application") : "unnamed player",
+                     jint(p, "Uid"), what, incognito ? " · incognito" : "", *jstr(p, "Problem") ? " · " : "",
+                     jstr(p, "Problem")) < 0)
                 return NULL;
         return line;
 }
@@ -1645,6 +1646,31 @@ static void monitor_sessions(sd_bus *bus) {
                 printf("Incognito for all your sessions: on\n");
 }
 
+/* The daemon went away or came back (an idle exit, a restart): its sessions
+ * went with it, and a new one must be asked to send session signals again. */
+static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *name, *old, *new;
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0)
+                return 0;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        if (*old) {
+                stamp();
+                printf("kino-traktd stopped; its sessions ended.\n");
+                seen_free_all();
+        }
+        if (*new) {
+                stamp();
+                printf("kino-traktd started.\n");
+                monitor_sessions(bus);
+        }
+        fflush(stdout);
+        return 0;
+}
+
+#define DAEMON_OWNER_MATCH \
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus'," \
+        "member='NameOwnerChanged',arg0='" BUS_NAME "'"
+
 static int verb_monitor(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r = no_args(argc, argv);
@@ -1672,6 +1698,9 @@ static int verb_monitor(int argc, char **argv) {
                 if (r < 0)
                         return report_error(NULL, r, "watch the daemon's signals");
         }
+        r = sd_bus_add_match(bus, NULL, DAEMON_OWNER_MATCH, on_daemon_owner_changed, NULL);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
         struct sigaction sa = { .sa_handler = on_monitor_signal };
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
@@ -1716,6 +1745,21 @@ static int on_incognito_changed(sd_bus_message *m, void *userdata, sd_bus_error 
         return 0;
 }
 
+/* A restarted daemon brings the eye back by itself while this holder stays;
+ * holding it again and asking for IncognitoChanged keeps "off elsewhere ends
+ * this command" true across the restart. */
+static int on_daemon_back(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *name, *old, *new;
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !*new)
+                return 0;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        if (call_simple(bus, "SetIncognito", "turn incognito on again", "b", 1) != 0)
+                monitor_stop = 1;
+        else
+                (void) sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", NULL, NULL, NULL);
+        return 0;
+}
+
 static int verb_incognito(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -1757,6 +1801,8 @@ static int verb_incognito(int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
         r = sd_bus_match_signal(bus, NULL, BUS_NAME, OBJECT_PATH, INTERFACE, "IncognitoChanged", on_incognito_changed, NULL);
+        if (r >= 0)
+                r = sd_bus_add_match(bus, NULL, DAEMON_OWNER_MATCH, on_daemon_back, NULL);
         if (r < 0)
                 return report_error(NULL, r, "watch the daemon's signals");
         r = call_simple(bus, "SetIncognito", "turn incognito on", "b", 1);

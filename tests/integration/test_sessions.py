@@ -561,6 +561,12 @@ def test_kinoctl_monitor_and_incognito():
             eq(props(player, early)['EffectiveIncognito'], True, 'EffectiveIncognito under kinoctl incognito on')
             p = rig.kinoctl('incognito', 'status', uid=a_uid)
             eq(p.stdout.strip(), 'Incognito for all your sessions: on', 'incognito status while held')
+            # The daemon restarts: the monitors follow it, the holder keeps the eye.
+            rig.restart_daemon()
+            eq(player.ok('GetIncognito')[0], True, 'the eye after a restart under kinoctl incognito on')
+            late = create(player, 'VLC media player')
+            eq(props(player, late)['EffectiveIncognito'], True, 'a session after the restart')
+            time.sleep(0.5)
             p = rig.kinoctl('incognito', 'off', uid=a_uid)
             eq(p.returncode, 0, f'kinoctl incognito off: {p.stderr}')
             out, err = holder.communicate(timeout=20)
@@ -582,6 +588,10 @@ def test_kinoctl_monitor_and_incognito():
         check(f'Session {path} (mpv · uid {a_uid} · playing Guardians of the Galaxy (2014) at 12.5%' in root_out,
               f'root monitor, what it plays: {root_out!r}')
         check(f'Session closed: {path} (mpv)' in root_out, f'root monitor, the end: {root_out!r}')
+        check('kino-traktd stopped; its sessions ended.' in root_out and 'kino-traktd started.' in root_out,
+              f'root monitor across the restart: {root_out!r}')
+        check(f'Session opened: {late} (VLC media player · uid {a_uid} · nothing played yet · incognito)'
+              in root_out, f'root monitor, a session after the restart: {root_out!r}')
         check(f'/session/{n}' not in b_out and 'Guardians' not in b_out and 'Celluloid' not in b_out,
               f'another user\'s monitor shows A\'s sessions: {b_out!r}')
         check('ScrobbleStatus' in b_out, f'another user\'s monitor: {b_out!r}')
