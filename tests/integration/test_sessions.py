@@ -534,6 +534,28 @@ def test_session_introspection_matches_xml():
                               f'  documented but not exported: {[x for x in b if x not in a]}')
 
 
+class Lines:
+    """A process's stdout read as it comes, to wait for one line before acting."""
+
+    def __init__(self, proc):
+        self.fd, self.raw = proc.stdout.fileno(), b''
+        os.set_blocking(self.fd, False)
+
+    def read(self):
+        while True:
+            try:
+                chunk = os.read(self.fd, 65536)
+            except BlockingIOError:
+                break
+            if not chunk:
+                break
+            self.raw += chunk
+        return self.raw.decode(errors='replace')
+
+    def wait_for(self, text):
+        wait_until(lambda: text in self.read(), what=f'{text!r} from kinoctl')
+
+
 def test_kinoctl_monitor_and_incognito():
     a_uid, b_uid, _ = users()
     with Rig(standin=False) as rig:
@@ -546,11 +568,18 @@ def test_kinoctl_monitor_and_incognito():
                                   rig.kinoctl_path(), 'monitor'], env=rig.env, stdout=subprocess.PIPE,
                                  stderr=subprocess.PIPE, text=True)
         holder = None
+        root_lines, b_lines = Lines(mon_root), Lines(mon_b)
         try:
-            time.sleep(1.0)  # both monitors list and subscribe first
+            # Each step waits for the monitor: it reads a session's properties when
+            # told it changed, so a state that lasts no time at all may be skipped.
+            root_lines.wait_for('Monitoring org.kino.Trakt')
+            b_lines.wait_for('Monitoring org.kino.Trakt')
             path = create(player, 'mpv')
+            root_lines.wait_for(f'Session opened: {path}')
             play(player, path, 'Start', GUARDIANS, 12.5)
+            root_lines.wait_for('playing Guardians')
             play(player, path, 'Close')
+            root_lines.wait_for(f'Session closed: {path}')
 
             p = rig.kinoctl('incognito', 'status', uid=a_uid)
             eq((p.returncode, p.stdout.strip()), (0, 'Incognito for all your sessions: off'), 'incognito status')
@@ -564,9 +593,10 @@ def test_kinoctl_monitor_and_incognito():
             # The daemon restarts: the monitors follow it, the holder keeps the eye.
             rig.restart_daemon()
             eq(player.ok('GetIncognito')[0], True, 'the eye after a restart under kinoctl incognito on')
+            root_lines.wait_for('kino-traktd started.')
             late = create(player, 'VLC media player')
             eq(props(player, late)['EffectiveIncognito'], True, 'a session after the restart')
-            time.sleep(0.5)
+            root_lines.wait_for('(VLC media player')
             p = rig.kinoctl('incognito', 'off', uid=a_uid)
             eq(p.returncode, 0, f'kinoctl incognito off: {p.stderr}')
             out, err = holder.communicate(timeout=20)
@@ -580,8 +610,10 @@ def test_kinoctl_monitor_and_incognito():
             for m in (mon_root, mon_b) + ((holder,) if holder else ()):
                 if m.poll() is None:
                     m.terminate()
-            root_out = mon_root.communicate(timeout=10)[0]
-            b_out = mon_b.communicate(timeout=10)[0]
+            mon_root.wait(10)
+            root_out = root_lines.read()
+            mon_b.wait(10)
+            b_out = b_lines.read()
         n = path.rsplit('/', 1)[1]
         check(f'Session open: {early} (Celluloid · uid {a_uid}' in root_out, f'root monitor, sessions at start: {root_out!r}')
         check(f'Session opened: {path} (mpv · uid {a_uid}' in root_out, f'root monitor, a new session: {root_out!r}')
