@@ -516,6 +516,22 @@ def test_own_incognito_withdraws_waiting_events():
                                                            interface=PROPS, path=s))
 
 
+def test_last_error_names_no_title():
+    """LastError is the household's status: everyone reads it, it names no title."""
+    a_uid, b_uid, _ = users()
+    with Rig(config_text=FAST) as rig:
+        live(rig)
+        rig.polkit_allow(USE)
+        a, b = rig.agent(a_uid), rig.agent(b_uid)
+        s = create(a, 'mpv')
+        play(a, s, 'Start', media(type='movie', tmdb=987654321, title='A Very Private Film', year=2001), 10.0)
+        err = wait_until(lambda: str(rig.prop('LastError')), what='LastError after Trakt answered 404')
+        check('a movie' in err and err.endswith('.'), f'LastError does not say what kind of thing failed: {err!r}')
+        for who, text in (('root', err), ('another user', str(b.ok('GetAll', 's', [IFACE], interface=PROPS)))):
+            check('Private Film' not in text and '987654321' not in text, f'LastError read by {who} names the title: {text}')
+        check('A Very Private Film' in rig.log_text(), "the daemon's log (root's) keeps the title")
+
+
 # ---- the interface file and kinoctl ----
 
 def test_session_introspection_matches_xml():
