@@ -52,7 +52,7 @@ void eyes_free(Context *c) {
                 eye_free(c->eyes);
 }
 
-static int bus_id(Context *c, char ret[SD_ID128_STRING_MAX]) {
+static int bus_id(Context *c, char ret[static SD_ID128_STRING_MAX]) {
         sd_id128_t id;
         int r = sd_bus_get_bus_id(c->bus, &id);
         if (r < 0)

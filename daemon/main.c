@@ -365,6 +365,9 @@ static int run(int argc, char **argv) {
         r = eye_restore(&c);
         if (r < 0)
                 log_warning_errno(r, "Could not bring back the user-wide incognito: %m");
+        r = watchers_restore(&c);
+        if (r < 0)
+                log_warning_errno(r, "Could not bring back who watches the sessions: %m");
 
         r = sd_bus_request_name(c.bus, KT_BUS_NAME, 0);
         if (r < 0)

@@ -1647,7 +1647,7 @@ static void monitor_sessions(sd_bus *bus) {
 }
 
 /* The daemon went away or came back (an idle exit, a restart): its sessions
- * went with it, and a new one must be asked to send session signals again. */
+ * went with it. The new one keeps this watcher; listing again shows what it has. */
 static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
         const char *name, *old, *new;
         if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0)

@@ -331,6 +331,26 @@ def test_watch_sessions():
         eq(b.call('WatchSessions').get('error'), DENIED, 'WatchSessions denied by polkit')
 
 
+def test_watch_sessions_survive_restart():
+    a_uid, _, _ = users()
+    with Rig(standin=False) as rig:
+        rig.polkit_allow(USE)
+        player, watcher, gone = rig.agent(a_uid), rig.agent(a_uid), rig.agent(a_uid)
+        watcher.ok('WatchSessions')
+        gone.ok('WatchSessions')
+        rig.stop_daemon()
+        gone.close()  # leaves while the daemon is away
+        rig.start_daemon()
+        path = create(player, 'mpv')
+        wait_until(lambda: members(from_daemon(rig, watcher.signals()), 'SessionChanged', path),
+                   what='SessionChanged from the restarted daemon without asking again')
+        player.ok('SetIncognito', 'b', [True])
+        wait_until(lambda: members(from_daemon(rig, watcher.signals()), 'IncognitoChanged'),
+                   what='IncognitoChanged from the restarted daemon')
+        check('still watches the sessions' in rig.log_text(), "the daemon's log does not say whom it kept")
+        check(rig.log_text().count('still watches the sessions') == 1, 'a watcher that left was kept')
+
+
 def test_incognito_holders():
     a_uid, b_uid, _ = users()
     with Rig(standin=False) as rig:
