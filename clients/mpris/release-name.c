@@ -279,7 +279,7 @@ static void comp_load(Comp *c, const char *s, size_t n, bool is_file) {
                                 dot = c->s + i - 1;
                                 break;
                         }
-                if (dot && dot > c->s && known_extension(dot + 1, (size_t) (c->s + c->n - dot - 1))) {
+                if (dot && known_extension(dot + 1, (size_t) (c->s + c->n - dot - 1))) {
                         c->n = (size_t) (dot - c->s);
                         c->s[c->n] = 0;
                 }
@@ -839,6 +839,8 @@ static void title_text(const Comp *c, int from, int to, char *out) {
                                         sep[sk++] = '.';
                                 else if (ch == '.' && c->spaced && j + 1 < b && c->s[j + 1] == ' ')
                                         sep[sk++] = '.';
+                                else if (ch == '.' && c->spaced && b - a == 1 && p->num >= 0 && t->num >= 0)
+                                        sep[sk++] = '.'; /* Evangelion 1.11 */
                                 else if (ch == ' ' || ch == '.' || ch == '_' || (unsigned char) ch < 0x20 || ch == 0x7f)
                                         space = true;
                                 else {
@@ -857,8 +859,11 @@ static void title_text(const Comp *c, int from, int to, char *out) {
                 }
                 k = put(out, k, c->s + t->off, t->len);
         }
-        /* S.H.I.E.L.D. keeps its last dot */
+        /* "Sabagebu!", "What If?" keep their marks */
         const Tok *l = &c->t[to - 1];
+        for (size_t j = (size_t) l->off + l->len; j < c->n && j < (size_t) l->off + l->len + 3 && (c->s[j] == '!' || c->s[j] == '?'); j++)
+                k = put(out, k, c->s + j, 1);
+        /* S.H.I.E.L.D. keeps its last dot */
         if (to - from >= 2 && single_letter(l) && single_letter(&c->t[to - 2]) && (size_t) l->off + 1 < c->n && c->s[l->off + 1] == '.')
                 k = put(out, k, ".", 1);
         out[k] = 0;
@@ -1064,6 +1069,22 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
         *g = (Guess) { .season = -1, .episode = -1, .episode_last = -1 };
         if (c->nt == 0)
                 return;
+        /* a camera's or a phone's file: VID_0001, IMG_20230101_120000, GOPR0001, PXL_… */
+        static const char *const cams[] = { "vid", "img", "dsc", "dscn", "dscf", "mov", "mvi", "pxl", "dji", "gopr", "gp", "video", "rec", "screencast" };
+        if (is_file && c->nt >= 1) {
+                const char *w = c->t[0].low;
+                size_t k = 0;
+                while (is_alpha(w[k]))
+                        k++;
+                char head[WORD_MAX + 1];
+                memcpy(head, w, k);
+                head[k] = 0;
+                bool digits_follow = w[k] ? is_digit(w[k]) : (c->nt >= 2 && c->t[1].num >= 0);
+                if (IN(head, cams) && digits_follow) {
+                        g->garbage = true;
+                        return;
+                }
+        }
         bool anime;
         int lead_year;
         int start = name_start(c, &anime, &lead_year);
@@ -1179,8 +1200,9 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
         int cand[TOK_MAX], nc = 0, dash_cand = -1;
         for (int i = start + 1; i < tagcut; i++) {
                 const Tok *t = &c->t[i];
-                if (t->num < 0 || t->ndig > 4 || is_year(t))
-                        continue;
+                if (t->num < 0 || t->ndig > 4 || is_year(t) || (t->ndig == 4 && t->num >= YEAR_MIN && t->num <= 2099) ||
+                    (t->ndig == 4 && t->depth > 0))
+                        continue; /* 1889 and 2040 look like years, not like 10x13 packed */
                 if (t->depth > 0) {
                         /* only a bracket holding just the number: [01], {01}, [401] */
                         bool alone = (t->sep & SEP_OPEN) && (i + 1 >= c->nt || c->t[i + 1].group != t->group);
@@ -1277,6 +1299,10 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
         }
 
         /* a movie */
+        if (g->extra && start < c->nt && extra_word(&c->t[start], true))
+                start++; /* sample-primer.mkv */
+        if (start >= c->nt)
+                return;
         int y = pick_year(c, start, tagcut, true, none, none);
         if (y < 0)
                 y = lead_year;
@@ -1292,6 +1318,8 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
         else if (cut == limit && limit < c->nt)
                 kind = CUT_TAG;
         cut = title_trim(c, start, cut, kind, false);
+        while (g->extra && cut > start && extra_word(&c->t[cut - 1], true))
+                cut--; /* primer-sample.mkv */
         bool plain = false;
         for (int i = start; i < cut && !plain; i++)
                 plain = tag_class(c, i) == TAG_NONE;
@@ -1573,17 +1601,17 @@ void release_name_parse(const char *path, const ReleaseHints *hints, ReleaseInfo
         if (!extra && nc > 1)
                 extra = extra_folder(comp[1], len[1]);
 
-        /* which component names it */
-        int pick = 0;
+        /* which component names it; an extras folder (Sample/, Extras/) stands for its parent */
+        int pick = 0, par = nc > 2 && extra_folder(comp[1], len[1]) ? 2 : 1;
         const Guess *b = &g[0];
         bool b_episode = b->type == RELEASE_EPISODE && !b->season_only && (b->episode >= 0 || b->ay);
-        if (nc > 1 && !generic[1] && !g[1].season_only) {
-                const Guess *p = &g[1];
+        if (nc > par && !generic[par] && !g[par].season_only) {
+                const Guess *p = &g[par];
                 if (strong_episode(p) && !(b_episode && b->strong))
-                        pick = 1; /* Show.S01E01.720p/tbbt101.avi, hashes, 160725_02.mkv */
+                        pick = par; /* Show.S01E01.720p/tbbt101.avi, hashes, 160725_02.mkv */
                 else if (!b_episode && b->year == 0 && !p->garbage && p->type == RELEASE_MOVIE && (p->year || p->ntags) &&
                          !(p->year == 0 && b->type == RELEASE_MOVIE && b->ntags > 0 && !b->garbage && same_title(b->title, p->title)))
-                        pick = 1; /* Primer (2004)/Primer.mkv, Movie.2019.1080p-GRP/grp-m.mkv */
+                        pick = par; /* Primer (2004)/Primer.mkv, Movie.2019.1080p-GRP/grp-m.mkv */
         }
         /* hashed names inside hashed folders: go up while nothing better */
         if (pick == 0 && (b->garbage || b->type == RELEASE_UNKNOWN))
