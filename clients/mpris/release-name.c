@@ -36,6 +36,7 @@ typedef struct Tok {
         uint16_t group;         /* 1 + index of its outermost bracket group; 0 outside */
         int32_t num;            /* its value when it is 1 to 8 digits (optionally "v2" after), else -1 */
         uint8_t ndig;           /* digits of num */
+        uint8_t tag;            /* its TagClass, found once when the component is loaded */
         char low[WORD_MAX + 1]; /* ASCII lowercase; "" when longer than WORD_MAX */
 } Tok;
 
@@ -93,15 +94,17 @@ static const char *const strong_words[] = {
 };
 
 static const char *const scene_words[] = {
-        "proper", "repack", "rerip", "internal", "readnfo", "nfofix", "prooffix", "samplefix", "dirfix",
-        "limited", "uncut", "unrated", "uncensored", "extended", "remastered", "restored", "upscaled", "upscale",
-        "colorized", "theatrical", "theatrical", "directors", "director", "director's", "dc", "cut", "criterion",
-        "collector", "collectors", "collector's", "edition", "imax", "3d", "hsbs", "hou", "complete", "retail",
-        "festival", "docu", "doku", "stv", "hc", "hardsub", "hardcoded", "hfr", "convert", "ws", "fs", "oar",
-        "alternative", "integral", "ultimate", "se", "hq", "international",
+        "proper", "repack", "rerip", "internal", "readnfo", "nfofix", "prooffix", "samplefix", "dirfix", "convert",
+        "limited", "complete", "retail", "festival", "docu", "doku", "stv", "ws", "fs", "oar", "hq", "hfr", "3d", "hsbs",
+        "hou", "hc", "hardsub", "hardcoded",
+        /* editions */
+        "uncut", "unrated", "uncensored", "extended", "remastered", "remaster", "restored", "upscaled", "upscale",
+        "colorized", "theatrical", "directors", "director", "director's", "dc", "cut", "criterion", "collector",
+        "collectors", "collector's", "edition", "imax", "alternative", "integral", "ultimate", "se", "international",
+        "anniversary", "matte", "extras", "bonus",
         /* languages as only releases say them */
         "multi", "multisubs", "dubbed", "subbed", "subforced", "vostfr", "vost", "vff", "vfq", "vf2", "truefrench",
-        "dublado", "legendado", "nlsubs", "swesub", "hebsubs", "fastsub", "anniversary", "matte", "remaster", "extras", "bonus",
+        "dublado", "legendado", "nlsubs", "swesub", "hebsubs", "fastsub",
 };
 
 static const char *const soft_words[] = {
@@ -115,8 +118,8 @@ static const char *const soft_words[] = {
 
 /* Folders that name a place, never a title. */
 static const char *const generic_folders[] = {
-        "movies", "movie", "films", "film", "tv", "tv shows", "tvshows", "tv series", "tv_shows", "series", "shows",
-        "videos", "video", "downloads", "download", "downloads finished", "media", "complete", "completed",
+        "movies", "movie", "films", "film", "tv", "tv shows", "tvshows", "tv series", "series", "shows",
+        "videos", "video", "downloads", "download", "downloads finished", "complete", "completed",
         "unsorted", "incoming", "torrents", "public", "share", "shares", "mnt", "media", "home", "nas", "data",
         "library", "anime", "documentaries", "kids", "new", "temp", "tmp", "watch", "recordings", "my videos",
         "tv drop",
@@ -210,7 +213,7 @@ static bool is_resolution(const char *w) {
         return false;
 }
 
-static TagClass tag_class(const Comp *c, int i) {
+static TagClass classify(const Comp *c, int i) {
         const Tok *t = &c->t[i];
         const char *w = t->low;
         if (!*w)
@@ -227,6 +230,10 @@ static TagClass tag_class(const Comp *c, int i) {
         if (IN(w, soft_words))
                 return TAG_SOFT;
         return TAG_NONE;
+}
+
+static TagClass tag_class(const Comp *c, int i) {
+        return (TagClass) c->t[i].tag;
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -374,6 +381,8 @@ static void comp_load(Comp *c, const char *s, size_t n, bool is_file) {
                 t->num = v >= 0 && j == i ? v : -1;
                 t->ndig = t->num >= 0 ? (uint8_t) nd : 0;
         }
+        for (int i = 0; i < c->nt; i++)
+                c->t[i].tag = (uint8_t) classify(c, i);
 }
 
 static bool single_letter(const Tok *t) {
@@ -1591,7 +1600,10 @@ static void apply_hints(const char *base, size_t base_len, const ReleaseHints *h
                 /* mpv says the file name; VLC its own guess from it */
                 size_t n = strnlen(h->title, RELEASE_COMPONENT_MAX + 1);
                 bool is_name = n == base_len && memcmp(h->title, base, n) == 0;
-                const char *dot = memrchr(base, '.', base_len);
+                const char *dot = NULL;
+                for (size_t i = base_len; i > 0 && !dot; i--)
+                        if (base[i - 1] == '.')
+                                dot = base + i - 1;
                 if (!is_name && dot && (size_t) (dot - base) == n && memcmp(h->title, base, n) == 0)
                         is_name = true;
                 if (is_name)
