@@ -121,6 +121,13 @@ def polkit_policy():
         msg = a.find('message').text.strip()
         if not msg.endswith('.'):
             fail(f'{aid}: the message should be a sentence: {msg!r}')
+        # The daemon runs as SERVICE_USER and asks about other users: polkitd
+        # answers that only for root or an owner of the action (polkit(8)).
+        owners = [(n.text or '').split() for n in a.findall('annotate')
+                  if n.get('key') == 'org.freedesktop.policykit.owner']
+        if owners != [[f'unix-user:{SERVICE_USER}']]:
+            fail(f'{aid}: want one org.freedesktop.policykit.owner annotation "unix-user:{SERVICE_USER}" '
+                 f'(else polkitd refuses to answer kino-traktd about its callers), got {owners}')
     if found != CONTRACT_ACTIONS:
         fail(f'actions differ from the contract:\n  got  {found}\n  want {CONTRACT_ACTIONS}')
     print('actions and defaults:', found)
