@@ -205,6 +205,10 @@ def step_no_agent():
           f'kinoctl configure without an agent: exit {p.returncode}, {p.stderr.strip()!r}; want 4, {NO_AGENT!r}')
     p = run([KINOCTL, 'status'])
     check('unconfigured' in p.stdout, f'configured anyway: {p.stdout!r}')
+    # What polkitd answered, as the daemon read it: "not authorized, challenge"
+    # (polkit's source returns that unchanged when it finds no agent).
+    said = 'polkit wants authentication for org.kino.trakt.configure, and no polkit agent could ask for it'
+    check(said in journal('-u', UNIT), f'the daemon did not log {said!r}')
 
 
 def step_agent():
