@@ -122,6 +122,21 @@ static int ping_daemon(sd_bus *bus) {
         return r < 0 ? report_error(&e, r, "reach kino-traktd") : EXIT_OK;
 }
 
+/* How long a call may wait while polkit asks someone for a password: as long
+ * as the daemon waits for polkit's answer. */
+#define AUTHENTICATION_TIMEOUT_USEC (5 * 60 * USEC_PER_SEC)
+
+/* Before a call whose polkit action may ask for a password: make sure the
+ * daemon answers at all (the usual timeout), then let the calls wait as long
+ * as a person may take to type it, so kinoctl does not give up on a call
+ * that then succeeds. */
+static int allow_time_to_authenticate(sd_bus *bus) {
+        int r = ping_daemon(bus);
+        if (r == 0)
+                (void) sd_bus_set_method_call_timeout(bus, AUTHENTICATION_TIMEOUT_USEC);
+        return r;
+}
+
 /* Strict whole-number parsing for arguments. */
 static bool parse_uint(const char *s, unsigned long max, unsigned long *ret) {
         char *end;
@@ -528,7 +543,7 @@ static int verb_configure(int argc, char **argv) {
         /* Make sure someone will listen before the user types a secret. */
         r = acquire_bus(&bus);
         if (r == 0)
-                r = ping_daemon(bus);
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
 
@@ -582,6 +597,8 @@ static int verb_sync(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -739,6 +756,8 @@ static int verb_connect(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
 
@@ -819,6 +838,8 @@ static int verb_import(int argc, char **argv) {
         int r = no_args(argc, argv);
         if (r == 0)
                 r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
         r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
@@ -878,6 +899,8 @@ static int verb_disconnect(int argc, char **argv) {
         int r = no_args(argc, argv);
         if (r == 0)
                 r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r == 0)
                 r = call_simple(bus, "Disconnect", "disconnect", NULL);
         if (r != 0)

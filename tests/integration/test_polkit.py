@@ -199,3 +199,31 @@ def test_kinoctl_sentences():
             p = rig.kinoctl('history', uid=user)
             check(p.returncode == 4 and p.stderr.strip() == want and not p.stdout,
                   f'kinoctl history with polkit answering {code!r}: exit {p.returncode}, {p.stderr!r}, want {want!r}')
+
+
+def test_kinoctl_waits_for_authentication():
+    """Typing a password takes longer than a bus call's usual timeout (here
+    2 s, with SYSTEMD_BUS_TIMEOUT): kinoctl waits for polkit's verdict on a
+    call that may authenticate, instead of giving up on a call that then
+    succeeds."""
+    import subprocess
+    import time
+    with Rig(standin=False) as rig:
+        rig.polkit_allow('org.kino.trakt.configure')
+        rig.polkit_hang(True)  # polkit is asking someone
+        user = nobody_uid()
+        env = dict(rig.env, SYSTEMD_BUS_TIMEOUT='2')
+        p = subprocess.Popen(['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups', rig.kinoctl_path(),
+                              'sync', 'disable', 'history'], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True)
+        obj = rig.bus.get_object('org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority')
+        deadline = time.monotonic() + 20
+        while not obj.HaveHangingCalls(dbus_interface='org.freedesktop.DBus.Mock'):
+            check(time.monotonic() < deadline and p.poll() is None, f'no polkit check came: {p.poll()}')
+            time.sleep(0.05)
+        time.sleep(4)  # twice the timeout
+        rig.polkit_release()
+        out, err = p.communicate(timeout=30)
+        check(p.returncode == 0 and 'history sync disabled' in out,
+              f'kinoctl gave up while polkit was asking: exit {p.returncode}, {out!r} {err!r}')
+        check(not bool(rig.prop('SyncEnabled')['history']), 'history is still on')
