@@ -94,13 +94,59 @@ static void query_reply_error(PolkitQuery *q, const sd_bus_error *e) {
                 log_debug_errno(r, "Failed to send error reply: %m");
 }
 
-static void query_deny(PolkitQuery *q, const char *why) {
+/* A refusal: the caller may not do this. Logged at info level, as the
+ * everyday outcome of a policy doing its job. dismissed: the person closed
+ * the authentication dialog, and is told so rather than "not allowed". */
+static void query_deny(PolkitQuery *q, const char *why, bool dismissed) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         log_info("Denied %s from %s: %s", sd_bus_message_get_member(q->request),
                  sd_bus_message_get_sender(q->request), why);
+        if (dismissed)
+                sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED,
+                                  "Permission denied: the authentication was cancelled (polkit action %s).", q->action);
+        else
+                sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED,
+                                  "Permission denied: your account is not allowed to do this (polkit action %s); ask an administrator.",
+                                  q->action);
+        query_reply_error(q, &e);
+}
+
+/* polkitd answered CheckAuthorization with an error (not running, timed out,
+ * or refusing to answer us at all). The caller is still refused, but the fault
+ * is this system's, not the caller's: a warning with polkit's own words, so a
+ * packager sees it. */
+static void query_polkit_failed(PolkitQuery *q, const sd_bus_error *error) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        log_warning("polkit could not check %s for %s from %s: %s (%s)", q->action,
+                    sd_bus_message_get_member(q->request), sd_bus_message_get_sender(q->request),
+                    error->message ?: "no message", error->name);
         sd_bus_error_setf(&e, SD_BUS_ERROR_ACCESS_DENIED,
-                          "Permission denied: your account is not allowed to do this (polkit action %s); ask an administrator.",
+                          "Permission denied: polkit could not check whether your account may do this (polkit action %s); "
+                          "an administrator finds why in 'journalctl -u kino-traktd'.",
                           q->action);
+        query_reply_error(q, &e);
+}
+
+/* polkit would allow it after authentication, but nobody authenticated:
+ * either the caller did not allow interaction, or it did and polkitd found no
+ * agent to ask (it then answers "not authorized, challenge"). Both are
+ * InteractiveAuthorizationRequired, as systemd's services answer; the message
+ * says which. */
+static void query_needs_authentication(PolkitQuery *q) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        bool interactive = sd_bus_message_get_allow_interactive_authorization(q->request);
+
+        log_info("Denied %s from %s: polkit wants authentication for %s, %s", sd_bus_message_get_member(q->request),
+                 sd_bus_message_get_sender(q->request), q->action,
+                 interactive ? "and no polkit agent could ask for it" : "and the caller did not allow interaction");
+        if (interactive)
+                sd_bus_error_setf(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                  "Authentication is required for this (polkit action %s) and no polkit agent could ask for it.",
+                                  q->action);
+        else
+                sd_bus_error_setf(&e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
+                                  "Authentication is required for this (polkit action %s); retry allowing interactive authorization.",
+                                  q->action);
         query_reply_error(q, &e);
 }
 
@@ -119,36 +165,56 @@ static void query_run(PolkitQuery *q) {
         }
 }
 
+/* Reads polkit's details dictionary for "polkit.dismissed" = "true": the
+ * person closed the authentication dialog. */
+static int read_dismissed(sd_bus_message *reply, bool *ret) {
+        const char *k, *v;
+        int r;
+
+        *ret = false;
+        r = sd_bus_message_enter_container(reply, 'a', "{ss}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_read(reply, "{ss}", &k, &v)) > 0)
+                if (streq(k, "polkit.dismissed") && streq(v, "true"))
+                        *ret = true;
+        if (r < 0)
+                return r;
+        return sd_bus_message_exit_container(reply);
+}
+
 static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_error *ret_error) {
         PolkitQuery *q = userdata;
         const sd_bus_error *e = sd_bus_message_get_error(reply);
         int authorized = 0, challenge = 0;
+        bool dismissed = false;
         int r;
 
         if (e) {
                 /* polkitd absent or broken: the answer is no. */
-                query_deny(q, e->message ?: e->name);
+                query_polkit_failed(q, e);
                 goto finish;
         }
 
         r = sd_bus_message_enter_container(reply, 'r', "bba{ss}");
         if (r >= 0)
                 r = sd_bus_message_read(reply, "bb", &authorized, &challenge);
+        if (r >= 0)
+                r = read_dismissed(reply, &dismissed);
         if (r < 0) {
-                query_deny(q, "unparsable answer from polkit");
+                _cleanup_(sd_bus_error_free) sd_bus_error pe = SD_BUS_ERROR_NULL;
+                sd_bus_error_setf(&pe, SD_BUS_ERROR_INVALID_SIGNATURE, "unreadable answer from polkit (signature %s)",
+                                  sd_bus_message_get_signature(reply, true) ?: "?");
+                query_polkit_failed(q, &pe);
                 goto finish;
         }
 
         if (authorized)
                 query_run(q);
-        else if (challenge && !sd_bus_message_get_allow_interactive_authorization(q->request)) {
-                _cleanup_(sd_bus_error_free) sd_bus_error ie = SD_BUS_ERROR_NULL;
-                sd_bus_error_setf(&ie, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED,
-                                  "Authentication is required for this (polkit action %s); retry allowing interactive authorization.",
-                                  q->action);
-                query_reply_error(q, &ie);
-        } else
-                query_deny(q, "polkit said no");
+        else if (challenge)
+                query_needs_authentication(q);
+        else
+                query_deny(q, dismissed ? "the authentication was dismissed" : "polkit said no", dismissed);
 
 finish:
         query_free(q);
@@ -166,12 +232,12 @@ static int on_unix_user(sd_bus_message *reply, void *userdata, sd_bus_error *ret
         q->slot = sd_bus_slot_unref(q->slot);
 
         if (e) {
-                query_deny(q, e->message ?: e->name);
+                query_deny(q, e->message ?: e->name, false);
                 goto fail;
         }
         r = sd_bus_message_read(reply, "u", &uid);
         if (r < 0) {
-                query_deny(q, "cannot tell the caller's user");
+                query_deny(q, "cannot tell the caller's user", false);
                 goto fail;
         }
 
@@ -197,7 +263,7 @@ static int on_unix_user(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                                       sd_bus_message_get_allow_interactive_authorization(q->request)
                                               ? 5 * 60 * USEC_PER_SEC : 25 * USEC_PER_SEC);
         if (r < 0) {
-                query_deny(q, "cannot ask polkit");
+                query_deny(q, "cannot ask polkit", false);
                 goto fail;
         }
         return 0;

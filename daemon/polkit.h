@@ -14,13 +14,17 @@
  * is always allowed; anyone else goes through
  * org.freedesktop.PolicyKit1.Authority.CheckAuthorization with a
  * system-bus-name subject, interactive when the caller allowed it. When
- * polkitd is absent or fails, the answer is "no".
+ * polkitd is absent or answers with an error, the answer is "no" and a
+ * warning with polkit's message is logged; refusals are logged at info.
  *
  * Callers validate their arguments first, then return bus_authorize(...)
  * from the method handler. Once the verdict is "yes", handler runs with the
  * original message (rewound) and must reply to it (or return a negative
  * errno / set the error, and an error reply is sent). On "no", the caller
- * gets org.freedesktop.DBus.Error.AccessDenied. */
+ * gets org.freedesktop.DBus.Error.AccessDenied; when polkit would allow it
+ * after authentication that nobody could give (the caller did not allow
+ * interaction, or polkitd found no agent), it gets
+ * org.freedesktop.DBus.Error.InteractiveAuthorizationRequired. */
 
 typedef int (*AuthorizedHandler)(sd_bus_message *m, Context *c, sd_bus_error *error);
 

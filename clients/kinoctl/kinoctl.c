@@ -22,6 +22,8 @@
 #define BUS_NAME "org.kino.Trakt"
 #define OBJECT_PATH "/org/kino/Trakt"
 #define INTERFACE "org.kino.Trakt"
+/* dbus-daemon's answer when an activation takes too long (sd-bus has no name for it). */
+#define BUS_ERROR_TIMED_OUT "org.freedesktop.DBus.Error.TimedOut"
 
 /* Exit codes (kinoctl(1)). */
 enum {
@@ -43,6 +45,11 @@ static const char *bus_kind(void) {
         return arg_session ? "session" : "system";
 }
 
+/* Where kino-traktd's own messages are. */
+static const char *daemon_log_hint(void) {
+        return arg_session ? "see the output of kino-traktd --session" : "see 'journalctl -u kino-traktd'";
+}
+
 /* One clean line for a failed call, and the exit code that goes with it. */
 static int report_error(const sd_bus_error *e, int r, const char *what) {
         if (e && sd_bus_error_is_set(e)) {
@@ -50,14 +57,29 @@ static int report_error(const sd_bus_error *e, int r, const char *what) {
                         fprintf(stderr, "kino-traktd is not running (no org.kino.Trakt on the %s bus).\n", bus_kind());
                         return EXIT_NO_DAEMON;
                 }
-                if (sd_bus_error_has_names(e, SD_BUS_ERROR_ACCESS_DENIED, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
+                /* sd-bus's own timeout, or the bus's when activation took too long:
+                 * the daemon hangs, or cannot start and keeps systemd waiting. */
+                if (sd_bus_error_has_names(e, SD_BUS_ERROR_TIMEOUT, BUS_ERROR_TIMED_OUT)) {
+                        fprintf(stderr, "kino-traktd did not answer in time; %s for why.\n", daemon_log_hint());
+                        return EXIT_NO_DAEMON;
+                }
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_NO_REPLY)) {
+                        fprintf(stderr, "kino-traktd stopped without answering; %s for why.\n", daemon_log_hint());
+                        return EXIT_NO_DAEMON;
+                }
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED)) {
+                        /* polkit would allow it after authentication, and none
+                         * happened: kinoctl always allows interaction, so no
+                         * agent could ask (no desktop session, no pkttyagent). */
+                        fprintf(stderr, "Permission denied: this needs authentication and no polkit agent could ask for it; "
+                                        "run it in a desktop session, or as root.\n");
+                        return EXIT_DENIED;
+                }
+                if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
                         const char *m = e->message ?: "";
                         if (isempty(m) || strncmp(m, "Rejected send message", 21) == 0)
                                 /* dbus-daemon's own refusal: its text is a rule dump, not a sentence. */
                                 m = "the bus policy does not let you call kino-traktd (is dbus/org.kino.Trakt.conf installed?).";
-                        else if (sd_bus_error_has_name(e, SD_BUS_ERROR_INTERACTIVE_AUTHORIZATION_REQUIRED) &&
-                                 strncmp(m, "Permission denied", 17) != 0)
-                                m = "this needs authentication and no polkit agent could ask for it.";
                         fprintf(stderr, "%s%s\n", strncmp(m, "Permission denied", 17) == 0 ? "" : "Permission denied: ", m);
                         return EXIT_DENIED;
                 }
@@ -67,6 +89,10 @@ static int report_error(const sd_bus_error *e, int r, const char *what) {
                 }
                 fprintf(stderr, "%s\n", e->message ?: e->name);
                 return EXIT_FAIL;
+        }
+        if (r == -ETIMEDOUT) {
+                fprintf(stderr, "kino-traktd did not answer in time; %s for why.\n", daemon_log_hint());
+                return EXIT_NO_DAEMON;
         }
         fprintf(stderr, "Failed to %s: %s\n", what, strerror(r < 0 ? -r : r));
         return EXIT_FAIL;
@@ -94,6 +120,21 @@ static int ping_daemon(sd_bus *bus) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping", &e, NULL, NULL);
         return r < 0 ? report_error(&e, r, "reach kino-traktd") : EXIT_OK;
+}
+
+/* How long a call may wait while polkit asks someone for a password: as long
+ * as the daemon waits for polkit's answer. */
+#define AUTHENTICATION_TIMEOUT_USEC (5 * 60 * USEC_PER_SEC)
+
+/* Before a call whose polkit action may ask for a password: make sure the
+ * daemon answers at all (the usual timeout), then let the calls wait as long
+ * as a person may take to type it, so kinoctl does not give up on a call
+ * that then succeeds. */
+static int allow_time_to_authenticate(sd_bus *bus) {
+        int r = ping_daemon(bus);
+        if (r == 0)
+                (void) sd_bus_set_method_call_timeout(bus, AUTHENTICATION_TIMEOUT_USEC);
+        return r;
 }
 
 /* Strict whole-number parsing for arguments. */
@@ -517,7 +558,7 @@ static int verb_configure(int argc, char **argv) {
         /* Make sure someone will listen before the user types a secret. */
         r = acquire_bus(&bus);
         if (r == 0)
-                r = ping_daemon(bus);
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
 
@@ -571,6 +612,8 @@ static int verb_sync(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
@@ -728,6 +771,8 @@ static int verb_connect(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
 
@@ -808,6 +853,8 @@ static int verb_import(int argc, char **argv) {
         int r = no_args(argc, argv);
         if (r == 0)
                 r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
         r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
@@ -867,6 +914,8 @@ static int verb_disconnect(int argc, char **argv) {
         int r = no_args(argc, argv);
         if (r == 0)
                 r = acquire_bus(&bus);
+        if (r == 0)
+                r = allow_time_to_authenticate(bus);
         if (r == 0)
                 r = call_simple(bus, "Disconnect", "disconnect", NULL);
         if (r != 0)

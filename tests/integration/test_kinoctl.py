@@ -135,3 +135,21 @@ def test_lists_watchlist_recommendations():
         rm = rig.kinoctl('lists', 'remove', 'watchlist')
         eq(rm.returncode, 1, 'removing the system list')
         check('system list' in rm.stderr, f'message: {rm.stderr!r}')
+
+
+def test_daemon_hangs():
+    """A daemon that owns its name but never answers (stopped with SIGSTOP):
+    kinoctl says so and where to look, not a bare "Connection timed out"."""
+    import signal
+    with Rig(standin=False) as rig:
+        rig.daemon.send_signal(signal.SIGSTOP)
+        try:
+            # sd-bus's method call timeout (25 s by default), shortened.
+            p = rig.kinoctl('status', env={'SYSTEMD_BUS_TIMEOUT': '2'})
+        finally:
+            rig.daemon.send_signal(signal.SIGCONT)
+        eq(p.returncode, 3, f'exit ({p.stderr!r})')
+        eq(p.stderr.strip(), "kino-traktd did not answer in time; see 'journalctl -u kino-traktd' for why.", 'message')
+        eq(p.stdout, '', 'stdout')
+        p = rig.kinoctl('status')
+        eq(p.returncode, 0, f'after SIGCONT ({p.stderr!r})')

@@ -137,6 +137,13 @@ def polkit_policy():
         msg = a.find('message').text.strip()
         if not msg.endswith('.'):
             fail(f'{aid}: the message should be a sentence: {msg!r}')
+        # The daemon runs as SERVICE_USER and asks about other users: polkitd
+        # answers that only for root or an owner of the action (polkit(8)).
+        owners = [(n.text or '').split() for n in a.findall('annotate')
+                  if n.get('key') == 'org.freedesktop.policykit.owner']
+        if owners != [[f'unix-user:{SERVICE_USER}']]:
+            fail(f'{aid}: want one org.freedesktop.policykit.owner annotation "unix-user:{SERVICE_USER}" '
+                 f'(else polkitd refuses to answer kino-traktd about its callers), got {owners}')
     if found != CONTRACT_ACTIONS:
         fail(f'actions differ from the contract:\n  got  {found}\n  want {CONTRACT_ACTIONS}')
     print('actions and defaults:', found)
@@ -621,18 +628,57 @@ def installed_files(dest):
     return files
 
 
+# What a live install runs (systemd/post-install.sh). In the install checks
+# each is a stand-in first on PATH that only records its command line.
+LIVE_INSTALL_TOOLS = ('systemd-sysusers', 'systemctl', 'busctl', 'dbus-send')
+
+
+def recording_tools(tmp):
+    """A PATH with recording stand-ins for LIVE_INSTALL_TOOLS, and the file
+    they record to."""
+    bindir, calls = os.path.join(tmp, 'fake-bin'), os.path.join(tmp, 'calls')
+    os.makedirs(bindir)
+    for tool in LIVE_INSTALL_TOOLS:
+        path = os.path.join(bindir, tool)
+        with open(path, 'w') as f:
+            f.write(f'#!/bin/sh\necho "{tool} $*" >> {calls}\n')
+        os.chmod(path, 0o755)
+    open(calls, 'w').close()
+    os.chmod(tmp, 0o755)
+    os.chmod(calls, 0o666)
+    return bindir + ':' + os.environ['PATH'], calls
+
+
 def install_destdir():
     """meson install --destdir from this build: every file arrives, the
-    generated files point at the installed daemon, nothing goes to /etc."""
+    generated files point at the installed daemon, nothing goes to /etc, and
+    nothing happens outside the install tree: no user created, systemd and
+    the bus left alone (a packager's install has no side effects), with
+    --destdir and with DESTDIR= alike, even as root with a bus to reload."""
     opts = {o['name']: o['value'] for o in json.loads(run(['meson', 'introspect', BUILD, '--buildoptions']).stdout)}
     pre, data, man = opts['prefix'], os.path.join(opts['prefix'], opts['datadir']), \
         os.path.join(opts['prefix'], opts['mandir'])
     daemon = os.path.join(pre, opts['libexecdir'], 'kino-traktd')
     dest = tempfile.mkdtemp(prefix='kt-install-')
+    tools = tempfile.mkdtemp(prefix='kt-tools-')
     try:
-        p = run(['meson', 'install', '-C', BUILD, '--destdir', dest, '--no-rebuild', '--quiet'], timeout=300)
+        path, calls = recording_tools(tools)
+        env = dict(os.environ, PATH=path, DBUS_SYSTEM_BUS_ADDRESS='unix:path=/nonexistent/kt-bus')
+        passwd = read('/etc/passwd')
+        p = run(['meson', 'install', '-C', BUILD, '--destdir', dest, '--no-rebuild', '--quiet'], timeout=300, env=env)
         if p.returncode != 0:
             fail(f'meson install failed: {p.stdout} {p.stderr}')
+        p = run(['meson', 'install', '-C', BUILD, '--no-rebuild'], timeout=300,
+                env=dict(env, DESTDIR=dest))
+        if p.returncode != 0:
+            fail(f'DESTDIR=… meson install failed: {p.stdout} {p.stderr}')
+        if 'post-install.sh' not in p.stdout:
+            fail(f'meson does not know the install script (systemd/post-install.sh): {p.stdout}')
+        if read(calls).strip():
+            fail(f'a DESTDIR install ran commands on this system:\n{read(calls)}')
+        if read('/etc/passwd') != passwd:
+            fail('a DESTDIR install changed /etc/passwd')
+        print('no side effects: none of', ', '.join(LIVE_INSTALL_TOOLS), 'ran; /etc/passwd unchanged')
         files = installed_files(dest)
         want = [daemon, os.path.join(pre, opts['bindir'], 'kinoctl'),
                 f'{data}/dbus-1/system.d/org.kino.Trakt.conf',
@@ -661,6 +707,49 @@ def install_destdir():
             print('  ', f)
     finally:
         shutil.rmtree(dest, ignore_errors=True)
+        shutil.rmtree(tools, ignore_errors=True)
+
+
+def install_live_steps():
+    """The install script (systemd/post-install.sh) as meson runs it for an
+    install straight into the system (no DESTDIR), as root: it creates the
+    service user, then makes the bus re-read its policy (after the user
+    exists; dbus-daemon re-read it by itself when the file landed), and
+    reloads systemd where systemd runs. The tools are recording stand-ins
+    (tests/container runs the real thing). As another user nothing runs and
+    the script says what to do."""
+    require_root()
+    tmp = tempfile.mkdtemp(prefix='kt-live-')
+    try:
+        path, calls = recording_tools(tmp)
+        sysusers = '/usr/lib/sysusers.d/kino-trakt.conf'
+        env = dict(os.environ, PATH=path, DBUS_SYSTEM_BUS_ADDRESS='unix:path=/nonexistent/kt-bus',
+                   MESON_INSTALL_PREFIX='/usr', MESON_INSTALL_DESTDIR_PREFIX='/usr')
+        env.pop('DESTDIR', None)
+        env.pop('MESON_INSTALL_QUIET', None)
+        # The script on stdin: the source tree may be closed to other users.
+        script = read(SRC, 'systemd', 'post-install.sh')
+        p = run(['sh', '-s', sysusers], input=script, env=env)
+        got = read(calls).splitlines()
+        print('as root the script ran:', *got, sep='\n   ')
+        if p.returncode != 0:
+            fail(f'the script failed: {p.stdout} {p.stderr}')
+        user = [i for i, c in enumerate(got) if c == f'systemd-sysusers {sysusers}']
+        bus = [i for i, c in enumerate(got) if c.endswith('ReloadConfig')]
+        if len(user) != 1:
+            fail(f'the user is not created from {sysusers}: {got}')
+        if len(bus) != 1 or bus[0] < user[0]:
+            fail(f'the bus is not made to re-read its policy after the user is created: {got}')
+        if os.path.isdir('/run/systemd/system') != ('systemctl daemon-reload' in got):
+            fail(f'systemd is reloaded where it does not run, or not where it does: {got}')
+
+        open(calls, 'w').close()
+        p = run(as_user(*nobody()) + ['sh', '-s', sysusers], input=script, env=env)
+        if p.returncode != 0 or read(calls).strip() or f'systemd-sysusers {sysusers}' not in p.stdout:
+            fail(f'as another user: exit {p.returncode}, ran {read(calls)!r}, said {p.stdout!r} {p.stderr!r}')
+        print('as another user:', p.stdout.strip())
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def install_distro_layout():
@@ -877,7 +966,7 @@ def completion():
 
 CHECKS = {f.__name__.replace('_', '-'): f for f in (
     polkit_policy, bus_policy, bus_policy_behaviour, bus_unicast_signals, bus_private_users, activation_file, sysusers,
-    unit_verify, unit_security, install_destdir, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
+    unit_verify, unit_security, install_destdir, install_live_steps, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
     man_pages, completion)}
 
 if __name__ == '__main__':
