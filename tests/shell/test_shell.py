@@ -1,0 +1,284 @@
+"""The GNOME Shell extension in a real headless gnome-shell, next to the real
+daemon on a private system bus. Each test starts one shell and walks many
+states; screenshots of each go to KT_SHELL_OUT (BUILD/shell-screenshots)."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+
+import dbus
+
+from harness import BUS_NAME, PYTHON, Rig, TestFailure, check, eq, wait_until
+from shellrig import (OTHER_UID, UUID, Shell, classify, dot_colour, make_activatable, stop_activated,
+                      system_bus_extra)
+from test_connect import configured, connect
+
+FAST = '[Trakt]\nwrite_interval_ms = 50\nmax_retries = 1\n'
+MENU = "Main.panel.statusArea['kino-trakt'].menu.actor"
+
+
+def log(msg):
+    print(msg, flush=True)
+
+
+def new_rig(**kw):
+    return Rig(daemon=False, config_text=FAST, bus_config_extra=system_bus_extra, **kw)
+
+
+def shot_dot(sh, label, want):
+    """A screenshot of the indicator alone; its most saturated pixel has the dot's colour."""
+    png = sh.screenshot(label)
+    rgb = dot_colour(png)
+    eq(classify(rgb), want, f'the dot in the screenshot {label} ({rgb})')
+    log(f'  {label}: {want} {rgb}')
+
+
+def state_is(sh, words, dot, eye=False, timeout=30):
+    s = sh.wait_words(words, timeout=timeout)
+    eq(s['dot'], dot, f'the dot while "{words}"')
+    eq(s['eyeVisible'], eye, f'the eye while "{words}"')
+    return s
+
+
+def wait_drained(rig):
+    wait_until(lambda: int(rig.prop('PendingEvents')) == 0, timeout=60, what='the outbox to drain')
+
+
+def daemon_has_v2(rig):
+    xml = rig.obj().Introspect(dbus_interface='org.freedesktop.DBus.Introspectable')
+    return 'name="ListSessions"' in str(xml)
+
+
+def user_kinoctl(rig, sh):
+    """kinoctl where the shell's user may run it (the checkout may be root's alone)."""
+    path = os.path.join(rig.tmp, 'kinoctl')
+    if not os.path.exists(path):
+        shutil.copy(rig.kinoctl_path(), path)
+        os.chmod(path, 0o755)
+    return path
+
+
+class Watch:
+    """`kinoctl watch MEDIA` as a local user: a player session driven line by line."""
+
+    def __init__(self, rig, sh, media, *args, uid=None):
+        cmd = [user_kinoctl(rig, sh), 'watch', media] + list(args)
+        self.out = open(os.path.join(rig.tmp, f'watch-{time.monotonic_ns()}.log'), 'w+')
+        if uid is None:
+            self.p = sh.user_popen(cmd, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT, text=True)
+        else:
+            self.p = subprocess.Popen(['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups'] + cmd,
+                                      env=rig.env, stdin=subprocess.PIPE, stdout=self.out, stderr=subprocess.STDOUT,
+                                      text=True)
+        wait_until(lambda: self.p.poll() is not None or 'playing at' in self.text(), what='kinoctl watch to start')
+        if self.p.poll() is not None:
+            raise TestFailure(f'kinoctl watch ended: {self.text()}')
+
+    def text(self):
+        self.out.flush()
+        with open(self.out.name) as f:
+            return f.read()
+
+    def send(self, line):
+        n = self.text().count('\n')
+        self.p.stdin.write(line + '\n')
+        self.p.stdin.flush()
+        wait_until(lambda: self.text().count('\n') > n or self.p.poll() is not None, what=f'kinoctl watch: {line}')
+
+    def quit(self):
+        if self.p.poll() is None:
+            self.p.stdin.write('quit\n')
+            self.p.stdin.close()
+            self.p.wait(30)
+
+
+def check_shell_log(sh):
+    """Nothing from the extension went wrong in the shell's log."""
+    bad = [line for line in sh.log_text().splitlines()
+           if re.search(r'JS ERROR|JS WARNING|Gjs-CRITICAL|Gjs-WARNING|kino-trakt|KinoTrakt', line)]
+    check(not bad, 'the shell logged trouble:\n' + '\n'.join(bad[:40]))
+    ext = sh.eval(f"(() => {{ const e = Main.extensionManager.lookup('{UUID}'); "
+                  "return e ? [e.state, e.error ? String(e.error) : ''] : null; })()")
+    check(ext is not None and ext[1] == '', f'the extension reports an error: {ext}')
+
+
+def test_indicator_states():
+    with new_rig() as rig, Shell(rig, 'states') as sh:
+        rig.polkit_allow('org.kino.trakt.use', 'org.kino.trakt.connect')
+
+        log('not installed: no daemon, nothing activatable')
+        state_is(sh, 'Trakt: not installed', 'grey')
+        shot_dot(sh, 'not-installed', 'grey')
+        sh.menu(True)
+        eq(sh.indicator()['menu'].get('headline'), 'Kino’s Trakt service is not installed on this computer.',
+           'the menu says it is not installed')
+        sh.screenshot('menu-not-installed', MENU)
+        sh.menu(False)
+
+        log('installed and stopped: opening the menu looks again, and starts nothing')
+        activated_log = make_activatable(rig)
+        sh.menu(True)
+        s = state_is(sh, 'Trakt: not running', 'grey')
+        eq(s['menu'].get('start'), 'Start the Trakt service', 'the menu offers to start it')
+        shot_dot(sh, 'not-running', 'grey')
+        sh.screenshot('menu-not-running', MENU)
+        sh.menu(False)
+        time.sleep(1)
+        check(not rig.bus.name_has_owner(BUS_NAME), 'the extension started the daemon without being asked')
+
+        log('the daemon starts: not set up, not connected, connected')
+        rig.start_daemon()
+        state_is(sh, 'Trakt: not set up', 'grey')
+        shot_dot(sh, 'unconfigured', 'grey')
+        rig.call('Configure', 'test-client-id', 'test-client-secret')
+        state_is(sh, 'Trakt: not connected', 'grey')
+        shot_dot(sh, 'not-connected', 'grey')
+        rig.control('config', {'write_interval': 0.01})
+        configured(rig)
+        connect(rig, import_=False)
+        s = state_is(sh, 'Trakt: connected', 'green')
+        check(s['menu'].get('headline', '').startswith('Connected as kino_tester since '),
+              f'the account line: {s["menu"]}')
+        shot_dot(sh, 'connected', 'green')
+
+        v2 = daemon_has_v2(rig)
+        log(f'a player session from the shell\'s user (daemon version {"2" if v2 else "1"})')
+        watch = Watch(rig, sh, 'movie:trakt=28', '--progress', '12')
+        s = state_is(sh, 'Trakt: scrobbling', 'green')
+        shot_dot(sh, 'scrobbling', 'green')
+        if v2:
+            s = sh.wait_indicator(lambda s: s['menu'].get('sessions'), 'the session line')
+            eq(s['menu']['sessions'][0].split(' · ')[0], 'Guardians of the Galaxy (2014)', 'the title playing now')
+            check('12 %' in s['menu']['sessions'][0], f'the progress: {s["menu"]["sessions"]}')
+            watch.send('pause 33')
+            s = sh.wait_indicator(lambda s: 'paused at 33 %' in ' '.join(s['menu'].get('sessions', [])),
+                                  'the session line to follow the pause')
+            watch.send('play 34')
+            other = Watch(rig, sh, 'movie:trakt=1', uid=OTHER_UID)
+            time.sleep(1)
+            s = sh.indicator()
+            eq(len(s['menu'].get('sessions', [])), 1, f'another user\'s session shows in the menu: {s["menu"]}')
+            other.quit()
+            sh.menu(True)
+            sh.screenshot('menu-playing', MENU)
+            sh.menu(False)
+
+        log('rate-limited: Trakt answers 429 and the events wait')
+        rig.control('fault', {'match': '^/scrobble/', 'status': 429, 'retry_after': 2, 'count': -1,
+                              'body': {'error': 'rate limited'}})
+        watch.send('pause 40')
+        watch.send('play 41')
+        s = sh.wait_indicator(lambda s: s['dot'] == 'amber', 'the amber dot')
+        check(re.fullmatch(r'Trakt: rate-limited, \d+ events? waiting', s['accessibleName']),
+              f'the words while rate-limited: {s["accessibleName"]!r}')
+        n = int(re.search(r'\d+', s['accessibleName']).group())
+        check(n >= 1, 'no events waiting while rate-limited')
+        shot_dot(sh, 'rate-limited', 'amber')
+        rig.control('faults/clear', {})
+        state_is(sh, 'Trakt: scrobbling', 'green', timeout=60)
+        wait_drained(rig)
+
+        log('failed: Trakt refuses an event')
+        rig.control('fault', {'match': '^/scrobble/pause', 'status': 404, 'count': -1, 'body': {'error': 'not found'}})
+        watch.send('pause 45')
+        s = state_is(sh, 'Trakt: last scrobble failed', 'red')
+        last_error = str(rig.prop('LastError'))
+        check(last_error, 'the daemon has no LastError while failed')
+        eq(s['menu'].get('error'), last_error, 'the menu shows the daemon\'s sentence')
+        shot_dot(sh, 'failed', 'red')
+        sh.menu(True)
+        sh.screenshot('menu-failed', MENU)
+        sh.menu(False)
+        rig.control('faults/clear', {})
+        watch.send('play 46')
+        state_is(sh, 'Trakt: scrobbling', 'green')
+
+        if v2:
+            log('the eye: the menu\'s switch, another connection of the user, a player\'s incognito session')
+            sh.menu(True)
+            sh.menu_item('incognito', 'toggle()')
+            s = state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
+            eq(s['incognitoSwitch'], True, 'the switch')
+            shot_dot(sh, 'incognito', 'green')
+            sh.screenshot('menu-incognito', MENU)
+            r = sh.user_run(['gdbus', 'call', '--system', '-d', BUS_NAME, '-o', '/org/kino/Trakt',
+                             '-m', 'org.kino.Trakt.GetIncognito'])
+            eq(r.stdout.strip(), '(true,)', f'the user\'s eye in the daemon ({r.stderr})')
+            sh.menu_item('incognito', 'toggle()')
+            state_is(sh, 'Trakt: scrobbling', 'green')
+            sh.menu(False)
+            holder = sh.user_popen([PYTHON, '-c', HOLD_EYE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                   text=True)
+            eq(holder.stdout.readline().strip(), 'on', 'SetIncognito from another connection')
+            state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
+            holder.stdin.close()
+            holder.wait(10)
+            # The eye's last holder left the bus: it goes off by itself.
+            state_is(sh, 'Trakt: scrobbling', 'green')
+            watch.quit()
+            private = Watch(rig, sh, 'movie:trakt=1', '--incognito')
+            s = state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
+            check(any(l.endswith(' · incognito') for l in s['menu'].get('sessions', [])),
+                  f'the incognito session line: {s["menu"]}')
+            shot_dot(sh, 'incognito-session', 'green')
+            private.send('pause 20')
+            state_is(sh, 'Trakt: scrobbling', 'green')
+            private.quit()
+            watch = Watch(rig, sh, 'movie:trakt=28', '--progress', '50')
+
+        log('expired: the login is refused; reconnect from the menu')
+        rig.control('tokens/invalidate-refresh', {})
+        rig.control('tokens/expire', {})
+        watch.send('pause 55')
+        s = sh.wait_indicator(lambda s: s['state'] == 'expired' and s['dot'] == 'red', 'the red dot of expiry')
+        check(re.fullmatch(r'Trakt: disconnected, reconnect( to send \d+ events? waiting)?', s['accessibleName']),
+              f'the words when expired: {s["accessibleName"]!r}')
+        eq(s['menu'].get('reconnect'), 'Trakt disconnected: reconnect', 'the reconnect item')
+        shot_dot(sh, 'expired', 'red')
+        sh.menu(True)
+        sh.screenshot('menu-expired', MENU)
+        sh.menu_item('reconnect', 'activate(null)')
+        s = sh.wait_indicator(lambda s: s['menu'].get('code'), 'the device code in the menu')
+        code = s['menu']['code']
+        pending = [d['user_code'] for d in rig.control('devices') if d['state'] == 'pending']
+        eq(pending, [code], 'the code shown is Trakt\'s')
+        eq(sh.eval("Main.panel.statusArea['kino-trakt'].menu.isOpen"), True, 'the menu stays open for the code')
+        sh.screenshot('menu-reconnect-code', MENU)
+        rig.control('device/approve', {'user_code': code})
+        s = sh.wait_indicator(lambda s: s['menu'].get('choose'), 'the import choice in the menu')
+        check(s['menu']['choose'].startswith('On Trakt: '), f'the preview line: {s["menu"]["choose"]!r}')
+        sh.screenshot('menu-reconnect-choose', MENU)
+        sh.menu_item('connect-only', 'activate(null)')
+        state_is(sh, 'Trakt: scrobbling', 'green', timeout=60)
+        watch.quit()
+        state_is(sh, 'Trakt: connected', 'green', timeout=60)
+
+        log('the daemon stops, and comes back when a person asks')
+        rig.stop_daemon()
+        state_is(sh, 'Trakt: not running', 'grey')
+        shot_dot(sh, 'stopped', 'grey')
+        sh.menu(True)
+        sh.menu_item('start', 'activate(null)')
+        state_is(sh, 'Trakt: connected', 'green')
+        sh.menu(False)
+        stop_activated(rig, activated_log)
+        state_is(sh, 'Trakt: not running', 'grey')
+        rig.start_daemon()
+        state_is(sh, 'Trakt: connected', 'green')
+        check_shell_log(sh)
+
+
+HOLD_EYE = '''
+import dbus, os, sys
+bus = dbus.bus.BusConnection(os.environ['DBUS_SYSTEM_BUS_ADDRESS'])
+bus.get_object('org.kino.Trakt', '/org/kino/Trakt', introspect=False).SetIncognito(
+    True, dbus_interface='org.kino.Trakt')
+print('on', flush=True)
+sys.stdin.read()
+'''
+
+
+if __name__ == '__main__':
+    sys.exit('run through run.py')
