@@ -270,6 +270,93 @@ def test_indicator_states():
         check_shell_log(sh)
 
 
+def extension_state(sh):
+    return sh.eval(f"(() => {{ const e = Main.extensionManager.lookup('{UUID}'); return e ? e.state : null; }})()")
+
+
+def set_enabled(sh, on):
+    r = sh.user_run(['gnome-extensions', 'enable' if on else 'disable', UUID])
+    eq(r.returncode, 0, f'gnome-extensions {"enable" if on else "disable"}: {r.stderr}')
+    if on:
+        wait_until(lambda: sh.indicator() is not None, what='the indicator to come back')
+    else:
+        wait_until(lambda: extension_state(sh) == 2 and sh.indicator() is None, what='the extension to be disabled')
+
+
+def indicator_actors(sh):
+    """Actors of our classes anywhere on the stage (none may survive a disable)."""
+    return sh.eval("(() => { let n = 0; const walk = a => { const t = a.constructor.$gtype ? "
+                   "a.constructor.$gtype.name : ''; if (t.startsWith('KinoTrakt')) n++; "
+                   "for (const c of a.get_children()) walk(c); }; walk(global.stage); return n; })()")
+
+
+def cycles(sh, n, words, open_menu=False):
+    """disable/enable n times: each disable leaves no actor and no match rule behind,
+    each enable shows the same state again."""
+    for i in range(n):
+        before = sh.match_rules()
+        set_enabled(sh, False)
+        off = sh.match_rules()
+        eq(indicator_actors(sh), 0, f'actors left after disable #{i + 1}')
+        set_enabled(sh, True)
+        state = sh.wait_words(words)
+        if open_menu:
+            sh.menu(True)
+            sh.menu(False)
+        on = sh.match_rules()
+        check(on > off, f'the enabled extension holds no match rule on the system bus ({on} vs {off})')
+        eq(on, before, f'match rules after enable #{i + 1} (before the disable: {before})')
+        set_enabled(sh, False)
+        eq(sh.match_rules(), off, f'match rules left on the system bus after disable #{i + 1}')
+        set_enabled(sh, True)
+        sh.wait_words(words)
+    log(f'  {n} cycles with "{words}": {off} match rules disabled, {on} enabled; {state["dot"]} dot')
+
+
+def test_lifecycle():
+    with new_rig() as rig, Shell(rig, 'lifecycle') as sh:
+        rig.polkit_allow('org.kino.trakt.use')
+        log('not installed')
+        state_is(sh, 'Trakt: not installed', 'grey')
+        cycles(sh, 3, 'Trakt: not installed', open_menu=True)
+
+        log('installed, not running: enabling, disabling and opening the menu start nothing')
+        make_activatable(rig)
+        sh.menu(True)
+        state_is(sh, 'Trakt: not running', 'grey')
+        sh.menu(False)
+        cycles(sh, 3, 'Trakt: not running', open_menu=True)
+        # disable() arriving before the legacy enable()'s import resolves
+        sh.eval(f"(() => {{ const s = Main.extensionManager.lookup('{UUID}').stateObj; "
+                "s.disable(); s.enable(); s.disable(); return true; })()")
+        time.sleep(1)
+        eq(sh.indicator(), None, 'an indicator after enable() and an immediate disable()')
+        eq(indicator_actors(sh), 0, 'actors after enable() and an immediate disable()')
+        sh.eval(f"(() => {{ Main.extensionManager.lookup('{UUID}').stateObj.enable(); return true; }})()")
+        sh.wait_words('Trakt: not running')
+        time.sleep(1)
+        check(not rig.bus.name_has_owner(BUS_NAME), 'the extension started the daemon')
+        with open(os.path.join(rig.tmp, 'dbus-daemon.log')) as f:
+            check('org.kino.Trakt' not in f.read(), 'the bus activated org.kino.Trakt')
+
+        log('running and connected, a session playing')
+        rig.start_daemon()
+        rig.control('config', {'write_interval': 0.01})
+        configured(rig)
+        connect(rig, import_=False)
+        watch = Watch(rig, sh, 'movie:trakt=28', '--progress', '5')
+        cycles(sh, 5, 'Trakt: scrobbling', open_menu=True)
+        watch.quit()
+        state_is(sh, 'Trakt: connected', 'green', timeout=60)
+
+        log('the daemon restarts while the extension is off')
+        set_enabled(sh, False)
+        rig.restart_daemon()
+        set_enabled(sh, True)
+        state_is(sh, 'Trakt: connected', 'green')
+        check_shell_log(sh)
+
+
 HOLD_EYE = '''
 import dbus, os, sys
 bus = dbus.bus.BusConnection(os.environ['DBUS_SYSTEM_BUS_ADDRESS'])
