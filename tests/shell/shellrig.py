@@ -116,8 +116,9 @@ def chown_tree(path, uid, gid):
 class Shell:
     """One gnome-shell with the extension, next to a harness.Rig."""
 
-    def __init__(self, rig, name):
+    def __init__(self, rig, name, monitor='1024x768'):
         self.rig = rig
+        self.monitor = monitor
         self.name = name  # the test's name, for screenshot file names
         self.uid, self.gid = shell_ids()
         self.procs = []
@@ -206,7 +207,7 @@ class Shell:
         self.log_path = os.path.join(self.dir, 'gnome-shell.log')
         self.log = open(self.log_path, 'w+')
         self.proc = subprocess.Popen(as_user(self.uid, self.gid) + [
-            'gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', '1024x768', '--unsafe-mode'],
+            'gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', self.monitor, '--unsafe-mode'],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT
         while True:

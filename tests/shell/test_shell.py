@@ -1,6 +1,7 @@
 """The GNOME Shell extension in a real headless gnome-shell, next to the real
 daemon on a private system bus. Each test starts one shell and walks many
 states; screenshots of each go to KT_SHELL_OUT (BUILD/shell-screenshots)."""
+import json
 import os
 import re
 import shutil
@@ -13,7 +14,7 @@ import dbus
 from harness import BUS_NAME, PYTHON, Rig, TestFailure, check, eq, wait_until
 from shellrig import (OTHER_UID, UUID, Shell, classify, dot_colour, make_activatable, stop_activated,
                       system_bus_extra)
-from test_connect import configured, connect
+from test_connect import SEED, configured, connect
 
 FAST = '[Trakt]\nwrite_interval_ms = 50\nmax_retries = 1\n'
 MENU = "Main.panel.statusArea['kino-trakt'].menu.actor"
@@ -355,6 +356,208 @@ def test_lifecycle():
         set_enabled(sh, True)
         state_is(sh, 'Trakt: connected', 'green')
         check_shell_log(sh)
+
+
+class Prefs:
+    """The extension's settings window, opened as a person would (gnome-extensions
+    prefs, which asks the shell, which starts the Extensions app), read and
+    clicked through AT-SPI as a screen reader would."""
+    APP = 'org.gnome.Shell.Extensions'
+
+    def __init__(self, rig, sh):
+        self.rig, self.sh = rig, sh
+        helper = os.path.join(rig.tmp, 'atspi_helper.py')
+        shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'atspi_helper.py'), helper)
+        os.chmod(helper, 0o644)
+        r = sh.user_run(['gnome-extensions', 'prefs', UUID])
+        eq(r.returncode, 0, f'gnome-extensions prefs: {r.stderr}')
+        self.helper = sh.user_popen([PYTHON, helper], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        wait_until(lambda: self.window_rect() is not None, what='the settings window')
+        # Tall enough for the whole page in one screenshot.
+        def resized():
+            sh.eval(f"(() => {{ {self.WINDOW}.move_resize_frame(false, 180, 40, 720, 1380); return true; }})()")
+            time.sleep(0.3)
+            return self.window_rect()[3] >= 1300
+        wait_until(resized, what='the settings window to grow', interval=0.2)
+
+    WINDOW = ("global.get_window_actors().map(a => a.meta_window)"
+              ".find(w => w.get_title() === 'Kino Trakt')")
+
+    def window_rect(self):
+        return self.sh.eval(f"(() => {{ const w = {self.WINDOW}; if (!w) return null; const r = w.get_frame_rect(); "
+                            "return [r.x, r.y, r.width, r.height]; })()")
+
+    def cmd(self, **c):
+        c.setdefault('app', self.APP)
+        self.helper.stdin.write(json.dumps(c) + '\n')
+        self.helper.stdin.flush()
+        return json.loads(self.helper.stdout.readline())
+
+    def find(self, role, name):
+        r = self.cmd(op='find', role=role, name=name)
+        return r if r['ok'] else None
+
+    def wait(self, role, name, timeout=30, sensitive=None):
+        try:
+            return wait_until(lambda: (lambda r: r and (sensitive is None or r['sensitive'] == sensitive) and r)(
+                self.find(role, name)), timeout=timeout, what=f'{role} {name!r} in the settings', interval=0.2)
+        except TestFailure:
+            raise TestFailure(f'no {role} {name!r} in the settings window; it shows:\n{self.dump()}')
+
+    def gone(self, role, name, timeout=30):
+        wait_until(lambda: self.find(role, name) is None, timeout=timeout, what=f'{role} {name!r} to go away',
+                   interval=0.2)
+
+    def click(self, role, name):
+        self.wait(role, name, sensitive=True)
+        r = self.cmd(op='click', role=role, name=name)
+        check(r['ok'], f'clicking {role} {name!r}: {r}')
+
+    def set_text(self, name, text):
+        self.wait('text', name)
+        r = self.cmd(op='set_text', role='text', name=name, text=text)
+        check(r['ok'], f'typing into {name!r}: {r}')
+
+    def text(self, role, name):
+        r = self.cmd(op='text', role=role, name=name)
+        check(r['ok'], f'reading {role} {name!r}: {r}')
+        return r['text']
+
+    def dump(self):
+        return self.cmd(op='dump')['text']
+
+    def shot(self, label):
+        time.sleep(0.5)
+        return self.sh.screenshot(f'prefs-{label}', rect=self.window_rect())
+
+    def close(self):
+        if self.helper.poll() is None:
+            self.helper.stdin.close()
+            self.helper.wait(10)
+
+
+def test_prefs():
+    with new_rig() as rig, Shell(rig, 'settings', monitor='1280x1440') as sh:
+        make_activatable(rig)
+        rig.control('config', {'write_interval': 0.01})
+        rig.control('config', {'interval': 1})
+        rig.control('seed', SEED)
+        log('opening the settings starts the service (a person asked for them)')
+        ui = Prefs(rig, sh)
+        try:
+            wait_until(lambda: rig.bus.name_has_owner(BUS_NAME), what='the settings window to start the daemon')
+            ui.wait('label', 'Not set up yet:*')
+            ui.wait('text', 'Client ID')
+            ui.shot('unconfigured')
+
+            log('a refusal shows the daemon\'s sentence')
+            ui.set_text('Client ID', 'test-client-id')
+            ui.set_text('Client secret', 'test-client-secret')
+            ui.click('push button', 'Save')
+            refusal = ui.wait('label', 'Permission denied:*')
+            check(refusal, 'no refusal shown')
+            eq(str(rig.prop('State')), 'unconfigured', 'State after a refused Configure')
+
+            log('configure, then connect with the code')
+            rig.polkit_allow('org.kino.trakt.configure', 'org.kino.trakt.connect', 'org.kino.trakt.use')
+            ui.click('push button', 'Save')
+            ui.wait('push button', 'Connect')
+            eq(str(rig.prop('ClientId')), 'test-client-id', 'the client id the daemon has')
+            eq(ui.text('text', 'Client secret*'), '', 'the secret field after saving')
+            ui.gone('label', 'Permission denied:*')
+            ui.shot('disconnected')
+            ui.click('push button', 'Connect')
+            code = wait_until(lambda: [d['user_code'] for d in rig.control('devices') if d['state'] == 'pending'],
+                              what='a device code')[0]
+            ui.wait('label', code)
+            ui.wait('label', 'Go to 127.0.0.1:*')
+            ui.wait('push button', 'Open Trakt in the browser')
+            ui.shot('code')
+
+            log('approved on Trakt: the preview and the two choices')
+            rig.control('device/approve', {'user_code': code})
+            ui.wait('push button', 'Import and connect')
+            ui.wait('push button', 'Connect without importing')
+            for n in ('5', '6', '4', '3'):
+                ui.wait('label', n)
+            ui.shot('preview')
+
+            log('import and connect: the progress bar follows SyncProgress')
+            rig.control('config', {'delay': 0.4})
+            ui.click('push button', 'Import and connect')
+            ui.wait('progress bar', '*', timeout=30)
+            ui.shot('importing')
+            rig.control('config', {'delay': 0.0})
+            ui.gone('progress bar', '*', timeout=120)
+            eq(str(rig.prop('State')), 'connected', 'State')
+            ui.wait('label', 'Connected as kino_tester')
+            ui.wait('label', 'Watchlist*')
+            ui.shot('connected')
+            check(ui.find('list item', 'Connected as kino_tester since*') is None,
+                  'the status row repeats the account row')
+
+            log('a toggle: the daemon follows the switch, and the switch follows the daemon')
+            eq(ui.find('check box', 'Ratings')['checked'], True, 'the ratings switch')
+            ui.click('check box', 'Ratings')
+            wait_until(lambda: not bool(rig.prop('SyncEnabled')['ratings']), what='SyncEnabled ratings off')
+            wait_until(lambda: ui.find('check box', 'Ratings')['checked'] is False, what='the switch off')
+            rig.call('SetSyncEnabled', 'ratings', True)
+            wait_until(lambda: ui.find('check box', 'Ratings')['checked'] is True, what='the switch back on')
+
+            log('lists: the watchlist is a system list; a bad address gets the daemon\'s sentence')
+            ui.wait('list item', 'Trakt watchlist')
+            ui.wait('label', 'System list')
+            eq(ui.find('push button', 'Remove'), None, 'a Remove button without a followed list')
+            bad = 'https://example.org/users/sean/lists/nothing'
+            try:
+                rig.call('AddList', bad)
+                raise TestFailure('AddList took a foreign address')
+            except dbus.exceptions.DBusException as e:
+                sentence = e.get_dbus_message()
+            ui.set_text('Follow a list by its trakt.tv address', bad)
+            ui.click('push button', 'Follow')
+            ui.wait('label', sentence)
+            rig.control('lists', {'user': 'sean', 'slug': 'star-wars', 'name': 'Star Wars in Machete Order',
+                                  'items': [{'type': 'movie', 'movie': {'ids': {'trakt': 28}}}]})
+            ui.set_text('Follow a list by its trakt.tv address', 'https://trakt.tv/users/sean/lists/star-wars')
+            ui.click('push button', 'Follow')
+            ui.wait('list item', 'Star Wars in Machete Order')
+            ui.gone('label', sentence)
+            ui.shot('lists')
+            ui.click('push button', 'Remove')
+            ui.gone('list item', 'Star Wars in Machete Order')
+            eq([str(l[0]) for l in rig.call('GetLists')], ['watchlist'], 'lists after removing')
+
+            log('expired: the banner, and reconnecting from it')
+            rig.control('tokens/invalidate-refresh', {})
+            rig.control('tokens/expire', {})
+            rig.call('SyncNow')
+            ui.wait('list item', 'Trakt disconnected: click to reconnect')
+            ui.shot('expired')
+            ui.click('push button', 'Reconnect')
+            code = wait_until(lambda: [d['user_code'] for d in rig.control('devices') if d['state'] == 'pending'],
+                              what='a new device code')[0]
+            ui.wait('label', code)
+            rig.control('device/approve', {'user_code': code})
+            ui.click('push button', 'Connect without importing')
+            wait_until(lambda: str(rig.prop('State')) == 'connected', what='connected again')
+            ui.gone('list item', 'Trakt disconnected: click to reconnect')
+
+            log('disconnect asks first')
+            ui.click('push button', 'Disconnect…')
+            # Adw.MessageDialog names its buttons twice ("Disconnect Disconnect") in libadwaita 1.2.
+            ui.wait('push button', 'Disconnect Disconnect')
+            time.sleep(0.5)
+            sh.screenshot('prefs-disconnect', rect=[0, 0] + [int(v) for v in sh.monitor.split('x')])
+            ui.click('push button', 'Cancel Cancel')
+            ui.gone('push button', 'Disconnect Disconnect')
+            eq(str(rig.prop('State')), 'connected', 'State after cancelling the question')
+            ui.click('push button', 'Disconnect…')
+            ui.click('push button', 'Disconnect Disconnect')
+            wait_until(lambda: str(rig.prop('State')) == 'disconnected', what='disconnected')
+            ui.wait('push button', 'Connect')
+        finally:
+            ui.close()
 
 
 HOLD_EYE = '''

@@ -11,7 +11,7 @@ import GLib from 'gi://GLib';
 import Gtk from 'gi://Gtk?version=4.0';
 
 import {TraktClient, errorSentence} from './client.js';
-import {_} from './i18n.js';
+import {_, ngettext} from './i18n.js';
 import {format, formatDay, headline} from './status.js';
 
 const CATEGORIES = [
@@ -44,7 +44,7 @@ function button(label, {style = null, onClick}) {
 }
 
 function actionRow(title, subtitle = '') {
-    return new Adw.ActionRow({title, subtitle, subtitle_selectable: false});
+    return new Adw.ActionRow({title, subtitle});
 }
 
 /* The page and everything on it; lives as long as the window. */
@@ -173,6 +173,7 @@ class TraktPage {
             g.add(row);
         }
         const buttons = new Gtk.Box({spacing: 12, halign: Gtk.Align.END, margin_top: 12});
+        buttons.append(button(_('Cancel'), {onClick: () => this._act('CancelConnect', null, this._previewError)}));
         buttons.append(button(_('Connect without importing'),
             {onClick: () => this._act('FinishConnect', new GLib.Variant('(b)', [false]), this._previewError)}));
         buttons.append(button(_('Import and connect'), {style: 'suggested-action',
@@ -217,9 +218,10 @@ class TraktPage {
     _buildLists() {
         const g = this._listsGroup = this._group(_('Lists'),
             _('Your Trakt watchlist and the lists you follow.'));
-        this._addListRow = new Adw.EntryRow({title: _('Follow a list by its trakt.tv address'),
-            show_apply_button: true});
-        this._addListRow.connect('apply', () => this._addList());
+        this._addListRow = new Adw.EntryRow({title: _('Follow a list by its trakt.tv address')});
+        this._addListRow.connect('entry-activated', () => this._addList());
+        this._followButton = button(_('Follow'), {onClick: () => this._addList()});
+        this._addListRow.add_suffix(this._followButton);
         g.add(this._addListRow);
         this._listsError = errorLabel();
         g.add(this._listsError);
@@ -267,8 +269,20 @@ class TraktPage {
         const state = running ? p.State : null;
         const linked = state === 'connected' || state === 'expired';
 
-        this._statusRow.title = headline(snap);
-        this._statusRow.subtitle = running && p.LastError ? p.LastError : '';
+        /* Linked, the account group says who and since when; the status row
+         * then only carries the daemon's last error, if any. */
+        if (linked) {
+            this._statusRow.title = p.LastError || '';
+            this._statusRow.subtitle = '';
+        } else {
+            this._statusRow.title = state === 'unconfigured'
+                ? _('Not set up yet: paste the client id and secret of your Trakt API application below.')
+                : headline(snap);
+            this._statusRow.subtitle = running && p.LastError ? p.LastError : '';
+        }
+        this._statusRow.visible = !linked || Boolean(p.LastError);
+        this._statusGroup.visible = this._statusRow.visible || this._expiredRow.visible ||
+            this._statusError.visible;
         this._startButton.visible = snap.presence === 'stopped';
         this._expiredRow.visible = state === 'expired';
 
@@ -287,7 +301,7 @@ class TraktPage {
             this._codeHint.label = format(_('Go to %s and enter this code:'),
                 this._code.url.replace(/^https?:\/\//, ''));
             this._codeLabel.set_markup(
-                `<span font_family="monospace" size="xx-large" weight="bold" letter_spacing="6144">${
+                `<span font_family="monospace" size="30720" weight="bold" letter_spacing="6144">${
                     GLib.markup_escape_text(this._code.code, -1)}</span>`);
             this._openButton.visible = true;
         } else {
@@ -330,7 +344,7 @@ class TraktPage {
         }
 
         this._listsGroup.visible = linked;
-        this._disconnectGroup.visible = linked || state === 'authorized';
+        this._disconnectGroup.visible = linked;
     }
 
     /* ---- a person's actions ---- */
@@ -356,8 +370,10 @@ class TraktPage {
         try {
             await this._client.startService();
         } catch (e) {
-            if (this._client)
+            if (this._client) {
                 setError(this._statusError, errorSentence(e));
+                this._sync();
+            }
         }
     }
 
@@ -420,7 +436,7 @@ class TraktPage {
             this._listsGroup.remove(row);
         this._listRows = [];
         for (const [id, name, url, kind, count] of lists) {
-            const items = format(_('%d items'), count);
+            const items = format(ngettext('%d item', '%d items', count), count);
             const row = actionRow(name || id,
                 kind === 'watchlist' ? format(_('System list · %s'), items) : `${items} · ${url}`);
             if (kind === 'watchlist') {
