@@ -34,7 +34,6 @@ import signal
 import subprocess
 import sys
 import time
-import zipfile
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(os.path.dirname(HERE), 'integration'))
@@ -48,7 +47,13 @@ UUID = 'kino-trakt@kino.org'
 ZIP = os.environ.get('KT_SHELL_ZIP', '')
 OUT = os.environ.get('KT_SHELL_OUT', os.path.join(os.getcwd(), 'shell-screenshots'))
 START_TIMEOUT = float(os.environ.get('KT_SHELL_START_TIMEOUT') or 90)
-OTHER_UID = 65533  # a second local user, for the privacy checks
+def other_uid():
+    """A second local user, for the privacy checks: Debian's `daemon` account (dbus-daemon
+    refuses uids without a passwd entry, and a fresh machine has no user accounts)."""
+    try:
+        return pwd.getpwnam('daemon').pw_uid
+    except KeyError:
+        raise TestFailure('the system account daemon is missing (Debian base-passwd provides it)')
 
 
 def system_bus_extra(tmp):
@@ -116,9 +121,13 @@ def chown_tree(path, uid, gid):
 class Shell:
     """One gnome-shell with the extension, next to a harness.Rig."""
 
-    def __init__(self, rig, name, monitor='1024x768'):
+    def __init__(self, rig, name, monitor='1024x768', source='zip'):
+        """source: 'zip' installs the built 43–44 zip for the user with `gnome-extensions
+        install`; 'installed' runs `meson install --destdir` of this build and lets the
+        shell find the extension system-wide (XDG_DATA_DIRS), as after a real install."""
         self.rig = rig
         self.monitor = monitor
+        self.source = source
         self.name = name  # the test's name, for screenshot file names
         self.uid, self.gid = shell_ids()
         self.procs = []
@@ -143,7 +152,7 @@ class Shell:
         return False
 
     def start(self):
-        if not ZIP or not os.path.exists(ZIP):
+        if self.source == 'zip' and (not ZIP or not os.path.exists(ZIP)):
             raise TestFailure(f'the extension zip is missing ({ZIP!r}): build with gnome-extensions (apt-get install gnome-shell)')
         for tool in ('gnome-shell', 'gsettings', 'dbus-daemon'):
             if not shutil.which(tool):
@@ -156,9 +165,6 @@ class Shell:
         for d in (self.home, self.run, self.shots):
             os.makedirs(d)
         os.chmod(self.run, 0o700)
-        ext = os.path.join(self.home, '.local', 'share', 'gnome-shell', 'extensions', UUID)
-        with zipfile.ZipFile(ZIP) as z:
-            z.extractall(ext)
         chown_tree(self.dir, self.uid, self.gid)
 
         env = {
@@ -173,6 +179,8 @@ class Shell:
             'LANG': 'C.UTF-8',
             'NO_AT_BRIDGE': '1',  # GTK 3's bridge; GTK 4's own AT-SPI stays on
         }
+        if self.source == 'installed':
+            env['XDG_DATA_DIRS'] = self.install_system_wide() + ':/usr/local/share:/usr/share'
         for k in ('ASAN_OPTIONS', 'UBSAN_OPTIONS', 'LSAN_OPTIONS'):
             if k in os.environ:
                 env[k] = os.environ[k]
@@ -193,6 +201,14 @@ class Shell:
         self.address = line.strip()
 
         self.start_mocks()
+        if self.source == 'zip':
+            # As a person would: the zip must be readable by them (the build may be root's alone).
+            zip_copy = os.path.join(self.dir, os.path.basename(ZIP))
+            shutil.copy(ZIP, zip_copy)
+            os.chmod(zip_copy, 0o644)
+            r = self.user_run(['gnome-extensions', 'install', '--force', zip_copy])
+            if r.returncode != 0:
+                raise TestFailure(f'gnome-extensions install: {r.stdout}{r.stderr}')
 
         list_ = f"['{UUID}']"
         for args in (['org.gnome.shell', 'enabled-extensions', list_],
@@ -225,6 +241,26 @@ class Shell:
         wait_until(lambda: self.eval('Main.overview.visible') is False, what='the overview to close')
         # Notifications (screen lock disabled, privileged user) are not ours.
         self.eval('(() => { try { Main.messageTray._bannerBin.hide(); } catch (e) {} return true; })()')
+
+    def install_system_wide(self):
+        """meson install --destdir of this build; returns the share folder the shell reads."""
+        build = os.environ.get('KT_BUILD_ROOT', '')
+        if not build:
+            raise TestFailure('KT_BUILD_ROOT is not set (run through meson test)')
+        dest = os.path.join(self.dir, 'install')
+        p = subprocess.run(['meson', 'install', '-C', build, '--destdir', dest, '--no-rebuild', '--quiet'],
+                           capture_output=True, text=True, timeout=300)
+        if p.returncode != 0:
+            raise TestFailure(f'meson install failed: {p.stdout}{p.stderr}')
+        found = [root for root, dirs, _ in os.walk(dest) if root.endswith(os.path.join('gnome-shell', 'extensions'))
+                 and UUID in dirs]
+        if len(found) != 1:
+            raise TestFailure(f'meson install put no {UUID} under share/gnome-shell/extensions')
+        for root, dirs, files in os.walk(dest):
+            os.chmod(root, 0o755)
+            for n in files:
+                os.chmod(os.path.join(root, n), 0o644 if not os.access(os.path.join(root, n), os.X_OK) else 0o755)
+        return os.path.dirname(os.path.dirname(found[0]))
 
     def start_mocks(self):
         """logind and upower on the harness's bus, answering before the shell starts."""

@@ -85,7 +85,8 @@ eq(shown(snap({State: 'connected', ScrobbleStatus: 'rate-limited', PendingEvents
 eq(S.mediaTitle(movie), 'Inception (2010)', 'movie title');
 eq(S.mediaTitle({type: 'movie', title: 'Heat'}), 'Heat', 'movie without year');
 eq(S.mediaTitle(episode), 'Breaking Bad S01E02', 'episode title');
-eq(S.mediaTitle({type: 'movie', imdb: 'tt0372784'}), 'imdb tt0372784', 'ids only');
+eq(S.mediaTitle({type: 'movie', imdb: 'tt0372784'}), 'Movie imdb:tt0372784', 'ids only');
+eq(S.mediaTitle({type: 'movie', trakt: 28}), 'Movie trakt:28', 'a numeric id');
 eq(S.mediaTitle({}), 'Something', 'nothing at all');
 eq(S.sessionLine(session()), 'Inception (2010) · mpv · 42 %', 'playing line');
 eq(S.sessionLine(session({PlaybackState: 'paused', Application: '', Media: episode, Progress: 80})),

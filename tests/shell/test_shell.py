@@ -12,12 +12,13 @@ import time
 import dbus
 
 from harness import BUS_NAME, PYTHON, Rig, TestFailure, check, eq, wait_until
-from shellrig import (OTHER_UID, UUID, Shell, classify, dot_colour, make_activatable, stop_activated,
-                      system_bus_extra)
+from shellrig import (UUID, Shell, classify, dot_colour, make_activatable, stop_activated,
+                      other_uid, system_bus_extra)
 from test_connect import SEED, configured, connect
 
 FAST = '[Trakt]\nwrite_interval_ms = 50\nmax_retries = 1\n'
 MENU = "Main.panel.statusArea['kino-trakt'].menu.actor"
+GUARDIANS = 'movie:"Guardians of the Galaxy" 2014'  # named by title: the daemon resolves it (version 2)
 
 
 def log(msg):
@@ -31,6 +32,10 @@ def new_rig(**kw):
 def shot_dot(sh, label, want):
     """A screenshot of the indicator alone; its most saturated pixel has the dot's colour."""
     png = sh.screenshot(label)
+    # The same moment with some of the top bar around it, for people to look at.
+    x, y, w, h = sh.rect("Main.panel.statusArea['kino-trakt']")
+    left = max(0, x - 160)
+    sh.screenshot(f'bar-{label}', rect=[left, 0, int(sh.monitor.split('x')[0]) - left, h])
     rgb = dot_colour(png)
     eq(classify(rgb), want, f'the dot in the screenshot {label} ({rgb})')
     log(f'  {label}: {want} {rgb}')
@@ -45,11 +50,6 @@ def state_is(sh, words, dot, eye=False, timeout=30):
 
 def wait_drained(rig):
     wait_until(lambda: int(rig.prop('PendingEvents')) == 0, timeout=60, what='the outbox to drain')
-
-
-def daemon_has_v2(rig):
-    xml = rig.obj().Introspect(dbus_interface='org.freedesktop.DBus.Introspectable')
-    return 'name="ListSessions"' in str(xml)
 
 
 def user_kinoctl(rig, sh):
@@ -144,27 +144,25 @@ def test_indicator_states():
               f'the account line: {s["menu"]}')
         shot_dot(sh, 'connected', 'green')
 
-        v2 = daemon_has_v2(rig)
-        log(f'a player session from the shell\'s user (daemon version {"2" if v2 else "1"})')
-        watch = Watch(rig, sh, 'movie:trakt=28', '--progress', '12')
+        log('a player session of the shell\'s user: the menu\'s line; another user\'s is not shown')
+        watch = Watch(rig, sh, GUARDIANS, '--progress', '12')
         s = state_is(sh, 'Trakt: scrobbling', 'green')
         shot_dot(sh, 'scrobbling', 'green')
-        if v2:
-            s = sh.wait_indicator(lambda s: s['menu'].get('sessions'), 'the session line')
-            eq(s['menu']['sessions'][0].split(' · ')[0], 'Guardians of the Galaxy (2014)', 'the title playing now')
-            check('12 %' in s['menu']['sessions'][0], f'the progress: {s["menu"]["sessions"]}')
-            watch.send('pause 33')
-            s = sh.wait_indicator(lambda s: 'paused at 33 %' in ' '.join(s['menu'].get('sessions', [])),
-                                  'the session line to follow the pause')
-            watch.send('play 34')
-            other = Watch(rig, sh, 'movie:trakt=1', uid=OTHER_UID)
-            time.sleep(1)
-            s = sh.indicator()
-            eq(len(s['menu'].get('sessions', [])), 1, f'another user\'s session shows in the menu: {s["menu"]}')
-            other.quit()
-            sh.menu(True)
-            sh.screenshot('menu-playing', MENU)
-            sh.menu(False)
+        s = sh.wait_indicator(lambda s: s['menu'].get('sessions'), 'the session line')
+        eq(s['menu']['sessions'][0].split(' · ')[0], 'Guardians of the Galaxy (2014)', 'the title playing now')
+        check('12 %' in s['menu']['sessions'][0], f'the progress: {s["menu"]["sessions"]}')
+        watch.send('pause 33')
+        s = sh.wait_indicator(lambda s: 'paused at 33 %' in ' '.join(s['menu'].get('sessions', [])),
+                              'the session line to follow the pause')
+        watch.send('play 34')
+        other = Watch(rig, sh, 'movie:trakt=1', uid=other_uid())
+        time.sleep(1)
+        s = sh.indicator()
+        eq(len(s['menu'].get('sessions', [])), 1, f'another user\'s session shows in the menu: {s["menu"]}')
+        other.quit()
+        sh.menu(True)
+        sh.screenshot('menu-playing', MENU)
+        sh.menu(False)
 
         log('rate-limited: Trakt answers 429 and the events wait')
         rig.control('fault', {'match': '^/scrobble/', 'status': 429, 'retry_after': 2, 'count': -1,
@@ -196,38 +194,37 @@ def test_indicator_states():
         watch.send('play 46')
         state_is(sh, 'Trakt: scrobbling', 'green')
 
-        if v2:
-            log('the eye: the menu\'s switch, another connection of the user, a player\'s incognito session')
-            sh.menu(True)
-            sh.menu_item('incognito', 'toggle()')
-            s = state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
-            eq(s['incognitoSwitch'], True, 'the switch')
-            shot_dot(sh, 'incognito', 'green')
-            sh.screenshot('menu-incognito', MENU)
-            r = sh.user_run(['gdbus', 'call', '--system', '-d', BUS_NAME, '-o', '/org/kino/Trakt',
-                             '-m', 'org.kino.Trakt.GetIncognito'])
-            eq(r.stdout.strip(), '(true,)', f'the user\'s eye in the daemon ({r.stderr})')
-            sh.menu_item('incognito', 'toggle()')
-            state_is(sh, 'Trakt: scrobbling', 'green')
-            sh.menu(False)
-            holder = sh.user_popen([PYTHON, '-c', HOLD_EYE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                   text=True)
-            eq(holder.stdout.readline().strip(), 'on', 'SetIncognito from another connection')
-            state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
-            holder.stdin.close()
-            holder.wait(10)
-            # The eye's last holder left the bus: it goes off by itself.
-            state_is(sh, 'Trakt: scrobbling', 'green')
-            watch.quit()
-            private = Watch(rig, sh, 'movie:trakt=1', '--incognito')
-            s = state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
-            check(any(l.endswith(' · incognito') for l in s['menu'].get('sessions', [])),
-                  f'the incognito session line: {s["menu"]}')
-            shot_dot(sh, 'incognito-session', 'green')
-            private.send('pause 20')
-            state_is(sh, 'Trakt: scrobbling', 'green')
-            private.quit()
-            watch = Watch(rig, sh, 'movie:trakt=28', '--progress', '50')
+        log('the eye: the menu\'s switch, another connection of the user, a player\'s incognito session')
+        sh.menu(True)
+        sh.menu_item('incognito', 'toggle()')
+        s = state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
+        eq(s['incognitoSwitch'], True, 'the switch')
+        shot_dot(sh, 'incognito', 'green')
+        sh.screenshot('menu-incognito', MENU)
+        r = sh.user_run(['gdbus', 'call', '--system', '-d', BUS_NAME, '-o', '/org/kino/Trakt',
+                         '-m', 'org.kino.Trakt.GetIncognito'])
+        eq(r.stdout.strip(), '(true,)', f'the user\'s eye in the daemon ({r.stderr})')
+        sh.menu_item('incognito', 'toggle()')
+        state_is(sh, 'Trakt: scrobbling', 'green')
+        sh.menu(False)
+        holder = sh.user_popen([PYTHON, '-c', HOLD_EYE], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                               text=True)
+        eq(holder.stdout.readline().strip(), 'on', 'SetIncognito from another connection')
+        state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
+        holder.stdin.close()
+        holder.wait(10)
+        # The eye's last holder left the bus: it goes off by itself.
+        state_is(sh, 'Trakt: scrobbling', 'green')
+        watch.quit()
+        private = Watch(rig, sh, 'movie:trakt=1', '--incognito')
+        s = state_is(sh, 'Trakt: scrobbling, incognito', 'green', eye=True)
+        check(any(l.endswith(' · incognito') for l in s['menu'].get('sessions', [])),
+              f'the incognito session line: {s["menu"]}')
+        shot_dot(sh, 'incognito-session', 'green')
+        private.send('pause 20')
+        state_is(sh, 'Trakt: scrobbling', 'green')
+        private.quit()
+        watch = Watch(rig, sh, GUARDIANS, '--progress', '50')
 
         log('expired: the login is refused; reconnect from the menu')
         rig.control('tokens/invalidate-refresh', {})
@@ -315,7 +312,8 @@ def cycles(sh, n, words, open_menu=False):
 
 
 def test_lifecycle():
-    with new_rig() as rig, Shell(rig, 'lifecycle') as sh:
+    # The extension as `meson install` puts it, found system-wide by the shell.
+    with new_rig() as rig, Shell(rig, 'lifecycle', source='installed') as sh:
         rig.polkit_allow('org.kino.trakt.use')
         log('not installed')
         state_is(sh, 'Trakt: not installed', 'grey')

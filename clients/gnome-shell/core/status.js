@@ -113,11 +113,13 @@ export function mediaTitle(media) {
     }
     if (m.title)
         return m.year ? `${m.title} (${m.year})` : m.title;
+    /* Named by ids only (the daemon gives titles for what it resolved). */
+    const kind = {movie: _('Movie'), show: _('Show'), episode: _('Episode')}[m.type] || _('Something');
     for (const k of ['imdb', 'slug', 'trakt', 'tmdb', 'tvdb']) {
         if (m[k] !== undefined && m[k] !== '')
-            return `${k} ${m[k]}`;
+            return `${kind} ${k}:${m[k]}`;
     }
-    return _('Something');
+    return kind;
 }
 
 function percent(p) {
