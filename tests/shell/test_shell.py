@@ -48,6 +48,14 @@ def state_is(sh, words, dot, eye=False, timeout=30):
     return s
 
 
+def asked_polkit_interactively(rig, unique_name, action):
+    """Whether the daemon asked polkit about action for that caller with
+    AllowUserInteraction (the mock polkitd logs each CheckAuthorization)."""
+    with open(os.path.join(rig.tmp, 'polkitd.log')) as f:
+        return any(f"'{unique_name}'" in line and f'"{action}" {{}} 1 ' in line
+                   for line in f if 'CheckAuthorization' in line)
+
+
 def wait_drained(rig):
     wait_until(lambda: int(rig.prop('PendingEvents')) == 0, timeout=60, what='the outbox to drain')
 
@@ -143,6 +151,13 @@ def test_indicator_states():
         check(s['menu'].get('headline', '').startswith('Connected as kino_tester since '),
               f'the account line: {s["menu"]}')
         shot_dot(sh, 'connected', 'green')
+        log('Sync now from the menu')
+        before = len([r for r in rig.control('requests') if r['path'] == '/sync/last_activities'])
+        sh.menu(True)
+        sh.menu_item('sync-now', 'activate(null)')
+        wait_until(lambda: len([r for r in rig.control('requests') if r['path'] == '/sync/last_activities']) > before,
+                   what='the sweep Sync now asked for')
+        sh.menu(False)
 
         log('a player session of the shell\'s user: the menu\'s line; another user\'s is not shown')
         watch = Watch(rig, sh, GUARDIANS, '--progress', '12')
@@ -204,6 +219,8 @@ def test_indicator_states():
         r = sh.user_run(['gdbus', 'call', '--system', '-d', BUS_NAME, '-o', '/org/kino/Trakt',
                          '-m', 'org.kino.Trakt.GetIncognito'])
         eq(r.stdout.strip(), '(true,)', f'the user\'s eye in the daemon ({r.stderr})')
+        check(asked_polkit_interactively(rig, sh.eval('Gio.DBus.system.get_unique_name()'), 'org.kino.trakt.use'),
+              'the shell\'s SetIncognito did not let polkit ask the person (ALLOW_INTERACTIVE_AUTHORIZATION)')
         sh.menu_item('incognito', 'toggle()')
         state_is(sh, 'Trakt: scrobbling', 'green')
         sh.menu(False)
@@ -357,8 +374,8 @@ def test_lifecycle():
 
 
 class Prefs:
-    """The extension's settings window, opened as a person would (gnome-extensions
-    prefs, which asks the shell, which starts the Extensions app), read and
+    """The extension's settings window, opened as a person would (the menu's
+    "Settings…": the shell asks the Extensions app to show it), read and
     clicked through AT-SPI as a screen reader would."""
     APP = 'org.gnome.Shell.Extensions'
 
@@ -367,8 +384,9 @@ class Prefs:
         helper = os.path.join(rig.tmp, 'atspi_helper.py')
         shutil.copy(os.path.join(os.path.dirname(os.path.abspath(__file__)), 'atspi_helper.py'), helper)
         os.chmod(helper, 0o644)
-        r = sh.user_run(['gnome-extensions', 'prefs', UUID])
-        eq(r.returncode, 0, f'gnome-extensions prefs: {r.stderr}')
+        # The menu's "Settings…", as a person would.
+        sh.menu(True)
+        sh.menu_item('settings', 'activate(null)')
         self.helper = sh.user_popen([PYTHON, helper], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         wait_until(lambda: self.window_rect() is not None, what='the settings window')
         # Tall enough for the whole page in one screenshot.
@@ -455,6 +473,9 @@ def test_prefs():
             refusal = ui.wait('label', 'Permission denied:*')
             check(refusal, 'no refusal shown')
             eq(str(rig.prop('State')), 'unconfigured', 'State after a refused Configure')
+            with open(os.path.join(rig.tmp, 'polkitd.log')) as f:
+                check(any('"org.kino.trakt.configure" {} 1 ' in line for line in f),
+                      'Configure from the settings did not let polkit ask the person')
 
             log('configure, then connect with the code')
             rig.polkit_allow('org.kino.trakt.configure', 'org.kino.trakt.connect', 'org.kino.trakt.use')
@@ -493,6 +514,12 @@ def test_prefs():
             ui.shot('connected')
             check(ui.find('list item', 'Connected as kino_tester since*') is None,
                   'the status row repeats the account row')
+            rig.control('config', {'delay': 0.3})
+            ui.click('push button', 'Import')
+            ui.wait('progress bar', '*')
+            rig.control('config', {'delay': 0.0})
+            ui.gone('progress bar', '*', timeout=120)
+            ui.wait('push button', 'Import', sensitive=True)
 
             log('a toggle: the daemon follows the switch, and the switch follows the daemon')
             eq(ui.find('check box', 'Ratings')['checked'], True, 'the ratings switch')
@@ -546,7 +573,7 @@ def test_prefs():
             # Adw.MessageDialog names its buttons twice ("Disconnect Disconnect") in libadwaita 1.2.
             ui.wait('push button', 'Disconnect Disconnect')
             time.sleep(0.5)
-            sh.screenshot('prefs-disconnect', rect=[0, 0] + [int(v) for v in sh.monitor.split('x')])
+            ui.shot('disconnect')
             ui.click('push button', 'Cancel Cancel')
             ui.gone('push button', 'Disconnect Disconnect')
             eq(str(rig.prop('State')), 'connected', 'State after cancelling the question')
