@@ -225,7 +225,8 @@ class Shell:
         self.proc = subprocess.Popen(as_user(self.uid, self.gid) + [
             'gnome-shell', '--headless', '--wayland', '--no-x11', '--virtual-monitor', self.monitor, '--unsafe-mode'],
             env=env, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + START_TIMEOUT
+        t0 = time.monotonic()
+        deadline = t0 + START_TIMEOUT
         while True:
             if self.proc.poll() is not None:
                 raise TestFailure(f'gnome-shell exited with {self.proc.returncode} at start')
@@ -237,6 +238,8 @@ class Shell:
             if time.monotonic() > deadline:
                 raise TestFailure(f'gnome-shell did not finish starting within {START_TIMEOUT:g} s')
             time.sleep(0.3)
+        print(f'gnome-shell {self.eval("Config.PACKAGE_VERSION")} ready in {time.monotonic() - t0:.1f} s '
+              f'as uid {self.uid}', flush=True)
         self.eval('Main.overview.hide(); true')
         wait_until(lambda: self.eval('Main.overview.visible') is False, what='the overview to close')
         # Notifications (screen lock disabled, privileged user) are not ours.

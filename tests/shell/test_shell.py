@@ -373,6 +373,22 @@ def test_lifecycle():
         check_shell_log(sh)
 
 
+def crop_empty_bottom(png, margin=24):
+    """The window is tall enough for the longest page; cut the empty part below
+    the content, so the screenshot shows what a person would look at."""
+    import gi
+    gi.require_version('GdkPixbuf', '2.0')
+    from gi.repository import GdkPixbuf
+    p = GdkPixbuf.Pixbuf.new_from_file(png)
+    px, n, rs, w, h = p.get_pixels(), p.get_n_channels(), p.get_rowstride(), p.get_width(), p.get_height()
+    bg = px[(h - 8) * rs + (w // 2) * n:(h - 8) * rs + (w // 2) * n + 3]
+    row = h - 8
+    while row > 0 and all(px[row * rs + x * n:row * rs + x * n + 3] == bg for x in range(8, w - 8, 2)):
+        row -= 1
+    if row + margin < h:
+        p.new_subpixbuf(0, 0, w, row + margin).savev(png, 'png', [], [])
+
+
 class Prefs:
     """The extension's settings window, opened as a person would (the menu's
     "Settings…": the shell asks the Extensions app to show it), read and
@@ -444,7 +460,9 @@ class Prefs:
 
     def shot(self, label):
         time.sleep(0.5)
-        return self.sh.screenshot(f'prefs-{label}', rect=self.window_rect())
+        png = self.sh.screenshot(f'prefs-{label}', rect=self.window_rect())
+        crop_empty_bottom(png)
+        return png
 
     def close(self):
         if self.helper.poll() is None:

@@ -268,6 +268,12 @@ class TraktPage {
         const running = snap.presence === 'running';
         const state = running ? p.State : null;
         const linked = state === 'connected' || state === 'expired';
+        if (state !== this._lastState) {
+            /* An error belongs to the state it happened in. */
+            if (state === 'connected')
+                [this._accountError, this._statusError, this._connectError].forEach(l => setError(l, ''));
+            this._lastState = state;
+        }
 
         /* Linked, the account group says who and since when; the status row
          * then only carries the daemon's last error, if any. */
