@@ -165,6 +165,7 @@ class Shell:
         for d in (self.home, self.run, self.shots):
             os.makedirs(d)
         os.chmod(self.run, 0o700)
+        self.install_fake_browser()
         chown_tree(self.dir, self.uid, self.gid)
 
         env = {
@@ -244,6 +245,30 @@ class Shell:
         wait_until(lambda: self.eval('Main.overview.visible') is False, what='the overview to close')
         # Notifications (screen lock disabled, privileged user) are not ours.
         self.eval('(() => { try { Main.messageTray._bannerBin.hide(); } catch (e) {} return true; })()')
+
+    def install_fake_browser(self):
+        """The user's default web browser: a script that notes each address it is
+        asked to open (self.opened_urls()), so "open the page" buttons can be checked."""
+        apps = os.path.join(self.home, '.local', 'share', 'applications')
+        os.makedirs(apps)
+        os.makedirs(os.path.join(self.home, '.config'))
+        self.urls_file = os.path.join(self.home, 'opened-urls')
+        script = os.path.join(self.home, 'fake-browser')
+        with open(script, 'w') as f:
+            f.write(f'#!/bin/sh\nprintf "%s\\n" "$1" >> {shlex.quote(self.urls_file)}\n')
+        os.chmod(script, 0o755)
+        with open(os.path.join(apps, 'kino-test-browser.desktop'), 'w') as f:
+            f.write('[Desktop Entry]\nType=Application\nName=Test browser\n'
+                    f'Exec={script} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\nNoDisplay=true\n')
+        with open(os.path.join(self.home, '.config', 'mimeapps.list'), 'w') as f:
+            f.write('[Default Applications]\nx-scheme-handler/http=kino-test-browser.desktop\n'
+                    'x-scheme-handler/https=kino-test-browser.desktop\n')
+
+    def opened_urls(self):
+        if not os.path.exists(self.urls_file):
+            return []
+        with open(self.urls_file) as f:
+            return f.read().split()
 
     def install_system_wide(self):
         """meson install --destdir of this build; returns the share folder the shell reads."""

@@ -114,8 +114,8 @@ eq(visible(snap({presence: 'stopped'})), ['headline', 'start', 'settings'], 'men
 eq(visible(snap({State: 'unconfigured'})), ['headline', 'settings'], 'menu: unconfigured');
 eq(visible(snap({State: 'disconnected'})), ['headline', 'incognito', 'settings'], 'menu: disconnected');
 eq(visible(connected()), ['headline', 'nothing-playing', 'incognito', 'sync-now', 'settings'], 'menu: connected');
-eq(visible(connected({v2: false})), ['headline', 'incognito', 'sync-now', 'settings'],
-    'menu: connected to a version 1 daemon (no sessions to list)');
+eq(visible(connected({v2: false})), ['headline', 'sync-now', 'settings'],
+    'menu: connected to a version 1 daemon (no sessions to list, no user-wide eye)');
 eq(item(connected({ConnectedAt: 1764892800 * 1e6}), 'headline').label, 'Connected as sean since 5 December 2025',
     'menu: the account and since when');
 const playing = snap({State: 'connected', ScrobbleStatus: 'active', Username: 'sean',

@@ -261,6 +261,11 @@ def test_indicator_states():
         eq(pending, [code], 'the code shown is Trakt\'s')
         eq(sh.eval("Main.panel.statusArea['kino-trakt'].menu.isOpen"), True, 'the menu stays open for the code')
         sh.screenshot('menu-reconnect-code', MENU)
+        url = sh.eval("Main.panel.statusArea['kino-trakt']._flow.url")
+        check(url.startswith(rig.trakt_url), f'the verification URL {url!r} is not Trakt\'s answer')
+        sh.menu_item('open-url', 'activate(null)')
+        wait_until(lambda: sh.opened_urls() == [url], what=f'the browser to be asked for {url}')
+        sh.menu(True)
         rig.control('device/approve', {'user_code': code})
         s = sh.wait_indicator(lambda s: s['menu'].get('choose'), 'the import choice in the menu')
         check(s['menu']['choose'].startswith('On Trakt: '), f'the preview line: {s["menu"]["choose"]!r}')
@@ -510,6 +515,9 @@ def test_prefs():
             ui.wait('label', 'Go to 127.0.0.1:*')
             ui.wait('push button', 'Open Trakt in the browser')
             ui.shot('code')
+            ui.click('push button', 'Open Trakt in the browser')
+            wait_until(lambda: len(sh.opened_urls()) == 1 and sh.opened_urls()[0].startswith(rig.trakt_url),
+                       what='the browser to be asked for Trakt\'s page')
 
             log('approved on Trakt: the preview and the two choices')
             rig.control('device/approve', {'user_code': code})

@@ -162,6 +162,8 @@ function registerClasses({PanelMenu, PopupMenu}) {
             for (const m of menuModel(snap, this._flow)) {
                 if (m.visible)
                     menu[m.id] = m.lines ?? m.code ?? m.label ?? true;
+                if (m.visible && m.problems?.length)
+                    menu['session-problems'] = m.problems;
             }
             return {...shown, presence: snap.presence, state: snap.props.State ?? null,
                 accessibleName: this.accessible_name, eyeVisible: this._eye.visible,

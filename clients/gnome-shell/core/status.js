@@ -212,7 +212,9 @@ export function menuModel(snap, flow = {}) {
         problems: sessions.map(s => s.Problem || '').filter(x => x)});
     add('nothing-playing', running && connectedish && snap.sessionsSupported && sessions.length === 0,
         {label: _('Nothing playing')});
-    add('incognito', running && state !== 'unconfigured', {label: _('Incognito'), on: Boolean(snap.eye),
+    /* The user-wide eye came with version 2 of the daemon, with the sessions. */
+    add('incognito', running && state !== 'unconfigured' && snap.sessionsSupported,
+        {label: _('Incognito'), on: Boolean(snap.eye),
         sensitive: !f.busy});
     add('sync-now', running && state === 'connected', {label: _('Sync now'),
         sensitive: !p.Syncing && !f.busy});
