@@ -100,8 +100,11 @@ class Agent:
             return {'ok': True, 'result': list(reply.unpack()) if reply is not None else []}
         except GLib.Error as e:
             name = Gio.DBusError.get_remote_error(e) or str(e)
-            Gio.DBusError.strip_remote_error(e)
-            return {'ok': False, 'error': name, 'message': e.message}
+            message = e.message
+            prefix = f'GDBus.Error:{name}: '
+            if message.startswith(prefix):
+                message = message[len(prefix):]
+            return {'ok': False, 'error': name, 'message': message}
 
     def on_stdin(self, fd, condition):
         data = os.read(fd, 65536)

@@ -196,6 +196,10 @@ def test_other_users_see_nothing():
             ('Pause', SESSION, 'd', [50.0]),
             ('Close', SESSION, '', []),
             ('NoSuchMethod', SESSION, '', []),
+            ('Get', PROPS, 'ss', [SESSION, 'NoSuchProperty']),
+            ('GetAll', PROPS, 's', ['org.example.None']),
+            ('Do', 'org.example.None', '', []),
+            ('GetManagedObjects', 'org.freedesktop.DBus.ObjectManager', '', []),
         ]
         for other in (b, c):
             for method, iface, sig, args in probes:
@@ -204,7 +208,8 @@ def test_other_users_see_nothing():
                 check(not theirs['ok'], f'{method} on A\'s session as another uid succeeded: {theirs}')
                 eq(denial(theirs, path), denial(none, nowhere), f'{method}: A\'s session answers unlike no session')
                 check('Inception' not in str(theirs) and 'mpv' not in str(theirs), f'{method} leaks: {theirs}')
-            eq(other.call('Get', 'ss', [SESSION, 'Media'], interface=PROPS, path=path).get('error'), DENIED,
+            r = other.call('Get', 'ss', [SESSION, 'Media'], interface=PROPS, path=path)
+            eq((r.get('error'), r.get('message')), (DENIED, f'There is no playback session of yours at {path}.'),
                'the contract: everyone else gets AccessDenied')
             # Listings name none of A's sessions.
             xml = other.ok('Introspect', interface=INTROSPECT, path='/org/kino/Trakt/session')[0]
