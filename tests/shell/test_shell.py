@@ -127,7 +127,7 @@ def test_indicator_states():
         sh.menu(False)
 
         log('installed and stopped: opening the menu looks again, and starts nothing')
-        activated_log = make_activatable(rig)
+        make_activatable(rig)
         sh.menu(True)
         s = state_is(sh, 'Trakt: not running', 'grey')
         eq(s['menu'].get('start'), 'Start the Trakt service', 'the menu offers to start it')
@@ -283,7 +283,7 @@ def test_indicator_states():
         sh.menu_item('start', 'activate(null)')
         state_is(sh, 'Trakt: connected', 'green')
         sh.menu(False)
-        stop_activated(rig, activated_log)
+        stop_activated(rig)
         state_is(sh, 'Trakt: not running', 'grey')
         rig.start_daemon()
         state_is(sh, 'Trakt: connected', 'green')
