@@ -10,6 +10,10 @@ PACKAGES=(
   python3 python3-dbus python3-dbusmock python3-gi
   libxml2-utils sqlite3 polkitd groff-base strace
   systemd-container debootstrap
+  # the GNOME Shell extension: packing, its gjs unit tests, and the real headless
+  # shell its integration tests start (large: several hundred packages, once)
+  gnome-shell gnome-shell-extension-prefs gjs gettext gir1.2-adw-1 gir1.2-gtk-4.0
+  gir1.2-atspi-2.0 at-spi2-core gir1.2-gdkpixbuf-2.0
 )
 
 missing=()

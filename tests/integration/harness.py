@@ -156,14 +156,18 @@ BUS_CONFIG = '''<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Config
     <allow own="org.freedesktop.PolicyKit1"/>
   </policy>
   <include>{our_conf}</include>
+{extra}
 </busconfig>
 '''
 
 
 class Rig:
     def __init__(self, polkit=True, standin=True, daemon=True, daemon_args=None, config_text=None,
-                 env=None, idle_timeout=0):
+                 env=None, idle_timeout=0, bus_config_extra=''):
         self.want_polkit = polkit
+        # More <policy>/<servicedir> for the bus (the shell tests): text, or a
+        # function of the rig's temp folder that returns it.
+        self.bus_config_extra = bus_config_extra
         self.want_standin = standin
         self.want_daemon = daemon
         self.daemon_args = list(daemon_args or [])
@@ -204,7 +208,9 @@ class Rig:
         self.address = 'unix:path=' + self.socket
         conf = os.path.join(self.tmp, 'bus.conf')
         with open(conf, 'w') as f:
-            f.write(BUS_CONFIG.format(socket=self.socket, our_conf=os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')))
+            f.write(BUS_CONFIG.format(socket=self.socket, our_conf=os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf'),
+                                      extra=self.bus_config_extra(self.tmp) if callable(self.bus_config_extra)
+                                      else self.bus_config_extra))
         self.bus_log = open(os.path.join(self.tmp, 'dbus-daemon.log'), 'w+')
         # dbus-daemon prints its address once it accepts connections; the socket
         # file alone can exist a moment earlier (bind before listen).

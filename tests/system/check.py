@@ -703,6 +703,7 @@ def install_destdir():
         unit = read(dest + [f for f in files if f.endswith('/systemd/system/' + UNIT)][0])
         if ini_values(unit, 'ExecStart') != [daemon]:
             fail(f'the installed unit runs {ini_values(unit, "ExecStart")}, not {daemon}')
+        check_installed_extension(dest, f'{data}/gnome-shell/extensions/{EXT_UUID}', files)
         for f in sorted(files):
             print('  ', f)
     finally:
@@ -752,6 +753,81 @@ def install_live_steps():
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+EXT_UUID = 'kino-trakt@kino.org'
+EXT_FILES = ['metadata.json', 'extension.js', 'prefs.js', 'stylesheet.css', 'core/client.js', 'core/i18n.js',
+             'core/indicator.js', 'core/prefs.js', 'core/status.js']
+# Each flavour's entry point: what the shell versions in its metadata load.
+EXT_FLAVOURS = {
+    ('43', '44'): ('function enable()', 'function fillPreferencesWindow('),
+    ('45', '46', '47', '48', '49'): ('export default class', 'export default class'),
+}
+
+
+def check_extension_tree(where, read_file, names):
+    """One extension tree (installed or zipped): every file, the uuid, and entry points
+    that fit the shell versions its metadata names."""
+    missing = [n for n in EXT_FILES if n not in names]
+    if missing:
+        fail(f'{where}: the extension lacks {missing}; it has {sorted(names)}')
+    md = json.loads(read_file('metadata.json'))
+    if md.get('uuid') != EXT_UUID or not md.get('name') or not md.get('description'):
+        fail(f'{where}: metadata.json {md}')
+    if md.get('gettext-domain') != 'kino-trakt':
+        fail(f'{where}: metadata.json has no gettext-domain kino-trakt: {md}')
+    versions = tuple(md.get('shell-version', []))
+    if versions not in EXT_FLAVOURS:
+        fail(f'{where}: shell-version {versions} is neither flavour {list(EXT_FLAVOURS)}')
+    ext_mark, prefs_mark = EXT_FLAVOURS[versions]
+    if ext_mark not in read_file('extension.js') or prefs_mark not in read_file('prefs.js'):
+        fail(f'{where}: the entry points do not fit shell-version {versions}')
+    return versions
+
+
+def check_installed_extension(dest, ext_dir, files):
+    ext_dir = os.path.normpath(ext_dir)
+    names = {f[len(ext_dir) + 1:] for f in files if f.startswith(ext_dir + '/')}
+    versions = check_extension_tree('installed', lambda n: read(dest + ext_dir + '/' + n), names)
+    flavour = json.loads(run(['meson', 'introspect', BUILD, '--buildoptions']).stdout)
+    want = next(o['value'] for o in flavour if o['name'] == 'gnome_shell_flavour')
+    shell = shutil.which('gnome-shell')
+    if want == 'auto' and shell:
+        major = run([shell, '--version']).stdout.split()[-1].split('.')[0]
+        want = '43' if major in ('40', '41', '42', '43', '44') else '45'
+    if want != 'auto' and versions[0] != want:
+        fail(f'installed the flavour for {versions}, but this machine\'s gnome-shell wants {want}')
+    print(f'the extension is installed for GNOME {", ".join(versions)}')
+
+
+def shell_extension_zips():
+    """The two zips gnome-extensions pack made: one per flavour, each complete, each
+    installable with `gnome-extensions install`."""
+    import zipfile
+    folder = os.path.join(BUILD, 'clients', 'gnome-shell')
+    zips = sorted(f for f in os.listdir(folder) if f.endswith('.zip')) if os.path.isdir(folder) else []
+    want = [f'{EXT_UUID}.gnome-43-44.shell-extension.zip', f'{EXT_UUID}.gnome-45.shell-extension.zip']
+    if zips != want:
+        fail(f'the zips in {folder}: {zips}, want {want} (is gnome-extensions installed? apt-get install gnome-shell)')
+    seen = set()
+    for z in zips:
+        with zipfile.ZipFile(os.path.join(folder, z)) as f:
+            names = {n for n in f.namelist() if not n.endswith('/')}
+            seen.add(check_extension_tree(z, lambda n: f.read(n).decode(), names))
+        home = tempfile.mkdtemp(prefix='kt-ext-home-')
+        try:
+            p = run(['gnome-extensions', 'install', '--force', os.path.join(folder, z)],
+                    env=dict(os.environ, HOME=home, XDG_DATA_HOME=os.path.join(home, 'data')))
+            if p.returncode != 0:
+                fail(f'gnome-extensions install {z}: {p.stdout}{p.stderr}')
+            got = installed_files(os.path.join(home, 'data', 'gnome-shell', 'extensions', EXT_UUID))
+            if {n.lstrip('/') for n in got} != names:
+                fail(f'gnome-extensions install {z} gave {sorted(got)}')
+        finally:
+            shutil.rmtree(home, ignore_errors=True)
+        print(f'{z}: {len(names)} files')
+    if seen != set(EXT_FLAVOURS):
+        fail(f'the zips cover {seen}, not both flavours')
+
+
 def install_distro_layout():
     """Configured as a distribution does (--prefix=/usr), the install plan puts
     every file where a Debian package has it."""
@@ -775,7 +851,7 @@ def install_distro_layout():
             '/usr/share/man/man8/kino-traktd.8',
             '/usr/share/man/man5/trakt.conf.5',
             '/usr/share/bash-completion/completions/kinoctl',
-        }
+        } | {f'/usr/share/gnome-shell/extensions/{EXT_UUID}/{n}' for n in EXT_FILES}
         missing = want - got
         if missing:
             fail(f'not installed where a package has them: {sorted(missing)}\n  plan: {sorted(got)}')
@@ -967,7 +1043,7 @@ def completion():
 CHECKS = {f.__name__.replace('_', '-'): f for f in (
     polkit_policy, bus_policy, bus_policy_behaviour, bus_unicast_signals, bus_private_users, activation_file, sysusers,
     unit_verify, unit_security, install_destdir, install_live_steps, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
-    man_pages, completion)}
+    man_pages, completion, shell_extension_zips)}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:
