@@ -346,6 +346,11 @@ static int run(int argc, char **argv) {
         if (r < 0)
                 return log_error_errno(r, "Failed to connect to the %s bus: %m", a.session_bus ? "session" : "system"), 1;
         (void) sd_bus_set_description(c.bus, "kino-traktd");
+        /* The bus gone (dbus-daemon stopped, a test rig torn down): nobody can
+         * reach us any more, so end the loop and exit cleanly; state is on disk. */
+        r = sd_bus_set_exit_on_disconnect(c.bus, true);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up exiting with the bus: %m"), 1;
         r = sd_bus_attach_event(c.bus, c.event, SD_EVENT_PRIORITY_NORMAL);
         if (r < 0)
                 return log_error_errno(r, "Failed to attach the bus to the event loop: %m"), 1;

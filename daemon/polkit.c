@@ -42,6 +42,7 @@ static const struct {
         { KT_INTERFACE, "SetIncognito", ACTION_USE },
         { KT_INTERFACE, "GetIncognito", ACTION_USE },
         { KT_INTERFACE, "WatchSessions", ACTION_USE },
+        { KT_INTERFACE, "UnwatchSessions", "" },
 };
 
 const char *polkit_action_for(const char *interface, const char *member) {

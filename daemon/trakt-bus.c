@@ -947,6 +947,14 @@ static int method_watch_sessions(sd_bus_message *m, void *userdata, sd_bus_error
         return bus_authorize_uid(userdata, m, watch_sessions_authorized, error);
 }
 
+/* Anyone may stop its own subscription: it says nothing about anybody. */
+static int method_unwatch_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        int r = watchers_remove(userdata, sd_bus_message_get_sender(m));
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
+}
+
 static int stored_reply(sd_bus_message *m, int r, sd_bus_error *error) {
         if (r == -EINVAL)
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The media dictionary names no item.");
@@ -1257,6 +1265,7 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 method_get_incognito,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_METHOD("WatchSessions", NULL, NULL, method_watch_sessions, SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("UnwatchSessions", NULL, NULL, method_unwatch_sessions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ConnectFinished", SD_BUS_ARGS("b", success, "s", error), 0),
         SD_BUS_SIGNAL_WITH_ARGS("SyncFinished", SD_BUS_ARGS("s", kind, "b", success, "s", error), 0),
         /* Unicast to the watchers of the session's uid (watchers.c), never broadcast. */

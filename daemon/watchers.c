@@ -110,6 +110,17 @@ int watchers_add(Context *c, const char *name, uid_t uid) {
         return r;
 }
 
+int watchers_remove(Context *c, const char *name) {
+        for (Watcher *w = c->watchers; w; w = w->next)
+                if (streq_ptr(w->name, name)) {
+                        log_debug("%s stopped watching sessions.", w->name);
+                        watcher_free(w);
+                        persist(c);
+                        return 1;
+                }
+        return 0;
+}
+
 int watchers_restore(Context *c) {
         _cleanup_free_ char *text = NULL;
         char ids[SD_ID128_STRING_MAX];

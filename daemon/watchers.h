@@ -18,6 +18,8 @@
  * upgrade) keeps telling those still on the same bus. */
 
 int watchers_add(Context *c, const char *name, uid_t uid);
+/* UnwatchSessions: name stops being a watcher (0 when it was none). */
+int watchers_remove(Context *c, const char *name);
 
 /* At start: the watchers of the previous daemon still on this bus. */
 int watchers_restore(Context *c);

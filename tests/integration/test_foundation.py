@@ -292,6 +292,23 @@ def test_sigint_clean_exit():
         eq(rc, 0, 'exit status after SIGINT')
 
 
+def test_exits_when_the_bus_goes():
+    """dbus-daemon gone (stopped, a test rig torn down): nobody can reach the
+    daemon any more; it exits cleanly instead of lingering."""
+    with Rig(standin=False) as rig:
+        d = rig.daemon
+        bus = rig.procs[0]
+        bus.terminate()
+        bus.wait(10)
+        try:
+            d.wait(20)
+        except subprocess.TimeoutExpired:
+            raise AssertionError('kino-traktd still runs 20 s after its bus went away')
+        rig.daemon = None
+        eq(d.returncode, 0, 'exit status after the bus went away')
+        rig._bus = None
+
+
 def test_state_db_migrates_v1_fixture():
     """A version-1 state database (checked in as SQL) upgrades on start and keeps its data."""
     import sqlite3

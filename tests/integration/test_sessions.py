@@ -328,10 +328,19 @@ def test_watch_sessions():
         # A connection of A that did not ask to watch hears nothing of the kind.
         eq([s for s in from_daemon(rig, a.signals()) if s['member'] in ('SessionChanged', 'SessionRemoved')], [],
            'session signals sent to a connection that does not watch')
+        # UnwatchSessions ends a subscription (a disabled shell extension stays on the bus).
+        wb.ok('UnwatchSessions')
+        wb.ok('UnwatchSessions')  # twice: nothing to end
+        n = len(from_daemon(rig, wb.signals()))
+        play(b, sb, 'Start', GUARDIANS, 5.0)
+        play(b, sb, 'Close')
+        wait_until(lambda: members(from_daemon(rig, wr.signals()), 'SessionRemoved', sb), what='SessionRemoved of B at root')
+        eq([s['member'] for s in from_daemon(rig, wb.signals())[n:]
+            if s['member'] in ('SessionChanged', 'SessionRemoved', 'IncognitoChanged')], [], 'signals after UnwatchSessions')
         # A watcher that leaves is simply forgotten.
         wa.close()
         create(a, 'mpv')
-        check(rig.daemon.poll() is None and len(wr.ok('ListSessions')[0]) == 2, 'the daemon after a watcher left')
+        check(rig.daemon.poll() is None and len(wr.ok('ListSessions')[0]) == 1, 'the daemon after a watcher left')
         rig.polkit_allow()
         eq(b.call('WatchSessions').get('error'), DENIED, 'WatchSessions denied by polkit')
 
