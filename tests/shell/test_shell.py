@@ -367,6 +367,12 @@ def test_lifecycle():
         connect(rig, import_=False)
         watch = Watch(rig, sh, 'movie:trakt=28', '--progress', '5')
         cycles(sh, 5, 'Trakt: scrobbling', open_menu=True)
+        # Each disable ended the shell's subscription to session signals; the
+        # shell stays on the bus, so only UnwatchSessions can tell the daemon.
+        set_enabled(sh, False)
+        wait_until(lambda: 'stopped watching sessions.' in rig.log_text(), what='UnwatchSessions from a disabled extension')
+        set_enabled(sh, True)
+        sh.wait_words('Trakt: scrobbling')
         watch.quit()
         state_is(sh, 'Trakt: connected', 'green', timeout=60)
 

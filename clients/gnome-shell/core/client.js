@@ -102,6 +102,12 @@ export class TraktClient {
     }
 
     destroy() {
+        // The shell stays on the bus: tell the daemon to stop sending this
+        // connection its session signals (fire and forget, never activating).
+        if (this._owner && this.sessionsSupported) {
+            this._bus.call(BUS_NAME, PATH, IFACE, 'UnwatchSessions', null, null, NO_AUTO_START, -1,
+                null, null);
+        }
         this._cancellable.cancel();
         if (this._watchId) {
             Gio.bus_unwatch_name(this._watchId);
