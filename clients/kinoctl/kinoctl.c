@@ -15,13 +15,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "bus-names.h"
+#include "categories.h"
 #include "errors.h"
 #include "listurl.h"
 #include "util.h"
 
-#define BUS_NAME "org.kino.Trakt"
-#define OBJECT_PATH "/org/kino/Trakt"
-#define INTERFACE "org.kino.Trakt"
 /* dbus-daemon's answer when an activation takes too long (sd-bus has no name for it). */
 #define BUS_ERROR_TIMED_OUT "org.freedesktop.DBus.Error.TimedOut"
 
@@ -32,10 +31,6 @@ enum {
         EXIT_USAGE = 2,
         EXIT_NO_DAEMON = 3,
         EXIT_DENIED = 4,
-};
-
-static const char *const categories[] = {
-        "scrobble", "history", "ratings", "watchlist", "collection", "resume", "recommendations",
 };
 
 static bool arg_session = false;
@@ -118,7 +113,7 @@ static int acquire_bus(sd_bus **ret) {
  * user for anything. */
 static int ping_daemon(sd_bus *bus) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping", &e, NULL, NULL);
+        int r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, "org.freedesktop.DBus.Peer", "Ping", &e, NULL, NULL);
         return r < 0 ? report_error(&e, r, "reach kino-traktd") : EXIT_OK;
 }
 
@@ -304,7 +299,7 @@ static int read_variant(sd_bus_message *m, struct json_object **ret) {
 static struct json_object *get_all_at(sd_bus *bus, const char *path, const char *interface, sd_bus_error *e, int *ret_r) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         struct json_object *o = NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", e, &reply, "s", interface);
+        int r = sd_bus_call_method(bus, KT_BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", e, &reply, "s", interface);
         if (r >= 0 && (read_variant(reply, &o) < 0 || !o)) {
                 json_object_put(o);
                 o = NULL;
@@ -318,8 +313,8 @@ static struct json_object *get_all_at(sd_bus *bus, const char *path, const char 
 static int get_all_properties(sd_bus *bus, struct json_object **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, "org.freedesktop.DBus.Properties", "GetAll", &e, &reply,
-                                   "s", INTERFACE);
+        int r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, "org.freedesktop.DBus.Properties", "GetAll", &e, &reply,
+                                   "s", KT_INTERFACE);
         if (r < 0)
                 return report_error(&e, r, "read the status");
         struct json_object *o = NULL;
@@ -416,11 +411,11 @@ static int verb_status(int argc, char **argv) {
 
         if (json_object_object_get_ex(p, "SyncEnabled", &v) && json_object_is_type(v, json_type_object)) {
                 char line[256] = "";
-                for (size_t i = 0; i < ELEMENTSOF(categories); i++) {
+                for (size_t i = 0; i < ELEMENTSOF(kt_categories); i++) {
                         struct json_object *b;
-                        bool on = !json_object_object_get_ex(v, categories[i], &b) || json_object_get_boolean(b);
+                        bool on = !json_object_object_get_ex(v, kt_categories[i], &b) || json_object_get_boolean(b);
                         size_t n = strlen(line);
-                        snprintf(line + n, sizeof line - n, "%s%s %s", i > 0 ? ", " : "", categories[i], on ? "on" : "off");
+                        snprintf(line + n, sizeof line - n, "%s%s %s", i > 0 ? ", " : "", kt_categories[i], on ? "on" : "off");
                 }
                 field("Sync", "%s", line);
         }
@@ -578,7 +573,7 @@ static int verb_configure(int argc, char **argv) {
         }
 
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Configure", &e, NULL, "ss", id, secret);
+        r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "Configure", &e, NULL, "ss", id, secret);
         if (r < 0)
                 return report_error(&e, r, "configure");
         printf("Trakt application saved. Next: kinoctl connect\n");
@@ -586,13 +581,6 @@ static int verb_configure(int argc, char **argv) {
 }
 
 /* ---- sync ---- */
-
-static bool category_valid(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(categories); i++)
-                if (streq(categories[i], s))
-                        return true;
-        return false;
-}
 
 static int verb_sync_now(int argc, char **argv);
 
@@ -606,8 +594,8 @@ static int verb_sync(int argc, char **argv) {
                 fprintf(stderr, "usage: kinoctl sync now | sync enable|disable CATEGORY\n");
                 return EXIT_USAGE;
         }
-        if (!category_valid(argv[2])) {
-                fprintf(stderr, "Unknown sync category '%s'; use one of scrobble, history, ratings, watchlist, collection, resume, recommendations.\n",
+        if (!kt_category_valid(argv[2])) {
+                fprintf(stderr, "Unknown sync category '%s'; use one of " KT_CATEGORIES_TEXT ".\n",
                         argv[2]);
                 return EXIT_USAGE;
         }
@@ -617,7 +605,7 @@ static int verb_sync(int argc, char **argv) {
         if (r != 0)
                 return r;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "SetSyncEnabled", &e, NULL, "sb", argv[2],
+        r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SetSyncEnabled", &e, NULL, "sb", argv[2],
                                (int) streq(argv[1], "enable"));
         if (r < 0)
                 return report_error(&e, r, "change the sync setting");
@@ -685,7 +673,7 @@ static int call_simple(sd_bus *bus, const char *method, const char *what, const 
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;
-        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, OBJECT_PATH, INTERFACE, method);
+        int r = sd_bus_message_new_method_call(bus, &m, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, method);
         if (r >= 0 && sig) {
                 va_start(ap, sig);
                 r = sd_bus_message_appendv(m, sig, ap);
@@ -718,7 +706,7 @@ static void progress_tick(sd_bus *bus) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         uint32_t done = 0, total = 0;
-        if (sd_bus_get_property(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncProgress", &e, &reply, "(uu)") < 0 ||
+        if (sd_bus_get_property(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncProgress", &e, &reply, "(uu)") < 0 ||
             sd_bus_message_read(reply, "(uu)", &done, &total) < 0)
                 return;
         int width = 30, fill = total ? (int) ((uint64_t) done * width / total) : 0;
@@ -778,15 +766,15 @@ static int verb_connect(int argc, char **argv) {
 
         Waiter w = {}, ws = { .kind = "import" };
         _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *s1 = NULL, *s2 = NULL;
-        r = sd_bus_match_signal(bus, &s1, BUS_NAME, OBJECT_PATH, INTERFACE, "ConnectFinished", on_connect_finished, &w);
+        r = sd_bus_match_signal(bus, &s1, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "ConnectFinished", on_connect_finished, &w);
         if (r >= 0)
-                r = sd_bus_match_signal(bus, &s2, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+                r = sd_bus_match_signal(bus, &s2, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &ws);
         if (r < 0)
                 return report_error(NULL, r, "watch the daemon's signals");
 
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "Connect", &e, &reply, NULL);
+        r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "Connect", &e, &reply, NULL);
         if (r < 0)
                 return report_error(&e, r, "connect");
         const char *code, *url;
@@ -857,7 +845,7 @@ static int verb_import(int argc, char **argv) {
                 r = allow_time_to_authenticate(bus);
         if (r != 0)
                 return r;
-        r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+        r = sd_bus_match_signal(bus, &slot, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &ws);
         if (r < 0)
                 return report_error(NULL, r, "watch the daemon's signals");
         r = call_simple(bus, "Import", "start the import", NULL);
@@ -885,7 +873,7 @@ static int verb_sync_now(int argc, char **argv) {
         if (r != 0)
                 return r;
         /* Listen first: a sweep with nothing to do ends within milliseconds. */
-        r = sd_bus_match_signal(bus, &slot, BUS_NAME, OBJECT_PATH, INTERFACE, "SyncFinished", on_sync_finished, &ws);
+        r = sd_bus_match_signal(bus, &slot, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &ws);
         if (r < 0)
                 return report_error(NULL, r, "watch the daemon's signals");
         r = call_simple(bus, "SyncNow", "start a sweep", NULL);
@@ -963,7 +951,7 @@ static int verb_history(int argc, char **argv) {
                 return r;
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetHistory", &e, &reply, "tu", (uint64_t) 0,
+        r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "GetHistory", &e, &reply, "tu", (uint64_t) 0,
                                    (uint32_t) limit);
         if (r < 0)
                 return report_error(&e, r, "read the history");
@@ -997,8 +985,8 @@ static void print_media_line(struct json_object *h) {
 static int print_media_list(sd_bus *bus, const char *method, const char *sig, const char *arg) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        int r = sig ? sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, method, &e, &reply, sig, arg)
-                    : sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, method, &e, &reply, NULL);
+        int r = sig ? sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, method, &e, &reply, sig, arg)
+                    : sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, method, &e, &reply, NULL);
         if (r < 0)
                 return report_error(&e, r, "read the list");
         struct json_object *list = NULL;
@@ -1023,7 +1011,7 @@ static int add_list(sd_bus *bus, const char *url) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL, *reply = NULL;
         const char *id;
-        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, OBJECT_PATH, INTERFACE, "AddList");
+        int r = sd_bus_message_new_method_call(bus, &m, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "AddList");
         if (r >= 0)
                 r = sd_bus_message_append(m, "s", url);
         if (r >= 0)
@@ -1071,7 +1059,7 @@ static int verb_lists(int argc, char **argv) {
         }
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetLists", &e, &reply, NULL);
+        r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "GetLists", &e, &reply, NULL);
         if (r < 0)
                 return report_error(&e, r, "read the lists");
         r = sd_bus_message_enter_container(reply, 'a', "(ssssu)");
@@ -1254,7 +1242,7 @@ static int call_with_media(sd_bus *bus, const char *method, const MediaArg *a, c
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;
-        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, OBJECT_PATH, INTERFACE, method);
+        int r = sd_bus_message_new_method_call(bus, &m, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, method);
         if (r >= 0)
                 r = append_media_arg(m, a);
         if (r >= 0 && more) {
@@ -1361,7 +1349,7 @@ static int session_call(sd_bus *bus, const char *path, const char *method, const
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
         va_list ap;
-        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, path, "org.kino.Trakt.Session", method);
+        int r = sd_bus_message_new_method_call(bus, &m, KT_BUS_NAME, path, KT_SESSION_INTERFACE, method);
         if (r >= 0 && sig) {
                 va_start(ap, sig);
                 r = sd_bus_message_appendv(m, sig, ap);
@@ -1375,7 +1363,7 @@ static int session_call(sd_bus *bus, const char *path, const char *method, const
 static int session_start(sd_bus *bus, const char *path, const MediaArg *a, double progress) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = NULL;
-        int r = sd_bus_message_new_method_call(bus, &m, BUS_NAME, path, "org.kino.Trakt.Session", "Start");
+        int r = sd_bus_message_new_method_call(bus, &m, KT_BUS_NAME, path, KT_SESSION_INTERFACE, "Start");
         if (r >= 0)
                 r = append_media_arg(m, a);
         if (r >= 0)
@@ -1437,7 +1425,7 @@ static int verb_watch(int argc, char **argv) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *p;
         /* Named, so kinoctl monitor (and a user's other tools) can tell this session apart. */
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "CreateSessionFor", &e, &reply, "a{sv}", 2,
+        r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "CreateSessionFor", &e, &reply, "a{sv}", 2,
                                "application", "s", "kinoctl watch", "incognito", "b", incognito);
         if (r < 0)
                 return report_error(&e, r, "create a session");
@@ -1478,7 +1466,7 @@ static int verb_watch(int argc, char **argv) {
                         r = EXIT_OK; /* only remembered: the next command uses it */
                 else if (streq(cmd, "incognito") && n == 2 && (streq(arg, "on") || streq(arg, "off"))) {
                         sd_bus_error_free(&e);
-                        r = sd_bus_set_property(bus, BUS_NAME, path, "org.kino.Trakt.Session", "Incognito", &e, "b",
+                        r = sd_bus_set_property(bus, KT_BUS_NAME, path, KT_SESSION_INTERFACE, "Incognito", &e, "b",
                                                 streq(arg, "on"));
                         r = r < 0 ? report_error(&e, r, "set incognito") : EXIT_OK;
                 } else if (streq(cmd, "status")) {
@@ -1492,7 +1480,7 @@ static int verb_watch(int argc, char **argv) {
                 progress = v;
                 _cleanup_free_ char *state = NULL;
                 sd_bus_error_free(&e);
-                (void) sd_bus_get_property_string(bus, BUS_NAME, path, "org.kino.Trakt.Session", "PlaybackState", &e, &state);
+                (void) sd_bus_get_property_string(bus, KT_BUS_NAME, path, KT_SESSION_INTERFACE, "PlaybackState", &e, &state);
                 printf("%s at %.1f%%\n", state ?: "?", progress);
                 fflush(stdout);
         }
@@ -1529,7 +1517,7 @@ static int on_props_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret
                 stamp();
                 if (streq(k, "ScrobbleStatus"))
                         printf("%s: %s — %s\n", k, json_object_get_string(v), dot_meaning(json_object_get_string(v)));
-                else if (streq(path, OBJECT_PATH))
+                else if (streq(path, KT_OBJECT_PATH))
                         printf("%s: %s\n", k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
                 else
                         printf("%s %s: %s\n", path, k, json_object_to_json_string_ext(v, JSON_C_TO_STRING_PLAIN));
@@ -1611,7 +1599,7 @@ static char *session_line(struct json_object *p) {
 /* A session appeared or changed (first = from ListSessions at the start). */
 static void session_seen(sd_bus *bus, const char *path, bool first) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-        struct json_object *p = get_all_at(bus, path, "org.kino.Trakt.Session", &e, NULL);
+        struct json_object *p = get_all_at(bus, path, KT_SESSION_INTERFACE, &e, NULL);
         if (!p)
                 return; /* gone again already: SessionRemoved follows */
         char *line = session_line(p);
@@ -1678,9 +1666,9 @@ static void monitor_sessions(sd_bus *bus) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         int on = 0;
-        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", &e, NULL, NULL);
+        int r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "WatchSessions", &e, NULL, NULL);
         if (r >= 0)
-                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "ListSessions", &e, &reply, NULL);
+                r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "ListSessions", &e, &reply, NULL);
         if (r < 0) {
                 printf("Sessions are not shown: %s\n", e.message ?: strerror(-r));
                 return;
@@ -1690,7 +1678,7 @@ static void monitor_sessions(sd_bus *bus) {
         while (r >= 0 && (r = sd_bus_message_read(reply, "o", &path)) > 0)
                 session_seen(bus, path, true);
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *eye = NULL;
-        if (sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetIncognito", NULL, &eye, NULL) >= 0 &&
+        if (sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "GetIncognito", NULL, &eye, NULL) >= 0 &&
             sd_bus_message_read(eye, "b", &on) >= 0 && on)
                 printf("Incognito for all your sessions: on\n");
 }
@@ -1718,7 +1706,7 @@ static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_err
 
 #define DAEMON_OWNER_MATCH \
         "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus'," \
-        "member='NameOwnerChanged',arg0='" BUS_NAME "'"
+        "member='NameOwnerChanged',arg0='" KT_BUS_NAME "'"
 
 static int verb_monitor(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -1735,15 +1723,15 @@ static int verb_monitor(int argc, char **argv) {
                 sd_bus_message_handler_t cb;
         } matches[] = {
                 { "org.freedesktop.DBus.Properties", "PropertiesChanged", on_props_changed },
-                { INTERFACE, "SyncFinished", on_event_signal },
-                { INTERFACE, "ConnectFinished", on_event_signal },
+                { KT_INTERFACE, "SyncFinished", on_event_signal },
+                { KT_INTERFACE, "ConnectFinished", on_event_signal },
                 /* Sent to this connection alone once it called WatchSessions. */
-                { INTERFACE, "SessionChanged", on_session_signal },
-                { INTERFACE, "SessionRemoved", on_session_signal },
-                { INTERFACE, "IncognitoChanged", on_session_signal },
+                { KT_INTERFACE, "SessionChanged", on_session_signal },
+                { KT_INTERFACE, "SessionRemoved", on_session_signal },
+                { KT_INTERFACE, "IncognitoChanged", on_session_signal },
         };
         for (size_t i = 0; i < ELEMENTSOF(matches); i++) {
-                r = sd_bus_match_signal(bus, NULL, BUS_NAME, NULL, matches[i].interface, matches[i].member, matches[i].cb, NULL);
+                r = sd_bus_match_signal(bus, NULL, KT_BUS_NAME, NULL, matches[i].interface, matches[i].member, matches[i].cb, NULL);
                 if (r < 0)
                         return report_error(NULL, r, "watch the daemon's signals");
         }
@@ -1805,7 +1793,7 @@ static int on_daemon_back(sd_bus_message *m, void *userdata, sd_bus_error *ret_e
         if (call_simple(bus, "SetIncognito", "turn incognito on again", "b", 1) != 0)
                 monitor_stop = 1;
         else
-                (void) sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", NULL, NULL, NULL);
+                (void) sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "WatchSessions", NULL, NULL, NULL);
         return 0;
 }
 
@@ -1826,7 +1814,7 @@ static int verb_incognito(int argc, char **argv) {
 
         if (streq(what, "status")) {
                 int on;
-                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetIncognito", &e, &reply, NULL);
+                r = sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "GetIncognito", &e, &reply, NULL);
                 if (r >= 0)
                         r = sd_bus_message_read(reply, "b", &on);
                 if (r < 0)
@@ -1849,7 +1837,7 @@ static int verb_incognito(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
         sigaction(SIGHUP, &sa, NULL);
-        r = sd_bus_match_signal(bus, NULL, BUS_NAME, OBJECT_PATH, INTERFACE, "IncognitoChanged", on_incognito_changed, NULL);
+        r = sd_bus_match_signal(bus, NULL, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "IncognitoChanged", on_incognito_changed, NULL);
         if (r >= 0)
                 r = sd_bus_add_match(bus, NULL, DAEMON_OWNER_MATCH, on_daemon_back, NULL);
         if (r < 0)
@@ -1857,7 +1845,7 @@ static int verb_incognito(int argc, char **argv) {
         r = call_simple(bus, "SetIncognito", "turn incognito on", "b", 1);
         if (r != 0)
                 return r;
-        (void) sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", NULL, NULL, NULL);
+        (void) sd_bus_call_method(bus, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "WatchSessions", NULL, NULL, NULL);
         printf("Incognito on for all your sessions: nothing you watch leaves this machine.\n"
                "It lasts while this command runs; Ctrl+C or 'kinoctl incognito off' ends it.\n");
         fflush(stdout);
