@@ -104,11 +104,16 @@ int ping_daemon(sd_bus *bus) {
  * daemon answers at all (the usual timeout), then let the calls wait as long
  * as a person may take to type it, so kinoctl does not give up on a call
  * that then succeeds. */
-int allow_time_to_authenticate(sd_bus *bus) {
-        int r = ping_daemon(bus);
+int acquire_bus_to_authenticate(sd_bus **ret) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        int r = acquire_bus(&bus);
         if (r == 0)
-                (void) sd_bus_set_method_call_timeout(bus, AUTHENTICATION_TIMEOUT_USEC);
-        return r;
+                r = ping_daemon(bus);
+        if (r != 0)
+                return r;
+        (void) sd_bus_set_method_call_timeout(bus, AUTHENTICATION_TIMEOUT_USEC);
+        *ret = TAKE_PTR(bus);
+        return EXIT_OK;
 }
 
 int call_methodv(sd_bus *bus, const char *path, const char *interface, const char *method, const char *what,
@@ -198,113 +203,97 @@ char *read_line(FILE *f) {
 
 /* ---- reading replies ---- */
 
-/* Read one variant value from reply into a json object (for --json and for printing). */
+/* The values up to the end of the container m is in, appended to array. */
+static int read_items(sd_bus_message *m, struct json_object *array) {
+        for (;;) {
+                struct json_object *v;
+                int r = read_variant(m, &v);
+                if (r <= 0)
+                        return r;
+                json_object_array_add(array, v);
+        }
+}
+
+/* The entries up to the end of the dictionary m is in (contents: its
+ * signature, "{sv}"), as members of o. */
+static int read_entries(sd_bus_message *m, const char *contents, struct json_object *o) {
+        char entry[64];
+        snprintf(entry, sizeof entry, "%.*s", (int) strlen(contents) - 2, contents + 1);
+        for (;;) {
+                const char *k;
+                struct json_object *v;
+                int r = sd_bus_message_enter_container(m, 'e', entry);
+                if (r <= 0)
+                        return r;
+                r = sd_bus_message_read_basic(m, 's', &k);
+                if (r < 0)
+                        return r;
+                _cleanup_free_ char *key = strdup(k);
+                r = read_variant(m, &v);
+                if (r < 0)
+                        return r;
+                if (key)
+                        json_object_object_add(o, key, v);
+                else
+                        json_object_put(v);
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+}
+
 int read_variant(sd_bus_message *m, struct json_object **ret) {
         char type;
         const char *contents;
+        *ret = NULL;
         int r = sd_bus_message_peek_type(m, &type, &contents);
         if (r <= 0)
                 return r; /* 0: the end of the container */
 
         switch (type) {
-        case 's': {
-                const char *s;
-                r = sd_bus_message_read_basic(m, 's', &s);
-                *ret = json_object_new_string(s);
-                return r;
-        }
-        case 'b': {
-                int b;
-                r = sd_bus_message_read_basic(m, 'b', &b);
-                *ret = json_object_new_boolean(b);
-                return r;
-        }
-        case 'u': {
-                uint32_t u;
-                r = sd_bus_message_read_basic(m, 'u', &u);
-                *ret = json_object_new_int64(u);
-                return r;
-        }
-        case 't': {
-                uint64_t t;
-                r = sd_bus_message_read_basic(m, 't', &t);
-                *ret = json_object_new_int64((int64_t) t);
-                return r;
-        }
-        case 'd': {
-                double d;
-                r = sd_bus_message_read_basic(m, 'd', &d);
-                *ret = json_object_new_double(d);
-                return r;
-        }
+        case 's':
+        case 'b':
+        case 'u':
+        case 't':
+        case 'd':
         case 'y': {
-                uint8_t y;
-                r = sd_bus_message_read_basic(m, 'y', &y);
-                *ret = json_object_new_int(y);
-                return r;
+                union {
+                        const char *s;
+                        int b;
+                        uint32_t u;
+                        uint64_t t;
+                        double d;
+                        uint8_t y;
+                } v = {};
+                r = sd_bus_message_read_basic(m, type, &v);
+                if (r < 0)
+                        return r;
+                *ret = type == 's'   ? json_object_new_string(v.s)
+                       : type == 'b' ? json_object_new_boolean(v.b)
+                       : type == 'u' ? json_object_new_int64(v.u)
+                       : type == 't' ? json_object_new_int64((int64_t) v.t)
+                       : type == 'd' ? json_object_new_double(v.d)
+                                     : json_object_new_int(v.y);
+                return 1;
         }
-        case 'r': {
-                struct json_object *a = json_object_new_array();
-                r = sd_bus_message_enter_container(m, 'r', contents);
-                while (r >= 0) {
-                        struct json_object *v = NULL;
-                        r = read_variant(m, &v);
-                        if (r <= 0)
-                                break;
-                        json_object_array_add(a, v);
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                *ret = a;
-                return r < 0 ? r : 1;
-        }
-        case 'a': {
-                bool dict = contents[0] == '{';
-                struct json_object *o = dict ? json_object_new_object() : json_object_new_array();
-                r = sd_bus_message_enter_container(m, 'a', contents);
-                while (r >= 0) {
-                        if (dict) {
-                                char inner[64];
-                                snprintf(inner, sizeof inner, "%.*s", (int) strlen(contents) - 2, contents + 1);
-                                r = sd_bus_message_enter_container(m, 'e', inner);
-                                if (r <= 0)
-                                        break;
-                                const char *k;
-                                struct json_object *v = NULL;
-                                r = sd_bus_message_read_basic(m, 's', &k);
-                                if (r < 0)
-                                        break;
-                                char *key = strdup(k);
-                                r = read_variant(m, &v);
-                                if (r >= 0 && key)
-                                        json_object_object_add(o, key, v);
-                                free(key);
-                                if (r >= 0)
-                                        r = sd_bus_message_exit_container(m);
-                        } else {
-                                struct json_object *v = NULL;
-                                r = read_variant(m, &v);
-                                if (r <= 0)
-                                        break;
-                                json_object_array_add(o, v);
-                        }
-                }
-                if (r >= 0)
-                        r = sd_bus_message_exit_container(m);
-                *ret = o;
-                return r < 0 ? r : 1;
-        }
+        case 'r':
+        case 'a':
         case 'v': {
-                r = sd_bus_message_enter_container(m, 'v', contents);
-                if (r < 0)
+                bool dict = type == 'a' && contents[0] == '{';
+                struct json_object *o = type == 'v' ? NULL : dict ? json_object_new_object() : json_object_new_array();
+                r = sd_bus_message_enter_container(m, type, contents);
+                if (r >= 0)
+                        r = type == 'v' ? read_variant(m, &o) : dict ? read_entries(m, contents, o) : read_items(m, o);
+                if (r >= 0)
+                        r = sd_bus_message_exit_container(m);
+                if (r < 0) {
+                        json_object_put(o);
                         return r;
-                r = read_variant(m, ret);
-                if (r < 0)
-                        return r;
-                return sd_bus_message_exit_container(m) < 0 ? -EBADMSG : 1;
+                }
+                *ret = o;
+                return 1;
         }
-        default:
-                *ret = NULL;
+        default: /* no other type in the contract's answers */
                 return sd_bus_message_skip(m, NULL) < 0 ? -EBADMSG : 1;
         }
 }
@@ -476,4 +465,18 @@ int wait_job(sd_bus *bus, Waiter *w, void (*tick)(sd_bus *bus), const char *job,
         }
         printf("%s\n", success);
         return EXIT_OK;
+}
+
+int run_job(sd_bus *bus, const char *method, const char *what, const char *kind, void (*tick)(sd_bus *bus), const char *job,
+            const char *success) {
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
+        _cleanup_(waiter_done) Waiter w = { .kind = kind };
+        int r = sd_bus_match_signal(bus, &slot, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &w);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
+        r = call_method(bus, method, what, NULL, NULL);
+        if (r != 0)
+                return r;
+        signal(SIGINT, on_stop_signal);
+        return wait_job(bus, &w, tick, job, success);
 }

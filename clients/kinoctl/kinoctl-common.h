@@ -48,9 +48,9 @@ int acquire_bus(sd_bus **ret);
 /* Start the daemon if needed and make sure it answers. */
 int ping_daemon(sd_bus *bus);
 
-/* Before a call whose polkit action may ask for a password: ping, then let
- * calls wait as long as a person may take to type it. */
-int allow_time_to_authenticate(sd_bus *bus);
+/* acquire_bus() for calls whose polkit action may ask for a password: then
+ * ping, and let calls wait as long as a person may take to type it. */
+int acquire_bus_to_authenticate(sd_bus **ret);
 
 /* A call to the daemon: media (if not NULL) first as an a{sv}, then sig's
  * arguments; a failure is reported with what and its exit code returned.
@@ -136,3 +136,9 @@ int wait_for(sd_bus *bus, Waiter *w, void (*tick)(sd_bus *bus));
  * how it ended: success on stdout, or one line on stderr and EXIT_FAIL (also
  * when the user stops waiting: the job goes on). tick as for wait_for. */
 int wait_job(sd_bus *bus, Waiter *w, void (*tick)(sd_bus *bus), const char *job, const char *success);
+
+/* Start a job with method (what: for a failure's line) and wait as wait_job
+ * does for its SyncFinished(kind), listening before it starts: a job with
+ * nothing to do ends within milliseconds. Ctrl+C stops the waiting. */
+int run_job(sd_bus *bus, const char *method, const char *what, const char *kind, void (*tick)(sd_bus *bus), const char *job,
+            const char *success);

@@ -100,9 +100,7 @@ int verb_configure(int argc, char **argv) {
         }
 
         /* Make sure someone will listen before the user types a secret. */
-        r = acquire_bus(&bus);
-        if (r == 0)
-                r = allow_time_to_authenticate(bus);
+        r = acquire_bus_to_authenticate(&bus);
         if (r != 0)
                 return r;
 
@@ -158,9 +156,7 @@ static void progress_tick(sd_bus *bus) {
         fflush(stdout);
 }
 
-static int wait_import(sd_bus *bus, Waiter *w) {
-        return wait_job(bus, w, progress_tick, "import", "Import finished.");
-}
+#define IMPORT_FINISHED "Import finished."
 
 int verb_connect(int argc, char **argv) {
         static const struct option options[] = {
@@ -186,9 +182,7 @@ int verb_connect(int argc, char **argv) {
                 fprintf(stderr, "usage: kinoctl connect [--import|--no-import]\n");
                 return EXIT_USAGE;
         }
-        r = acquire_bus(&bus);
-        if (r == 0)
-                r = allow_time_to_authenticate(bus);
+        r = acquire_bus_to_authenticate(&bus);
         if (r != 0)
                 return r;
 
@@ -245,37 +239,24 @@ int verb_connect(int argc, char **argv) {
                 printf("Connected without importing.\n");
                 return EXIT_OK;
         }
-        return wait_import(bus, &ws);
+        return wait_job(bus, &ws, progress_tick, "import", IMPORT_FINISHED);
 }
 
 int verb_import(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(waiter_done) Waiter ws = { .kind = "import" };
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         int r = no_args(argc, argv);
         if (r == 0)
-                r = acquire_bus(&bus);
-        if (r == 0)
-                r = allow_time_to_authenticate(bus);
+                r = acquire_bus_to_authenticate(&bus);
         if (r != 0)
                 return r;
-        r = sd_bus_match_signal(bus, &slot, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &ws);
-        if (r < 0)
-                return report_error(NULL, r, "watch the daemon's signals");
-        r = call_method(bus, "Import", "start the import", NULL, NULL);
-        if (r != 0)
-                return r;
-        signal(SIGINT, on_stop_signal);
-        return wait_import(bus, &ws);
+        return run_job(bus, "Import", "start the import", "import", progress_tick, "import", IMPORT_FINISHED);
 }
 
 int verb_disconnect(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
         int r = no_args(argc, argv);
         if (r == 0)
-                r = acquire_bus(&bus);
-        if (r == 0)
-                r = allow_time_to_authenticate(bus);
+                r = acquire_bus_to_authenticate(&bus);
         if (r == 0)
                 r = call_method(bus, "Disconnect", "disconnect", NULL, NULL);
         if (r != 0)

@@ -1,7 +1,5 @@
 /* SPDX-License-Identifier: MIT */
 /* kinoctl sync: a sweep now, or a sync category on or off. */
-#include <signal.h>
-
 #include "categories.h"
 #include "kinoctl-common.h"
 #include "kinoctl-verbs.h"
@@ -10,26 +8,14 @@
  * already runs is fine: its end is ours too). */
 static int sync_now(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
-        _cleanup_(waiter_done) Waiter ws = { .kind = "incremental" };
-        int r;
-
         if (argc > 1) {
                 fprintf(stderr, "kinoctl sync now takes no arguments.\n");
                 return EXIT_USAGE;
         }
-        r = acquire_bus(&bus);
+        int r = acquire_bus(&bus);
         if (r != 0)
                 return r;
-        /* Listen first: a sweep with nothing to do ends within milliseconds. */
-        r = sd_bus_match_signal(bus, &slot, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &ws);
-        if (r < 0)
-                return report_error(NULL, r, "watch the daemon's signals");
-        r = call_method(bus, "SyncNow", "start a sweep", NULL, NULL);
-        if (r != 0)
-                return r;
-        signal(SIGINT, on_stop_signal);
-        return wait_job(bus, &ws, NULL, "sweep", "In sync with Trakt.");
+        return run_job(bus, "SyncNow", "start a sweep", "incremental", NULL, "sweep", "In sync with Trakt.");
 }
 
 int verb_sync(int argc, char **argv) {
@@ -47,9 +33,7 @@ int verb_sync(int argc, char **argv) {
                 return EXIT_USAGE;
         }
         bool enable = streq(argv[1], "enable");
-        r = acquire_bus(&bus);
-        if (r == 0)
-                r = allow_time_to_authenticate(bus);
+        r = acquire_bus_to_authenticate(&bus);
         if (r == 0)
                 r = call_method(bus, "SetSyncEnabled", "change the sync setting", NULL, "sb", argv[2], (int) enable);
         if (r != 0)
