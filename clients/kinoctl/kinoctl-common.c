@@ -469,8 +469,8 @@ int wait_job(sd_bus *bus, Waiter *w, void (*tick)(sd_bus *bus), const char *job,
 
 int run_job(sd_bus *bus, const char *method, const char *what, const char *kind, void (*tick)(sd_bus *bus), const char *job,
             const char *success) {
-        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL;
         _cleanup_(waiter_done) Waiter w = { .kind = kind };
+        _cleanup_(sd_bus_slot_unrefp) sd_bus_slot *slot = NULL; /* unref'd before w goes */
         int r = sd_bus_match_signal(bus, &slot, KT_BUS_NAME, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", on_sync_finished, &w);
         if (r < 0)
                 return report_error(NULL, r, "watch the daemon's signals");
