@@ -7,14 +7,10 @@
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
+#include "bus-names.h"
 #include "config.h"
 #include "http.h"
 #include "store.h"
-
-#define KT_BUS_NAME "org.kino.Trakt"
-#define KT_OBJECT_PATH "/org/kino/Trakt"
-#define KT_INTERFACE "org.kino.Trakt"
-#define KT_SESSION_INTERFACE "org.kino.Trakt.Session"
 
 /* Percent at which a stop counts as watched: Trakt's server-side 80 (trakt-api.md §4.2). */
 #define KT_WATCHED_THRESHOLD 80.0

@@ -34,7 +34,7 @@ typedef struct Outbox {
         /* Categories Trakt refuses to take more of for now (420 account limit,
          * 426 VIP only), and the whole account while it is locked (423): their
          * events wait, the others go on. Realtime µs; 0 = not held. */
-        uint64_t held_until[7];
+        uint64_t held_until[_KT_CATEGORY_MAX];
         uint64_t locked_until;
         /* status */
         bool failed;     /* the last delivery failed for good (red until the next success) */
@@ -341,17 +341,10 @@ static const char *kind_category(const char *kind) {
         return "collection";
 }
 
-static int category_index(const char *category) {
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++)
-                if (streq(store_categories[i], category))
-                        return (int) i;
-        return -1;
-}
-
 /* Whether the events of category wait because Trakt refused them for now;
  * *ret_until (if not NULL) gets when to look again. */
 static bool held(Outbox *o, const char *category, uint64_t now, uint64_t *ret_until) {
-        int i = category_index(category);
+        int i = kt_category_from_string(category);
         uint64_t until = o->locked_until;
         if (i >= 0 && o->held_until[i] > until)
                 until = o->held_until[i];
@@ -546,7 +539,7 @@ static void hold(Outbox *o, const HttpResponse *r, const char *category) {
         Context *c = o->context;
         uint64_t until = now_realtime_usec() + HOLD_USEC;
         char sentence[512], upgrade[256] = "";
-        int i = category_index(category);
+        int i = kt_category_from_string(category);
 
         if (r->upgrade_url && strlen(r->upgrade_url) < 200 && startswith(r->upgrade_url, "https://"))
                 snprintf(upgrade, sizeof upgrade, " (%s)", r->upgrade_url);
@@ -793,18 +786,16 @@ static void convert_to_history(Context *c, int64_t id, struct json_object *paylo
         json_object_put(p);
 }
 
-static bool toggle_on(const bool on[7], const char *category) {
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++)
-                if (streq(store_categories[i], category))
-                        return on[i];
-        return false;
+static bool toggle_on(const bool on[_KT_CATEGORY_MAX], const char *category) {
+        int i = kt_category_from_string(category);
+        return i >= 0 && on[i];
 }
 
 /* Pick the next row and send it. Returns > 0 when a call is in flight,
  * 0 when there is nothing to do now. */
 static int deliver_next(Outbox *o) {
         Context *c = o->context;
-        bool on[7];
+        bool on[_KT_CATEGORY_MAX];
         sqlite3_stmt *st = NULL;
         uint64_t now = now_realtime_usec();
         uint64_t live_window = (uint64_t) c->config.live_window_sec * USEC_PER_SEC;
@@ -822,7 +813,7 @@ static int deliver_next(Outbox *o) {
         }
         for (size_t i = 0; i < ELEMENTSOF(on); i++) {
                 on[i] = true;
-                (void) store_get_toggle(c->store, store_categories[i], &on[i]);
+                (void) store_get_toggle(c->store, kt_categories[i], &on[i]);
         }
 
         if (sqlite3_prepare_v2(store_db(c->store),

@@ -15,19 +15,6 @@ struct Store {
         char *path;
 };
 
-const char *const store_categories[7] = {
-        "scrobble", "history", "ratings", "watchlist", "collection", "resume", "recommendations",
-};
-
-bool store_category_valid(const char *category) {
-        if (!category)
-                return false;
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++)
-                if (streq(store_categories[i], category))
-                        return true;
-        return false;
-}
-
 /* One step per schema version; each runs in its own transaction together
  * with the user_version bump. Never edit a released step: add a new one. */
 static const char *const migrations[] = {
@@ -497,7 +484,7 @@ int store_clear_tokens(Store *s) {
 
 int store_get_toggle(Store *s, const char *category, bool *ret) {
         sqlite3_stmt *st = NULL;
-        if (!store_category_valid(category))
+        if (!kt_category_valid(category))
                 return -EINVAL;
         if (sqlite3_prepare_v2(s->db, "SELECT enabled FROM toggles WHERE category = ?", -1, &st, NULL) != SQLITE_OK)
                 return sql_fail(s, SQLITE_ERROR, "read a toggle");
@@ -510,7 +497,7 @@ int store_get_toggle(Store *s, const char *category, bool *ret) {
 
 int store_set_toggle(Store *s, const char *category, bool enabled) {
         sqlite3_stmt *st = NULL;
-        if (!store_category_valid(category))
+        if (!kt_category_valid(category))
                 return -EINVAL;
         if (sqlite3_prepare_v2(s->db,
                                "INSERT INTO toggles(category, enabled) VALUES (?, ?) "

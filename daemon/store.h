@@ -5,6 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "categories.h"
+
 /* The state database: one sqlite file "state.db" in the state folder, WAL,
  * synchronous=FULL (the outbox and the tokens must survive power loss),
  * versioned migrations run one transaction per step, file mode 0600.
@@ -16,10 +18,6 @@
 typedef struct Store Store;
 
 #define STORE_SCHEMA_VERSION 3
-
-/* The seven sync categories, in the order the contract lists them. */
-extern const char *const store_categories[7];
-bool store_category_valid(const char *category);
 
 /* Creates state_dir (0700) and state_dir/state.db (0600) when missing and
  * upgrades the schema. A file that is not a usable sqlite database gives
@@ -55,8 +53,8 @@ int store_set_tokens(Store *s, const char *access_token, const char *refresh_tok
 int store_get_tokens(Store *s, char **access_token, char **refresh_token, int64_t *created_at, int64_t *expires_at);
 int store_clear_tokens(Store *s);
 
-/* Sync toggles: absent rows mean enabled (the contract's default). An unknown
- * category gives -EINVAL. */
+/* Sync toggles: absent rows mean enabled (the contract's default). A category
+ * not in kt_categories gives -EINVAL. */
 int store_get_toggle(Store *s, const char *category, bool *ret);
 int store_set_toggle(Store *s, const char *category, bool enabled);
 

@@ -39,22 +39,18 @@ static inline int64_t max_i64(int64_t a, int64_t b) {
 #define MIN(a, b) ((a) < (b) ? (a) : (b))
 #endif
 
-/* The categories a sweep compares; the names are the toggles' and the
- * cursors' prefixes. */
+/* The categories a sweep compares (the shared list without scrobble); their
+ * names, kt_categories[cat], are the toggles' and the cursors' prefixes. */
 typedef enum Cat {
         CAT_NONE = -1,
-        CAT_HISTORY,
-        CAT_RATINGS,
-        CAT_WATCHLIST,
-        CAT_COLLECTION,
-        CAT_RESUME,
-        CAT_RECOMMENDATIONS,
-        _CAT_MAX,
+        CAT_HISTORY = KT_CATEGORY_HISTORY,
+        CAT_RATINGS = KT_CATEGORY_RATINGS,
+        CAT_WATCHLIST = KT_CATEGORY_WATCHLIST,
+        CAT_COLLECTION = KT_CATEGORY_COLLECTION,
+        CAT_RESUME = KT_CATEGORY_RESUME,
+        CAT_RECOMMENDATIONS = KT_CATEGORY_RECOMMENDATIONS,
+        _CAT_MAX = _KT_CATEGORY_MAX,
 } Cat;
-
-static const char *const cat_names[_CAT_MAX] = {
-        "history", "ratings", "watchlist", "collection", "resume", "recommendations",
-};
 
 /* The last_activities fields that say a category changed (trakt-api.md §5.1). */
 static const char *const cat_keys[_CAT_MAX][6] = {
@@ -324,7 +320,7 @@ static int cursor_set_i64(Context *c, const char *name, int64_t value) {
 }
 
 static int cursor_name(char *buf, size_t n, Cat cat, const char *what) {
-        int k = snprintf(buf, n, "%s.%s", cat_names[cat], what);
+        int k = snprintf(buf, n, "%s.%s", kt_categories[cat], what);
         return k < 0 || (size_t) k >= n ? -ENAMETOOLONG : 0;
 }
 
@@ -366,7 +362,7 @@ static int store_activity_cursors(SyncRun *s, Cat cat) {
 
 static bool toggle_on(Context *c, Cat cat) {
         bool on = true;
-        (void) store_get_toggle(c->store, cat_names[cat], &on);
+        (void) store_get_toggle(c->store, kt_categories[cat], &on);
         return on;
 }
 
@@ -1529,7 +1525,7 @@ static int commit_step(SyncRun *s) {
         if (r < 0)
                 return r;
         if (s->unstable)
-                log_info("Trakt's %s changed while it was read; it is read again next time.", cat_names[cat]);
+                log_info("Trakt's %s changed while it was read; it is read again next time.", kt_categories[cat]);
         else {
                 if (s->incremental && cat == CAT_COLLECTION)
                         r = sqlite3_exec(store_db(c->store), "DELETE FROM collection WHERE origin = 'trakt'"

@@ -108,12 +108,12 @@ static int property_get_sync_enabled(sd_bus *bus, const char *path, const char *
         int r = sd_bus_message_open_container(reply, 'a', "{sb}");
         if (r < 0)
                 return r;
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(kt_categories); i++) {
                 bool on = true;
-                r = store_get_toggle(c->store, store_categories[i], &on);
+                r = store_get_toggle(c->store, kt_categories[i], &on);
                 if (r < 0)
                         return r;
-                r = sd_bus_message_append(reply, "{sb}", store_categories[i], on);
+                r = sd_bus_message_append(reply, "{sb}", kt_categories[i], on);
                 if (r < 0)
                         return r;
         }
@@ -258,9 +258,9 @@ static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_err
         r = sd_bus_message_read(m, "sb", &category, &enabled);
         if (r < 0)
                 return r;
-        if (!store_category_valid(category))
+        if (!kt_category_valid(category))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Unknown sync category '%.64s'; use one of scrobble, history, ratings, watchlist, collection, resume, recommendations.",
+                                         "Unknown sync category '%.64s'; use one of " KT_CATEGORIES_TEXT ".",
                                          category);
 
         return bus_authorize(c, m, set_sync_enabled_authorized, error);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: MIT */
-/* The trakt.tv list address a caller hands AddList (daemon/listurl.c): any
+/* The trakt.tv list address a caller hands AddList (common/listurl.c): any
  * bytes give a parsed address or a reason, never a crash; what is accepted
  * is bounded, of the allowed characters, and parses to the same parts again
  * when written back as the canonical address. */

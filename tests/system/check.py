@@ -33,6 +33,8 @@ CONTRACT_ACTIONS = {
     'org.kino.trakt.use': ('no', 'no', 'yes'),
 }
 CATEGORIES = ['scrobble', 'history', 'ratings', 'watchlist', 'collection', 'resume', 'recommendations']
+# kinoctl's MEDIA syntax as kinoctl(1) and --help show it.
+MEDIA_EXAMPLES = ('movie:imdb=tt0372784', 'episode:show_tvdb=81189,season=1,episode=1', 'movie:"Inception" 2010')
 
 
 def fail(msg):
@@ -65,9 +67,14 @@ def ini_values(text, key):
 
 
 def kinoctl_verbs():
+    """The names in kinoctl.c's command table; each verb is declared in
+    kinoctl-verbs.h (its code lives in a kinoctl-AREA.c)."""
     verbs = re.findall(r'\{\s*"([a-z-]+)",\s*verb_[a-z_]+,', read(SRC, 'clients', 'kinoctl', 'kinoctl.c'))
     if len(verbs) < 3:
         fail(f'could not read the command table of kinoctl.c: {verbs}')
+    declared = re.findall(r'^int verb_([a-z_]+)\(int argc, char \*\*argv\);', read(SRC, 'clients', 'kinoctl', 'kinoctl-verbs.h'), re.M)
+    if sorted(v.replace('-', '_') for v in verbs) != sorted(declared):
+        fail(f'kinoctl.c\'s table {verbs} and kinoctl-verbs.h {declared} differ')
     return verbs
 
 
@@ -894,6 +901,11 @@ def kinoctl_usage():
     for v in kinoctl_verbs():
         if v not in h.stdout:
             fail(f'--help does not mention {v}')
+    for media in MEDIA_EXAMPLES:
+        if media not in h.stdout:
+            fail(f'--help lacks the MEDIA example {media}')
+    if ' '.join(CATEGORIES) not in h.stdout:
+        fail(f'--help does not list the categories {CATEGORIES}')
     for args in (['bogus'], ['--bogus'], ['-x'], ['sync'], ['sync', 'enable'], ['sync', 'enable', 'nonsense'],
                  ['sync', 'maybe', 'history'], ['sync', 'enable', 'history', 'extra'], ['sync', 'now', 'x'], ['status', 'extra'],
                  ['configure', 'extra'], ['configure', '--client-id'], ['configure', '--nope'],
@@ -948,7 +960,7 @@ def man_pages():
     for code in '01234':
         if not re.search(rf'^\s+{code}\s*$|^\s+{code}\s{{2,}}', exits, re.M):
             fail(f'kinoctl(1) does not document exit status {code}')
-    for media in ('movie:imdb=tt0372784', 'episode:show_tvdb=81189,season=1,episode=1', 'movie:"Inception" 2010'):
+    for media in MEDIA_EXAMPLES:
         if media not in k:
             fail(f'kinoctl(1) MEDIA lacks the example {media}')
     print('kinoctl(1) documents every command, the exit codes and MEDIA')

@@ -316,20 +316,20 @@ static void test_toggles(void) {
         bool on = false;
 
         static const char *const contract[] = { "scrobble", "history", "ratings", "watchlist", "collection", "resume", "recommendations" };
-        g_assert_cmpuint(ELEMENTSOF(store_categories), ==, ELEMENTSOF(contract));
+        g_assert_cmpuint(ELEMENTSOF(kt_categories), ==, ELEMENTSOF(contract));
         for (size_t i = 0; i < ELEMENTSOF(contract); i++) {
-                g_assert_cmpstr(store_categories[i], ==, contract[i]);
-                g_assert_true(store_category_valid(contract[i]));
+                g_assert_cmpstr(kt_categories[i], ==, contract[i]);
+                g_assert_true(kt_category_valid(contract[i]));
         }
         static const char *const bad[] = { "bogus", "", "Ratings", "scrobble ", "resume_points", "recommendation" };
         for (size_t i = 0; i < ELEMENTSOF(bad); i++)
-                g_assert_false(store_category_valid(bad[i]));
-        g_assert_false(store_category_valid(NULL));
+                g_assert_false(kt_category_valid(bad[i]));
+        g_assert_false(kt_category_valid(NULL));
 
         g_assert_cmpint(store_open(&s, d), ==, 0);
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
+        for (size_t i = 0; i < ELEMENTSOF(kt_categories); i++) {
                 on = false;
-                g_assert_cmpint(store_get_toggle(s, store_categories[i], &on), ==, 0);
+                g_assert_cmpint(store_get_toggle(s, kt_categories[i], &on), ==, 0);
                 g_assert_true(on);
         }
         g_assert_cmpint(store_set_toggle(s, "ratings", false), ==, 0);
@@ -344,9 +344,9 @@ static void test_toggles(void) {
         s = store_free(s);
 
         g_assert_cmpint(store_open(&s, d), ==, 0);
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
-                g_assert_cmpint(store_get_toggle(s, store_categories[i], &on), ==, 0);
-                g_assert_true(on == !streq(store_categories[i], "ratings"));
+        for (size_t i = 0; i < ELEMENTSOF(kt_categories); i++) {
+                g_assert_cmpint(store_get_toggle(s, kt_categories[i], &on), ==, 0);
+                g_assert_true(on == !streq(kt_categories[i], "ratings"));
         }
         s = store_free(s);
         rm_rf(d);
@@ -408,9 +408,9 @@ static void test_migrate_v1_fixture(void) {
         g_assert_cmpint(store_get_setting(s, "connection", &v), ==, 0);
         g_assert_cmpstr(v, ==, "disconnected");
         free(v);
-        for (size_t i = 0; i < ELEMENTSOF(store_categories); i++) {
-                g_assert_cmpint(store_get_toggle(s, store_categories[i], &on), ==, 0);
-                g_assert_true(on == !streq(store_categories[i], "collection"));
+        for (size_t i = 0; i < ELEMENTSOF(kt_categories); i++) {
+                g_assert_cmpint(store_get_toggle(s, kt_categories[i], &on), ==, 0);
+                g_assert_true(on == !streq(kt_categories[i], "collection"));
         }
         /* The new tables exist and work. */
         unsigned n = 9;

@@ -26,7 +26,8 @@ static inline void closep(int *fd) {
 }
 #define _cleanup_close_ _cleanup_(closep)
 
-/* Free *p with f and set it to NULL; returns NULL for "x = mfree(x)" style. */
+/* Defines funcp(type *p), which calls func(*p) when *p is set: a cleanup for
+ * _cleanup_(funcp) variables. */
 #define DEFINE_TRIVIAL_CLEANUP_FUNC(type, func)                 \
         static inline void func##p(type *p) {                   \
                 if (*p)                                         \
