@@ -193,16 +193,24 @@ static int clear_resume(Context *c, const TraktMedia *m) {
         return r;
 }
 
-static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, int64_t *ret_id) {
-        int r = run_sql(c,
-                        "INSERT INTO history(media_key, media, watched_at, origin, private, pushed) VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
-                        "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0));
+static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, uid_t uid,
+                       int64_t *ret_id) {
+        int r = uid == ACTIVITY_NO_UID
+                        ? run_sql(c,
+                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed)"
+                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
+                                  "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0))
+                        : run_sql(c,
+                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed, uid)"
+                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5, ?6)",
+                                  "ttiiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0),
+                                  (int64_t) uid);
         if (r >= 0)
                 *ret_id = sqlite3_last_insert_rowid(store_db(c->store));
         return r;
 }
 
-int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session) {
+int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid) {
         uint64_t now = now_realtime_usec();
         bool queue = !private_ && activity_linked(c);
         int64_t row = 0;
@@ -213,7 +221,7 @@ int activity_completed(Context *c, const TraktMedia *m, double progress, bool pr
 
         r = begin(c);
         if (r >= 0)
-                r = insert_play(c, &s, now, private_, queue, &row);
+                r = insert_play(c, &s, now, private_, queue, uid, &row);
         if (r >= 0)
                 r = clear_resume(c, m);
         if (r >= 0 && queue) {
@@ -264,7 +272,7 @@ int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at) 
                 }
         }
         if (r >= 0)
-                r = insert_play(c, &s, watched_at, false, queue, &row);
+                r = insert_play(c, &s, watched_at, false, queue, ACTIVITY_NO_UID, &row);
         if (r >= 0 && queue) {
                 struct json_object *p = json_object_new_object();
                 json_object_object_add(p, "media", json_object_get(s.wrapper));

@@ -32,10 +32,15 @@ int activity_live_event(Context *c, const char *kind, const TraktMedia *m, doubl
  * event of kind ("pause" or "stop": Trakt keeps a stop below 80 % as a pause). */
 int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session);
 
+/* No user to record with a play (MarkWatched). */
+#define ACTIVITY_NO_UID ((uid_t) -1)
+
 /* A completed watch: a history row (origin local, flagged private in
- * incognito, never pushed then), the item's resume point cleared, and unless
- * private a queued scrobble stop (scrobble on) or history add (scrobble off). */
-int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session);
+ * incognito, never pushed then, and recorded with uid, the user whose session
+ * played it: GetHistory shows a private play to that user and root alone),
+ * the item's resume point cleared, and unless private a queued scrobble stop
+ * (scrobble on) or history add (scrobble off). */
+int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid);
 
 /* MarkWatched: a local play at watched_at (µs); a play of the same item within
  * a minute of it is the same play and is not added twice (returns 0). */

@@ -174,7 +174,7 @@ void sessions_free(Context *c) {
 
 static int on_completed(Session *s) {
         s->completed = true;
-        return activity_completed(s->context, &s->media, s->progress, effective(s), s->id);
+        return activity_completed(s->context, &s->media, s->progress, effective(s), s->id, s->uid);
 }
 
 /* A pause or a stop: at or above the threshold a completed watch (Trakt

@@ -116,6 +116,11 @@ static const char *const migrations[] = {
         "CREATE TABLE media_alias ("
         "  alias TEXT PRIMARY KEY NOT NULL,"
         "  media_key TEXT NOT NULL) WITHOUT ROWID;",
+
+        /* 4: whose session recorded a local play (NULL: older rows, imports
+         * from Trakt, MarkWatched), so a private one is shown to that user
+         * alone. */
+        "ALTER TABLE history ADD COLUMN uid INTEGER;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

@@ -396,7 +396,11 @@ int bus_append_media_json(sd_bus_message *reply, const char *json) {
         return append_media(reply, json);
 }
 
-static int get_history_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+/* A private (incognito) play is its user's business: it is listed for the uid
+ * whose session recorded it and for root only. Plays without a uid (recorded
+ * before uids were kept, MarkWatched, imports from Trakt) are listed as
+ * before. */
+static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         uint64_t since;
         uint32_t limit;
@@ -410,12 +414,14 @@ static int get_history_authorized(sd_bus_message *m, Context *c, sd_bus_error *e
         if (r < 0)
                 return r;
         if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?"
-                               " ORDER BY watched_at DESC, id DESC LIMIT ?",
+                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
+                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
+                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
                                -1, &st, NULL) != SQLITE_OK)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the history; check the daemon's log.");
         sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
         sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
+        sqlite3_bind_int64(st, 3, (int64_t) uid);
         r = sd_bus_message_open_container(reply, 'a', "a{sv}");
         while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -444,7 +450,7 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         int r = sd_bus_message_read(m, "tu", &since, &limit);
         if (r < 0)
                 return r;
-        return bus_authorize(userdata, m, get_history_authorized, error);
+        return bus_authorize_uid(userdata, m, get_history_authorized, error);
 }
 
 /* ---- library: ratings, resume points, lists, recommendations ---- */
