@@ -15,7 +15,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 4
+#define STORE_SCHEMA_VERSION 5
 
 /* The seven sync categories, in the order the contract lists them. */
 extern const char *const store_categories[7];

@@ -15,6 +15,7 @@
 #include "trakt-json.h"
 #include "log.h"
 #include "polkit.h"
+#include "resolve.h"
 #include "trakt-bus.h"
 #include "util.h"
 #include "watchers.h"
@@ -594,6 +595,9 @@ static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
+        /* A name Trakt's ids are known for is found under those and under the name. */
+        if (resolve_fill(c, &media, true) < 0)
+                return -ENOMEM;
         r = lookup_media(c, &media, "SELECT rating FROM ratings", "rated_at", &st);
         uint8_t rating = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
@@ -620,6 +624,8 @@ static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         uint64_t paused_at = 0;
         bool on = true;
         (void) store_get_toggle(c->store, "resume", &on);
+        if (resolve_fill(c, &media, true) < 0)
+                return -ENOMEM;
         r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
         if (r >= 0) {
                 progress = sqlite3_column_double(st, 0);
@@ -981,6 +987,10 @@ static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         int r = read_rate(m, &media, &rating, error);
         if (r < 0)
                 return r;
+        /* Named by title: stored as Trakt's item when its ids are known already;
+         * else the outbox waits for the look-up (resolve.h). */
+        if (resolve_fill(c, &media, false) < 0)
+                return -ENOMEM;
         r = activity_rate(c, &media, rating);
         if (r >= 0)
                 log_info("Rating %u stored%s.", rating, activity_linked(c) ? " and queued for Trakt" : "");
@@ -1024,6 +1034,8 @@ static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *
         int r = read_mark_watched(m, &media, &at, error);
         if (r < 0)
                 return r;
+        if (resolve_fill(c, &media, false) < 0)
+                return -ENOMEM;
         return stored_reply(m, activity_mark_watched(c, &media, at), error);
 }
 
@@ -1123,7 +1135,12 @@ static int update_collection_authorized(sd_bus_message *m, Context *c, sd_bus_er
         int r = read_collection(m, &added, &na, &removed, &nr, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error) ? -EINVAL : r;
-        r = activity_collection(c, added, na, removed, nr);
+        for (size_t i = 0; i < na && r >= 0; i++)
+                r = resolve_fill(c, &added[i].media, false);
+        for (size_t i = 0; i < nr && r >= 0; i++)
+                r = resolve_fill(c, &removed[i], false);
+        if (r >= 0)
+                r = activity_collection(c, added, na, removed, nr);
         if (r >= 0)
                 log_info("Collection: %zu added or updated, %zu removed.", na, nr);
         collection_free(added, na, removed, nr);
