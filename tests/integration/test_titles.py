@@ -9,6 +9,7 @@ import time
 import dbus
 
 from harness import Rig, SignalCatcher, check, eq, wait_until
+from test_connect import configured, connect
 from test_scrobble import FAST, Session, live, media, posts, scrobbles, trakt_plays, wait_drained
 from test_sessions import create, from_daemon, play, props
 
@@ -356,3 +357,46 @@ def test_other_methods_by_title():
         eq(len(posts(rig, '/sync/ratings')), 1, 'ratings sent')
         eq(int(rig.call('GetRating', dmedia(UNKNOWN))), 3, 'the local rating of the unknown title')
         eq(str(rig.prop('LastError')), '', 'LastError')
+
+
+def test_import_never_pushes_names():
+    """What was watched or rated by title before the account was connected:
+    an import does not push it as a name; it goes once Trakt's ids are known,
+    and a title Trakt does not know never goes."""
+    with Rig(config_text=FAST) as rig:
+        rig.control('config', {'write_interval': 0.01})
+        configured(rig, seed=None)
+        rig.control('catalogue', CATALOGUE)
+        s = Session(rig)
+        s.Start(dmedia(PRIMER), 5.0)
+        s.Stop(95.0)
+        s.Start(dmedia(UNKNOWN), 5.0)
+        s.Stop(96.0)
+        s.Close()
+        rig.call('Rate', dmedia(EXPANSE_S1E2), dbus.Byte(9))
+        coll = dbus.Array([dbus.Dictionary({'type': 'movie', 'title': 'Avengers', 'year': dbus.UInt32(1998)}, signature='sv')],
+                          signature='a{sv}')
+        rig.call('UpdateCollection', coll, dbus.Array([], signature='a{sv}'))
+        time.sleep(0.5)
+        eq(lookups(rig), [], 'look-ups before the account is connected')
+        sigs = SignalCatcher(rig, interface='org.kino.Trakt', member='SyncFinished')
+        connect(rig, import_=True)
+        sigs.wait_for(lambda x: str(x[0]) == 'import', timeout=60, what='SyncFinished(import)')
+        sigs.close()
+        wait_until(lambda: len(trakt_plays(rig, 7001)) == 1, what='the watch of Primer on Trakt')
+        wait_drained(rig)
+        account = rig.control('account')
+        eq([(r['episode']['ids']['trakt'], r['rating']) for r in account['ratings'] if r['type'] == 'episode'], [(1900002, 9)],
+           'the rating of S01E02 on Trakt')
+        eq([c['movie']['ids']['trakt'] for c in account['collection'] if c['type'] == 'movie'], [4618], 'the collection on Trakt')
+        for r in rig.control('requests'):
+            if r['method'] != 'POST' or not r['path'].startswith('/sync/'):
+                continue
+            body = r['body'] or {}
+            check('Nonexistent' not in str(body), f'the unknown title reached Trakt: {r["path"]} {body}')
+            for m in body.get('movies', []):
+                check('ids' in m, f'{r["path"]} names a movie by title only: {m}')
+            for sh in body.get('shows', []):
+                check('ids' in sh, f'{r["path"]} names a show by title only: {sh}')
+        eq(sorted(str(x['title']) for x in rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(10))),
+           ['Nonexistent Film', 'Primer'], 'the local history keeps both watches')
