@@ -261,16 +261,13 @@ static ResolveState stage(Context *c, const TraktMedia *m, TraktMedia *ret_found
         key = episode_key(&show.ids, m->season, m->number);
         free(closest);
         closest = NULL;
-        s = key ? cache_get(c, key, &found, NULL) : RESOLVE_UNKNOWN;
+        /* (A show Trakt's paths cannot name: no episode can be asked for.) */
+        s = key ? cache_get(c, key, &found, NULL) : RESOLVE_NOT_FOUND;
         if (s == RESOLVE_FOUND && (found.type != TRAKT_EPISODE || found.season != m->season || found.number != m->number)) {
                 trakt_media_done(&found);
                 s = RESOLVE_UNKNOWN;
         }
-        if (s == RESOLVE_UNKNOWN && (!key || ret_what)) {
-                if (!key) {
-                        trakt_media_done(&show);
-                        return RESOLVE_NAMED; /* out of memory */
-                }
+        if (s == RESOLVE_UNKNOWN && ret_what) {
                 /* The show as Trakt has it, with the episode's numbers. */
                 *ret_what = (TraktMedia) { .type = TRAKT_EPISODE, .season = m->season, .number = m->number };
                 ret_what->show_ids = show.ids;
