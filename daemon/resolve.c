@@ -17,6 +17,7 @@
 #define RETRY_MIN_USEC (5 * USEC_PER_SEC)
 #define RETRY_MAX_USEC (300 * USEC_PER_SEC)
 #define SEARCH_LIMIT 10 /* the exact title comes first among Trakt's results; always ask for an explicit page size */
+#define QUEUE_MAX 256   /* look-ups waiting at once; an outbox row asks again on the next pass */
 
 /* One look-up: a cache key and what to ask Trakt for it. */
 typedef struct Job Job;
@@ -436,7 +437,10 @@ void resolve_want(Context *c, const TraktMedia *m, int64_t row) {
                 job_add_row(j, row);
                 return;
         }
-        j = calloc(1, sizeof *j);
+        size_t queued = 0;
+        for (Job *q = r->head; q; q = q->next)
+                queued++;
+        j = queued < QUEUE_MAX ? calloc(1, sizeof *j) : NULL;
         if (!j) {
                 free(key);
                 trakt_media_done(&what);
@@ -799,6 +803,14 @@ int resolve_setup(Context *c) {
                 return k;
         }
         c->resolver = r;
+
+        /* What expired is asked again anyway: it need not be kept. */
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM title_cache WHERE expires_at <= ?1", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
+                (void) sqlite3_step(st);
+        }
+        sqlite3_finalize(st);
         return 0;
 }
 
