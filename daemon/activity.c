@@ -6,6 +6,7 @@
 #include "activity.h"
 #include "log.h"
 #include "outbox.h"
+#include "resolve.h"
 #include "trakt-bus.h"
 #include "util.h"
 
@@ -193,16 +194,24 @@ static int clear_resume(Context *c, const TraktMedia *m) {
         return r;
 }
 
-static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, int64_t *ret_id) {
-        int r = run_sql(c,
-                        "INSERT INTO history(media_key, media, watched_at, origin, private, pushed) VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
-                        "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0));
+static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, uid_t uid,
+                       int64_t *ret_id) {
+        int r = uid == ACTIVITY_NO_UID
+                        ? run_sql(c,
+                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed)"
+                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
+                                  "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0))
+                        : run_sql(c,
+                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed, uid)"
+                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5, ?6)",
+                                  "ttiiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0),
+                                  (int64_t) uid);
         if (r >= 0)
                 *ret_id = sqlite3_last_insert_rowid(store_db(c->store));
         return r;
 }
 
-int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session) {
+int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid) {
         uint64_t now = now_realtime_usec();
         bool queue = !private_ && activity_linked(c);
         int64_t row = 0;
@@ -213,7 +222,7 @@ int activity_completed(Context *c, const TraktMedia *m, double progress, bool pr
 
         r = begin(c);
         if (r >= 0)
-                r = insert_play(c, &s, now, private_, queue, &row);
+                r = insert_play(c, &s, now, private_, queue, uid, &row);
         if (r >= 0)
                 r = clear_resume(c, m);
         if (r >= 0 && queue) {
@@ -264,7 +273,7 @@ int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at) 
                 }
         }
         if (r >= 0)
-                r = insert_play(c, &s, watched_at, false, queue, &row);
+                r = insert_play(c, &s, watched_at, false, queue, ACTIVITY_NO_UID, &row);
         if (r >= 0 && queue) {
                 struct json_object *p = json_object_new_object();
                 json_object_object_add(p, "media", json_object_get(s.wrapper));
@@ -432,4 +441,120 @@ int activity_withdraw(Context *c, const char *session, uint64_t since) {
         r = end(c, r);
         after(c, r);
         return r < 0 ? r : n;
+}
+
+/* ---- local rows named by title, before an import pushes them ---- */
+
+typedef struct NamedRow {
+        int64_t id;
+        TraktMedia media;
+        struct json_object *payload; /* the outbox payload, when it is queued */
+} NamedRow;
+
+static const struct {
+        const char *table;
+        const char *select; /* id, media, then what the payload needs */
+        const char *mark;
+        const char *kind, *category;
+} named_tables[] = {
+        { "history", "SELECT id, media, watched_at FROM history WHERE origin = 'local' AND private = 0 AND pushed = 0"
+                     " AND trakt_history_id IS NULL",
+          "UPDATE history SET pushed = 2 WHERE id = ?1", "history_add", "history" },
+        { "ratings", "SELECT rowid, media, rating, rated_at FROM ratings WHERE pushed = 0",
+          "UPDATE ratings SET pushed = 2 WHERE rowid = ?1", "rating_set", "ratings" },
+        { "collection", "SELECT rowid, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d"
+                        " FROM collection WHERE origin = 'local' AND pushed = 0",
+          "UPDATE collection SET pushed = 2 WHERE rowid = ?1", "collection_add", "collection" },
+};
+
+static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id) {
+        struct json_object *p = json_object_new_object(), *w = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
+        char when[32];
+        if (t == 0) {
+                json_object_object_add(p, "media", w);
+                json_object_object_add(p, "watched_at", json_object_new_int64(sqlite3_column_int64(st, 2)));
+                json_object_object_add(p, "history_id", json_object_new_int64(id));
+        } else if (t == 1) {
+                json_object_object_add(p, "media", w);
+                json_object_object_add(p, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
+                json_object_object_add(p, "rated_at", json_object_new_int64(sqlite3_column_int64(st, 3)));
+        } else {
+                static const char *const keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
+                struct json_object *x = json_object_new_object(), *it = json_object_new_object(), *items = json_object_new_array();
+                json_object_object_add(x, "collected_at",
+                                       json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 2), when, sizeof when)));
+                for (int i = 0; i < 5; i++)
+                        if (sqlite3_column_type(st, 3 + i) != SQLITE_NULL)
+                                json_object_object_add(x, keys[i], json_object_new_string((const char *) sqlite3_column_text(st, 3 + i)));
+                if (sqlite3_column_int(st, 8))
+                        json_object_object_add(x, "3d", json_object_new_boolean(1));
+                json_object_object_add(it, "media", w);
+                json_object_object_add(it, "extra", x);
+                json_object_array_add(items, it);
+                json_object_object_add(p, "items", items);
+        }
+        return p;
+}
+
+int activity_queue_names(Context *c, const char *table) {
+        NamedRow *rows = NULL;
+        size_t n = 0, t;
+        sqlite3_stmt *st = NULL;
+        int r = 0, queued = 0;
+
+        for (t = 0; t < ELEMENTSOF(named_tables) && !streq(named_tables[t].table, table); t++)
+                ;
+        if (t == ELEMENTSOF(named_tables))
+                return -EINVAL;
+        if (sqlite3_prepare_v2(store_db(c->store), named_tables[t].select, -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
+                const char *json = (const char *) sqlite3_column_text(st, 1);
+                struct json_object *w = json ? json_tokener_parse(json) : NULL;
+                TraktMedia m = {};
+                bool name = w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0 && resolve_is_name(&m);
+                json_object_put(w);
+                if (!name) {
+                        trakt_media_done(&m);
+                        continue;
+                }
+                NamedRow *nr = realloc(rows, (n + 1) * sizeof *rows);
+                if (!nr) {
+                        trakt_media_done(&m);
+                        r = -ENOMEM;
+                        break;
+                }
+                rows = nr;
+                int64_t id = sqlite3_column_int64(st, 0);
+                rows[n++] = (NamedRow) { .id = id, .media = m, .payload = named_payload(t, st, id) };
+        }
+        sqlite3_finalize(st);
+
+        for (size_t i = 0; i < n && r >= 0; i++) {
+                TraktMedia found = {};
+                if (resolve_cached(c, &rows[i].media, &found, NULL) == RESOLVE_FOUND) {
+                        /* Known: the row becomes Trakt's item, and the push sends it so. */
+                        resolve_rekey(c, &rows[i].media, &found);
+                        trakt_media_done(&found);
+                        continue;
+                }
+                r = begin(c);
+                if (r >= 0)
+                        r = enqueue(c, named_tables[t].kind, named_tables[t].category, NULL, json_object_get(rows[i].payload));
+                if (r >= 0)
+                        r = run_sql(c, named_tables[t].mark, "i", rows[i].id);
+                r = end(c, r);
+                if (r >= 0)
+                        queued++;
+        }
+        for (size_t i = 0; i < n; i++) {
+                trakt_media_done(&rows[i].media);
+                json_object_put(rows[i].payload);
+        }
+        free(rows);
+        if (queued > 0)
+                log_info("%d local %s item(s) named by title wait for Trakt's ids in the outbox instead of being pushed as names.",
+                         queued, table);
+        after(c, r);
+        return r < 0 ? r : queued;
 }

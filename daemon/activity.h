@@ -32,10 +32,15 @@ int activity_live_event(Context *c, const char *kind, const TraktMedia *m, doubl
  * event of kind ("pause" or "stop": Trakt keeps a stop below 80 % as a pause). */
 int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session);
 
+/* No user to record with a play (MarkWatched). */
+#define ACTIVITY_NO_UID ((uid_t) -1)
+
 /* A completed watch: a history row (origin local, flagged private in
- * incognito, never pushed then), the item's resume point cleared, and unless
- * private a queued scrobble stop (scrobble on) or history add (scrobble off). */
-int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session);
+ * incognito, never pushed then, and recorded with uid, the user whose session
+ * played it: GetHistory shows a private play to that user and root alone),
+ * the item's resume point cleared, and unless private a queued scrobble stop
+ * (scrobble on) or history add (scrobble off). */
+int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid);
 
 /* MarkWatched: a local play at watched_at (µs); a play of the same item within
  * a minute of it is the same play and is not added twice (returns 0). */
@@ -51,6 +56,14 @@ typedef struct CollectionEntry {
         bool is_3d;
 } CollectionEntry;
 int activity_collection(Context *c, const CollectionEntry *added, size_t n_added, const TraktMedia *removed, size_t n_removed);
+
+/* Before an import pushes what is local (table: "history", "ratings" or
+ * "collection"): rows of media named by title (resolve.h) are not sent as
+ * names. Those whose ids are known move to Trakt's item (the push sends
+ * them); the others are queued in the outbox instead (history add, rating,
+ * collection add), which sends them once the look-up found them, or never
+ * when Trakt does not know them. Returns how many were queued. */
+int activity_queue_names(Context *c, const char *table);
 
 /* A session became incognito (its own flag or its user's eye) while events of
  * its playback still wait: withdraw them. Every waiting scrobble or history

@@ -24,6 +24,7 @@ struct Session;
 struct Eye;
 struct Watcher;
 struct FollowedLists;
+struct Resolver;
 
 /* The connection's life cycle, as the State property shows it. */
 typedef enum ConnState {
@@ -51,6 +52,7 @@ typedef struct Context {
         sd_event_source *sweep_timer;     /* sync.c: the next incremental sweep (off while not connected) */
         struct Outbox *outbox;            /* outbox.c: the durable queue of writes for Trakt */
         struct FollowedLists *followed;   /* library.c: AddList resolutions and followed-list refreshes */
+        struct Resolver *resolver;        /* resolve.c: Trakt's ids for media named by title */
 
         /* Playback sessions (session.c). */
         struct Session *sessions;

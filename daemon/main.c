@@ -16,6 +16,7 @@
 #include "connect.h"
 #include "library.h"
 #include "outbox.h"
+#include "resolve.h"
 #include "polkit.h"
 #include "session.h"
 #include "sync.h"
@@ -82,6 +83,7 @@ void context_set_state(Context *c, ConnState s) {
         context_touch(c);
         /* Connected again: what waited in the outbox goes now; expired: the dot turns red. */
         outbox_connection_changed(c);
+        resolve_connection_changed(c);
         /* Sweeps run only while connected. */
         sync_connection_changed(c);
         /* The idle countdown sleeps while connected; any other state may end in an idle exit. */
@@ -107,6 +109,7 @@ static void context_done(Context *c) {
         watchers_free(c);
         eyes_free(c);
         outbox_free(c);
+        resolve_free(c);
         sync_free(c);
         library_followed_free(c);
         connect_flow_free(c);
@@ -366,6 +369,9 @@ static int run(int argc, char **argv) {
         r = outbox_setup(&c);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the outbox: %m"), 1;
+        r = resolve_setup(&c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to set up title look-ups: %m"), 1;
 
         r = eye_restore(&c);
         if (r < 0)

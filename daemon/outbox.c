@@ -7,6 +7,7 @@
 #include "build-config.h"
 #include "log.h"
 #include "outbox.h"
+#include "resolve.h"
 #include "session.h"
 #include "trakt-bus.h"
 #include "trakt-client.h"
@@ -103,6 +104,11 @@ static void row_done(Context *c, int64_t id, const char *state, const char *erro
                         log_error("Could not mark outbox event %" PRId64 " %s: %s", id, state, sqlite3_errmsg(store_db(c->store)));
         }
         sqlite3_finalize(st);
+}
+
+static int payload_save(Context *c, int64_t id, struct json_object *payload) {
+        return exec_row(c, "UPDATE outbox SET payload = ?2 WHERE id = ?1", id,
+                        json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN));
 }
 
 static void row_retry_later(Context *c, int64_t id, unsigned attempts, uint64_t delay, const char *error) {
@@ -896,6 +902,29 @@ static int deliver_next(Outbox *o) {
                         row_done(c, id, "sent", "already on Trakt");
                         json_object_put(payload);
                         continue;
+                }
+
+                /* Media named by title: sent once Trakt's ids are known, never before;
+                 * a title Trakt does not know is not sent at all. Waiting for a look-up
+                 * holds this row only: other titles go on. */
+                bool rewritten = false;
+                PayloadState ps = resolve_payload(c, id, payload, &rewritten);
+                if (ps == PAYLOAD_WAIT) {
+                        json_object_put(payload);
+                        continue;
+                }
+                if (ps == PAYLOAD_DROP) {
+                        log_info("Outbox event %" PRId64 " (%s) names a title Trakt does not know: not sent.", id, kind);
+                        if (streq(kind, "stop") || streq(kind, "history_add"))
+                                history_row_mark_pushed(c, payload_int(payload, "history_id"), 0); /* no import sends it either */
+                        row_done(c, id, "dropped", "not on Trakt");
+                        json_object_put(payload);
+                        continue;
+                }
+                if (rewritten && payload_save(c, id, payload) < 0) {
+                        json_object_put(payload);
+                        r = -EIO;
+                        break;
                 }
 
                 o->row = id;

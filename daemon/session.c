@@ -10,6 +10,7 @@
 #include "log.h"
 #include "outbox.h"
 #include "polkit.h"
+#include "resolve.h"
 #include "session.h"
 #include "trakt-bus.h"
 #include "trakt-json.h"
@@ -48,6 +49,7 @@ struct Session {
         char *media_json; /* the wrapper, for the Media property */
         double progress;
         bool completed; /* this playback already counted as a watch */
+        char *problem;  /* the Problem property: NULL or one sentence about media (a title Trakt does not know) */
         Session *next, *prev;
 };
 
@@ -155,6 +157,7 @@ static void session_free(Session *s) {
         trakt_media_done(&s->media);
         free(s->media_key);
         free(s->media_json);
+        free(s->problem);
         free(s->path);
         free(s->id);
         free(s->owner);
@@ -174,7 +177,7 @@ void sessions_free(Context *c) {
 
 static int on_completed(Session *s) {
         s->completed = true;
-        return activity_completed(s->context, &s->media, s->progress, effective(s), s->id);
+        return activity_completed(s->context, &s->media, s->progress, effective(s), s->id, s->uid);
 }
 
 /* A pause or a stop: at or above the threshold a completed watch (Trakt
@@ -266,6 +269,28 @@ static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         if (r < 0)
                 return r;
 
+        /* Named by title: Trakt's item when the look-up is cached already (a
+         * local read); else it is looked up in the background, never while the
+         * caller waits, and never for an incognito session (a search tells
+         * Trakt the title). */
+        _cleanup_free_ char *problem = NULL;
+        TraktMedia found = {};
+        switch (resolve_cached(s->context, &media, &found, &problem)) {
+        case RESOLVE_FOUND:
+                trakt_media_done(&media);
+                media = found;
+                break;
+        case RESOLVE_UNKNOWN:
+                if (!effective(s))
+                        resolve_want(s->context, &media, 0);
+                break;
+        default:
+                break;
+        }
+        bool problem_changed = !streq_ptr(problem, s->problem);
+        free(s->problem);
+        s->problem = TAKE_PTR(problem);
+
         _cleanup_free_ char *key = trakt_media_key(&media);
         struct json_object *w = trakt_media_wrapper(&media);
         if (!key || !w) {
@@ -294,7 +319,10 @@ static int method_start(sd_bus_message *m, void *userdata, sd_bus_error *error) 
         r = effective(s) ? 0 : activity_live_event(s->context, "start", &s->media, progress, s->id);
         /* Durable: answer first, then tell the owner and the watchers. */
         r = reply_stored(m, r, error);
-        emit(s, "PlaybackState", "Media", "Progress", "LastActive", NULL);
+        if (problem_changed)
+                emit(s, "PlaybackState", "Media", "Progress", "LastActive", "Problem", NULL);
+        else
+                emit(s, "PlaybackState", "Media", "Progress", "LastActive", NULL);
         return r;
 }
 
@@ -451,8 +479,65 @@ static int property_get_effective_incognito(sd_bus *bus, const char *path, const
 
 static int property_get_problem(sd_bus *bus, const char *path, const char *interface, const char *property,
                                 sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* Filled once media named by title are resolved (a title Trakt does not know). */
-        return sd_bus_message_append(reply, "s", "");
+        Session *s = userdata;
+        return sd_bus_message_append(reply, "s", s->problem ?: "");
+}
+
+/* ---- media named by title ---- */
+
+void session_names_resolved(Context *c) {
+        for (Session *s = sessions(c); s; s = s->next) {
+                if (!s->media_key || !resolve_is_name(&s->media))
+                        continue;
+                TraktMedia found = {};
+                _cleanup_free_ char *problem = NULL;
+                ResolveState st = resolve_cached(c, &s->media, &found, &problem);
+                if (st == RESOLVE_FOUND) {
+                        _cleanup_free_ char *key = trakt_media_key(&found);
+                        struct json_object *w = trakt_media_wrapper(&found);
+                        char *json = w ? strdup(json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN)) : NULL;
+                        json_object_put(w);
+                        if (!key || !json) {
+                                free(json);
+                                trakt_media_done(&found);
+                                continue;
+                        }
+                        /* What this playback stored under the name (a resume point, the
+                         * watch) is Trakt's item now, and so is what it plays. */
+                        resolve_rekey(c, &s->media, &found);
+                        log_info("Session %u: the title it plays is Trakt's %s %" PRIu64 ".", s->number,
+                                 trakt_media_type_to_string(found.type), found.ids.trakt);
+                        trakt_media_done(&s->media);
+                        s->media = found;
+                        free(s->media_key);
+                        s->media_key = TAKE_PTR(key);
+                        free(s->media_json);
+                        s->media_json = json;
+                        bool had_problem = s->problem != NULL;
+                        free(s->problem);
+                        s->problem = NULL;
+                        if (had_problem)
+                                emit(s, "Media", "Problem", NULL);
+                        else
+                                emit(s, "Media", NULL);
+                } else if (st == RESOLVE_NOT_FOUND && !streq_ptr(problem, s->problem)) {
+                        free(s->problem);
+                        s->problem = TAKE_PTR(problem);
+                        log_info("Session %u: %s", s->number, s->problem);
+                        emit(s, "Problem", NULL);
+                }
+        }
+}
+
+bool session_wants_lookup(Context *c, const char *key) {
+        for (Session *s = sessions(c); s; s = s->next) {
+                if (!s->media_key || effective(s) || !resolve_is_name(&s->media))
+                        continue;
+                _cleanup_free_ char *k = resolve_lookup_key(c, &s->media);
+                if (k && streq(k, key))
+                        return true;
+        }
+        return false;
 }
 
 static const sd_bus_vtable session_vtable[] = {

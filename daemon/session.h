@@ -43,6 +43,14 @@ int session_list_reply(Context *c, sd_bus_message *m, uid_t uid);
  * withdrawn. */
 void session_eye_changed(Context *c, uid_t uid, bool on);
 
+/* Title look-ups answered (resolve.c): sessions playing a name found on
+ * Trakt now play Trakt's item (Media, with the ids and Trakt's title), and
+ * those whose title Trakt does not know say so in Problem. */
+void session_names_resolved(Context *c);
+/* Whether a session that is not incognito plays a name whose next look-up
+ * is key (resolve_lookup_key). */
+bool session_wants_lookup(Context *c, const char *key);
+
 unsigned session_count(Context *c);
 /* Whether the outbox's session id names a live session of this process, and
  * its state (playing: and not effectively incognito). */

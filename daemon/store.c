@@ -103,6 +103,22 @@ static const char *const migrations[] = {
         "CREATE TABLE media_alias ("
         "  alias TEXT PRIMARY KEY NOT NULL,"
         "  media_key TEXT NOT NULL) WITHOUT ROWID;",
+
+        /* 4: whose session recorded a local play (NULL: older rows, imports
+         * from Trakt, MarkWatched), so a private one is shown to that user
+         * alone. */
+        "ALTER TABLE history ADD COLUMN uid INTEGER;",
+
+        /* 5: what Trakt's search said about media named by title (resolve.c):
+         * name "movie:<normalised title>:<year>", "show:…" or
+         * "episode:<show>:<season>:<number>"; media is Trakt's item, NULL when
+         * it does not know the title (closest: what its search found instead). */
+        "CREATE TABLE title_cache ("
+        "  name TEXT PRIMARY KEY NOT NULL,"
+        "  media TEXT,"
+        "  closest TEXT,"
+        "  looked_at INTEGER NOT NULL,"
+        "  expires_at INTEGER NOT NULL) WITHOUT ROWID;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");

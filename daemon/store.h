@@ -17,7 +17,7 @@
 
 typedef struct Store Store;
 
-#define STORE_SCHEMA_VERSION 3
+#define STORE_SCHEMA_VERSION 5
 
 /* Creates state_dir (0700) and state_dir/state.db (0600) when missing and
  * upgrades the schema. A file that is not a usable sqlite database gives

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "activity.h"
 #include "errors.h"
 #include "library.h"
 #include "log.h"
@@ -1037,6 +1038,13 @@ static int push_step(SyncRun *s) {
 
         if (s->lookup)
                 return lookup_step(s);
+        if (s->page == 0) {
+                /* Media named by title never go out as names: the outbox sends them
+                 * once Trakt's ids are known (resolve.h). */
+                int q = activity_queue_names(c, history ? "history" : p == &pushes[1] ? "ratings" : "collection");
+                if (q < 0)
+                        log_warning_errno(q, "Could not set the titles among the local %s aside: %m", p->words);
+        }
         if (history && s->page == 0 && s->full_read) {
                 /* Plays an earlier import sent without an answer: this import read all
                  * of Trakt's history before this step, so what arrived is linked now,

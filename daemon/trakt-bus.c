@@ -15,6 +15,7 @@
 #include "trakt-json.h"
 #include "log.h"
 #include "polkit.h"
+#include "resolve.h"
 #include "trakt-bus.h"
 #include "util.h"
 #include "watchers.h"
@@ -396,7 +397,11 @@ int bus_append_media_json(sd_bus_message *reply, const char *json) {
         return append_media(reply, json);
 }
 
-static int get_history_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+/* A private (incognito) play is its user's business: it is listed for the uid
+ * whose session recorded it and for root only. Plays without a uid (recorded
+ * before uids were kept, MarkWatched, imports from Trakt) are listed as
+ * before. */
+static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         uint64_t since;
         uint32_t limit;
@@ -410,12 +415,14 @@ static int get_history_authorized(sd_bus_message *m, Context *c, sd_bus_error *e
         if (r < 0)
                 return r;
         if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?"
-                               " ORDER BY watched_at DESC, id DESC LIMIT ?",
+                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
+                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
+                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
                                -1, &st, NULL) != SQLITE_OK)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the history; check the daemon's log.");
         sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
         sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
+        sqlite3_bind_int64(st, 3, (int64_t) uid);
         r = sd_bus_message_open_container(reply, 'a', "a{sv}");
         while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
@@ -444,7 +451,7 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         int r = sd_bus_message_read(m, "tu", &since, &limit);
         if (r < 0)
                 return r;
-        return bus_authorize(userdata, m, get_history_authorized, error);
+        return bus_authorize_uid(userdata, m, get_history_authorized, error);
 }
 
 /* ---- library: ratings, resume points, lists, recommendations ---- */
@@ -588,6 +595,9 @@ static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
+        /* A name Trakt's ids are known for is found under those and under the name. */
+        if (resolve_fill(c, &media, true) < 0)
+                return -ENOMEM;
         r = lookup_media(c, &media, "SELECT rating FROM ratings", "rated_at", &st);
         uint8_t rating = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
         sqlite3_finalize(st);
@@ -614,6 +624,8 @@ static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         uint64_t paused_at = 0;
         bool on = true;
         (void) store_get_toggle(c->store, "resume", &on);
+        if (resolve_fill(c, &media, true) < 0)
+                return -ENOMEM;
         r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
         if (r >= 0) {
                 progress = sqlite3_column_double(st, 0);
@@ -983,6 +995,10 @@ static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         int r = read_rate(m, &media, &rating, error);
         if (r < 0)
                 return r;
+        /* Named by title: stored as Trakt's item when its ids are known already;
+         * else the outbox waits for the look-up (resolve.h). */
+        if (resolve_fill(c, &media, false) < 0)
+                return -ENOMEM;
         r = activity_rate(c, &media, rating);
         if (r >= 0)
                 log_info("Rating %u stored%s.", rating, activity_linked(c) ? " and queued for Trakt" : "");
@@ -1026,6 +1042,8 @@ static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *
         int r = read_mark_watched(m, &media, &at, error);
         if (r < 0)
                 return r;
+        if (resolve_fill(c, &media, false) < 0)
+                return -ENOMEM;
         return stored_reply(m, activity_mark_watched(c, &media, at), error);
 }
 
@@ -1125,7 +1143,12 @@ static int update_collection_authorized(sd_bus_message *m, Context *c, sd_bus_er
         int r = read_collection(m, &added, &na, &removed, &nr, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error) ? -EINVAL : r;
-        r = activity_collection(c, added, na, removed, nr);
+        for (size_t i = 0; i < na && r >= 0; i++)
+                r = resolve_fill(c, &added[i].media, false);
+        for (size_t i = 0; i < nr && r >= 0; i++)
+                r = resolve_fill(c, &removed[i], false);
+        if (r >= 0)
+                r = activity_collection(c, added, na, removed, nr);
         if (r >= 0)
                 log_info("Collection: %zu added or updated, %zu removed.", na, nr);
         collection_free(added, na, removed, nr);

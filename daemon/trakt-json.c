@@ -980,6 +980,65 @@ int trakt_parse_sync_result(struct json_object *o, TraktSyncResult *ret) {
         return 0;
 }
 
+/* ---- search ---- */
+
+void trakt_search_results_free(TraktSearchResult *r, size_t n) {
+        for (size_t i = 0; r && i < n; i++)
+                trakt_media_done(&r[i].media);
+        free(r);
+}
+
+int trakt_parse_search(struct json_object *array, TraktSearchResult **ret, size_t *ret_n) {
+        TraktSearchResult *out = NULL;
+        size_t n = 0;
+
+        if (!array || !json_object_is_type(array, json_type_array))
+                return -EBADMSG;
+        size_t len = json_object_array_length(array);
+        if (len > 0) {
+                out = calloc(len, sizeof *out);
+                if (!out)
+                        return -ENOMEM;
+        }
+        for (size_t i = 0; i < len; i++) {
+                struct json_object *o = json_object_array_get_idx(array, i);
+                TraktSearchResult *r = &out[n];
+                *r = (TraktSearchResult) {};
+                if (trakt_parse_media(o, TRAKT_NONE, &r->media) < 0)
+                        continue;
+                if (r->media.type == TRAKT_SEASON || trakt_ids_empty(&r->media.ids)) {
+                        trakt_media_done(&r->media); /* a result is worth nothing without its ids */
+                        continue;
+                }
+                if (!get_double(o, "score", &r->score) || !isfinite(r->score))
+                        r->score = 0;
+                n++;
+        }
+        *ret = out;
+        *ret_n = n;
+        return 0;
+}
+
+int trakt_parse_episode(struct json_object *o, const TraktMedia *show, TraktMedia *ret) {
+        TraktMedia m = {};
+        if (!o || !json_object_is_type(o, json_type_object) || !show)
+                return -EBADMSG;
+        m.type = TRAKT_EPISODE;
+        parse_ids(o, &m.ids);
+        m.title = dup_string(o, "title");
+        m.season = get_small(o, "season");
+        m.number = get_small(o, "number");
+        m.runtime = get_small(o, "runtime");
+        if (!get(o, "season") || m.number == 0 || trakt_ids_empty(&m.ids) || ids_copy(&m.show_ids, &show->ids) < 0 ||
+            (show->title && !(m.show_title = strdup(show->title)))) {
+                trakt_media_done(&m);
+                return -EBADMSG;
+        }
+        m.show_year = show->year;
+        *ret = m;
+        return 0;
+}
+
 /* ---- scrobble ---- */
 
 int trakt_parse_scrobble(struct json_object *o, TraktScrobbleResult *ret) {

@@ -212,6 +212,23 @@ void trakt_items_free(TraktItem *items, size_t n);
 int trakt_parse_items(struct json_object *array, TraktItemKind kind, TraktMediaType hint, TraktItem **ret,
                       size_t *ret_n, size_t *ret_skipped);
 
+/* ---- search: GET /search/{type}?query=… and /search/{id_type}/{id} ----
+ * An array of {type, score, movie | show | episode (+ show) | person | list}.
+ * Results that name no movie, show or episode (people, lists, null objects)
+ * are skipped; score is 0 when absent or null (the id look-up sends null).
+ * An answer that is not an array is -EBADMSG. */
+typedef struct TraktSearchResult {
+        TraktMedia media;
+        double score;
+} TraktSearchResult;
+int trakt_parse_search(struct json_object *array, TraktSearchResult **ret, size_t *ret_n);
+void trakt_search_results_free(TraktSearchResult *r, size_t n);
+
+/* GET /shows/{id}/seasons/{s}/episodes/{e}: a bare episode object, read as
+ * an episode of show (whose title, year and ids it takes). -EBADMSG unless
+ * it has the season, number and an id. */
+int trakt_parse_episode(struct json_object *o, const TraktMedia *show, TraktMedia *ret);
+
 /* ---- /sync/last_activities: flattened "movies.watched_at" → µs ---- */
 typedef struct TraktActivity {
         char *key;

@@ -80,6 +80,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         TraktScrobbleResult sc = {};
         if (trakt_parse_scrobble(o, &sc) >= 0)
                 trakt_scrobble_done(&sc);
+        TraktSearchResult *found = NULL;
+        size_t nf = 0;
+        if (trakt_parse_search(o, &found, &nf) >= 0) {
+                for (size_t i = 0; i < nf; i++) {
+                        /* A chosen result is stored as its wrapper: it must read back. */
+                        struct json_object *w = trakt_media_wrapper(&found[i].media);
+                        TraktMedia back = {};
+                        if (w && trakt_parse_media(w, TRAKT_NONE, &back) < 0)
+                                abort();
+                        trakt_media_done(&back);
+                        json_object_put(w);
+                }
+                trakt_search_results_free(found, nf);
+        }
+        TraktMedia show = { .type = TRAKT_SHOW, .ids.trakt = 1, .title = (char *) "Show" }, ep = {};
+        if (trakt_parse_episode(o, &show, &ep) >= 0)
+                trakt_media_done(&ep);
         if (json_object_is_type(o, json_type_string)) {
                 int64_t usec;
                 char buf[32];

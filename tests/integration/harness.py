@@ -74,7 +74,10 @@ def for_any_uid(path):
         _shared_dir = tempfile.mkdtemp(prefix='kt-shared-')
         os.chmod(_shared_dir, 0o755)
         atexit.register(shutil.rmtree, _shared_dir, True)
-    sub = tempfile.mkdtemp(dir=_shared_dir)  # one folder per file: same names never collide
+    # One folder per file: same names never collide. Not mkdtemp's "tmp"
+    # prefix: "tmp" + "v…" spells "mpv", which tests look for in what another
+    # user may see (the bus names the caller's command line in its refusals).
+    sub = tempfile.mkdtemp(prefix='u-', dir=_shared_dir)
     os.chmod(sub, 0o755)
     copy = os.path.join(sub, os.path.basename(path))
     shutil.copy2(path, copy)

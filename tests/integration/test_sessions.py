@@ -677,3 +677,41 @@ def test_kinoctl_monitor_and_incognito():
         check(f'/session/{n}' not in b_out and 'Guardians' not in b_out and 'Celluloid' not in b_out,
               f'another user\'s monitor shows A\'s sessions: {b_out!r}')
         check('ScrobbleStatus' in b_out, f'another user\'s monitor: {b_out!r}')
+
+
+def test_history_private_plays_per_user():
+    """GetHistory lists a private (incognito) play only for the user whose
+    session recorded it and for root; public plays and plays recorded without
+    a uid (older rows, imports) are listed for everyone."""
+    import sqlite3
+    a_uid, b_uid, _ = users()
+    with Rig(standin=False) as rig:
+        rig.polkit_allow(USE)
+        a, b = rig.agent(a_uid), rig.agent(b_uid)
+        hidden = create(a, 'mpv', incognito=True)
+        play(a, hidden, 'Start', INCEPTION, 5.0)
+        play(a, hidden, 'Stop', 96.0)
+        seen = create(a, 'mpv')
+        play(a, seen, 'Start', TRON, 5.0)
+        play(a, seen, 'Stop', 97.0)
+        # B's own incognito play, for the other direction.
+        b_hidden = create(b, 'vlc', incognito=True)
+        play(b, b_hidden, 'Start', GUARDIANS, 5.0)
+        play(b, b_hidden, 'Stop', 98.0)
+        # A private play from before uids were recorded (schema 3): no uid, listed for all.
+        db = sqlite3.connect(os.path.join(rig.state_dir, 'state.db'), timeout=10)
+        with db:
+            db.execute("INSERT INTO history(media_key, media, watched_at, origin, private, pushed)"
+                       " VALUES ('movie:trakt=2', '{\"type\":\"movie\",\"movie\":{\"title\":\"Batman Begins\",\"year\":2005,"
+                       "\"ids\":{\"trakt\":2}}}', 1000000, 'local', 1, 0)")
+        db.close()
+
+        def titles(agent):
+            return sorted(h['title'] for h in agent.ok('GetHistory', 'tu', [0, 0])[0])
+
+        eq(titles(a), ['Batman Begins', 'Inception', 'TRON: Legacy'], "A's history")
+        eq(titles(b), ['Batman Begins', 'Guardians of the Galaxy', 'TRON: Legacy'], "B's history")
+        root = sorted(str(h['title']) for h in rig.call('GetHistory', dbus.UInt64(0), dbus.UInt32(0)))
+        eq(root, ['Batman Begins', 'Guardians of the Galaxy', 'Inception', 'TRON: Legacy'], "root's history")
+        # The limit counts what the caller may see: B's newest row is not A's hidden play.
+        eq([h['title'] for h in b.ok('GetHistory', 'tu', [0, 1])[0]], ['Guardians of the Galaxy'], "B's newest play")

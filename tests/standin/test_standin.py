@@ -8,6 +8,7 @@ import tempfile
 import time
 import unittest
 import urllib.error
+import urllib.parse
 import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -359,6 +360,98 @@ class ListTests(Base):
         s, _, items = self.s.json('GET', '/users/me/lists/mine/items?page=1&limit=250', headers=auth)
         self.assertEqual((s, len(items)), (200, 3))
         self.assertEqual(self.s.req('GET', '/users/me/lists/mine')[0], 401)
+
+
+class SearchTests(Base):
+    """Trakt's search (contracts/search) and an episode by its show and numbers:
+    public (an API key, no token), paginated, faults like everything else."""
+
+    def setUp(self):
+        super().setUp()
+        q = urllib.parse.quote
+        self.q = q
+        self.s.control('catalogue', {'movies': [
+            {'title': 'The Avengers', 'year': 2012, 'ids': {'trakt': 14701, 'imdb': 'tt0848228', 'tmdb': 24428}},
+            {'title': 'Avengers: Age of Ultron', 'year': 2015, 'ids': {'trakt': 71938}},
+            {'title': 'The Avengers', 'year': 1998, 'ids': {'trakt': 4618}},
+            {'title': 'Mission: Impossible', 'year': 1996, 'ids': {'trakt': 954}},
+        ] + [{'title': f'Avengers Copy {i}', 'year': 2000 + i % 20, 'ids': {'trakt': 90000 + i}} for i in range(60)]})
+
+    def test_text_search_shape_and_order(self):
+        s, h, r = self.s.json('GET', '/search/movie?query=' + self.q('The Avengers'))
+        self.assertEqual(s, 200)
+        self.assertEqual(sorted(r[0]), ['movie', 'score', 'type'])
+        self.assertEqual((r[0]['type'], r[0]['movie']['title']), ('movie', 'The Avengers'))
+        self.assertEqual(sorted(r[0]['movie']), ['ids', 'title', 'year'])
+        scores = [x['score'] for x in r]
+        self.assertEqual(scores, sorted(scores, reverse=True))
+        # fuzzy: other titles follow the exact ones
+        titles = [x['movie']['title'] for x in self.s.json('GET', '/search/movie?limit=250&query=' + self.q('The Avengers'))[2]]
+        self.assertIn('Avengers: Age of Ultron', titles)
+        self.assertLess(titles.index('The Avengers'), titles.index('Avengers: Age of Ultron'))
+        # 50 per page by default (measured, trakt/trakt-api#925), at most 250
+        self.assertEqual((len(r), h['X-Pagination-Limit'], h['X-Pagination-Page-Count']), (50, '50', '2'))
+        s, h, r = self.s.json('GET', '/search/movie?query=avengers&limit=1000')
+        self.assertEqual((len(r), h['X-Pagination-Limit']), (int(h['X-Pagination-Item-Count']), '250'))
+        s, h, r = self.s.json('GET', '/search/movie?query=avengers&page=2&limit=10')
+        self.assertEqual((len(r), h['X-Pagination-Page']), (10, '2'))
+
+    def test_years_types_and_syntax(self):
+        _, _, r = self.s.json('GET', '/search/movie?query=' + self.q('The Avengers') + '&years=1998')
+        self.assertEqual([(x['movie']['title'], x['movie']['year']) for x in r], [('The Avengers', 1998)])
+        _, _, r = self.s.json('GET', '/search/movie?query=' + self.q('The Avengers') + '&years=1997-2012&limit=250')
+        self.assertEqual(sorted(x['movie']['year'] for x in r if x['movie']['title'] == 'The Avengers'), [1998, 2012])
+        self.assertEqual(self.s.req('GET', '/search/movie?query=x&years=recent')[0], 400)
+        # shows, episodes (with their show), several types at once
+        _, _, r = self.s.json('GET', '/search/show?query=' + self.q('Breaking Bad'))
+        self.assertEqual((r[0]['type'], r[0]['show']['ids']['tvdb'], type(r[0]['score'])), ('show', 81189, int))
+        _, _, r = self.s.json('GET', '/search/episode?query=' + self.q('Breaking Bad') + '&limit=3')
+        self.assertEqual((r[0]['type'], r[0]['show']['title'], len(r)), ('episode', 'Breaking Bad', 3))
+        self.assertIn('season', r[0]['episode'])
+        _, _, r = self.s.json('GET', '/search/movie,show?query=' + self.q('Breaking Bad') + '&limit=250')
+        self.assertEqual({x['type'] for x in r}, {'show'})
+        self.assertEqual(self.s.json('GET', '/search/person?query=Nobody')[2], [])
+        self.assertEqual(self.s.req('GET', '/search/planet?query=x')[0], 404)
+        self.assertEqual(self.s.json('GET', '/search/movie?query=' + self.q('Nothing Like It'))[2], [])
+        # special characters: escaped they are text; a bare ':' makes a field query
+        self.assertEqual(self.s.json('GET', '/search/movie?query=' + self.q('Mission: Impossible'))[2], [])
+        _, _, r = self.s.json('GET', '/search/movie?query=' + self.q('Mission\\: Impossible'))
+        self.assertEqual((r[0]['movie']['title'], r[0]['movie']['year']), ('Mission: Impossible', 1996))
+
+    def test_id_lookup(self):
+        s, _, r = self.s.json('GET', '/search/imdb/tt0848228')
+        self.assertEqual((s, len(r), r[0]['type'], r[0]['score'], r[0]['movie']['ids']['trakt']), (200, 1, 'movie', None, 14701))
+        _, _, r = self.s.json('GET', '/search/tvdb/349232?type=episode')
+        self.assertEqual((r[0]['type'], r[0]['episode']['season'], r[0]['episode']['number'], r[0]['show']['title']),
+                         ('episode', 1, 1, 'Breaking Bad'))
+        self.assertEqual(self.s.json('GET', '/search/tvdb/349232?type=movie')[2], [])
+        self.assertEqual(self.s.json('GET', '/search/tmdb/999999999')[2], [])
+        self.assertEqual(self.s.req('GET', '/search/trakt/1?type=planet')[0], 400)
+
+    def test_episode_by_show_and_numbers(self):
+        s, _, e = self.s.json('GET', '/shows/1388/seasons/1/episodes/2')
+        self.assertEqual((s, e['season'], e['number'], e['ids']['trakt']), (200, 1, 2, 73483))
+        self.assertNotIn('show', e)
+        self.assertEqual(self.s.json('GET', '/shows/breaking-bad/seasons/2/episodes/1')[2]['ids']['tvdb'], 349239)
+        self.assertEqual(self.s.req('GET', '/shows/1388/seasons/9/episodes/1')[0], 404)
+        self.assertEqual(self.s.req('GET', '/shows/424242/seasons/1/episodes/1')[0], 404)
+
+    def test_public_and_faults(self):
+        # no token needed, the API key is
+        self.assertEqual(self.s.req('GET', '/search/movie?query=x', headers={'trakt-api-key': 'nope'})[0], 403)
+        self.s.control('fault', {'match': '^/search/', 'status': 503, 'count': 2})
+        self.assertEqual(self.s.req('GET', '/search/movie?query=avengers')[0], 503)
+        self.assertEqual(self.s.req('GET', '/search/imdb/tt0848228')[0], 503)
+        self.assertEqual(self.s.req('GET', '/search/movie?query=avengers')[0], 200)
+        self.s.control('fault', {'match': '/episodes/', 'action': 'garbage'})
+        s, _, b = self.s.req('GET', '/shows/1388/seasons/1/episodes/1')
+        with self.assertRaises(ValueError):
+            json.loads(b)
+        self.s.control('fault', {'match': '^/search/movie$', 'query': 'Avengers', 'status': 500})
+        self.assertEqual(self.s.req('GET', '/search/movie?query=Other')[0], 200)
+        self.assertEqual(self.s.req('GET', '/search/movie?query=Avengers')[0], 500)
+        log = json.loads(urllib.request.urlopen(self.s.url + '/_control/requests').read())
+        self.assertEqual(log[-1]['query'], 'query=Avengers')
 
 
 if __name__ == '__main__':

@@ -5,6 +5,12 @@ demo and benchmarks. Standard library only; loopback only.
 
     trakt-standin.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--seed-fixtures] [--quiet]
 
+Trakt's search is served as its 2026 contract has it: GET /search/{type}
+?query=&years=&page=&limit= (a list of {type, score, movie | show | episode
++ show}, 50 per page by default as measured in 2026, special characters as
+syntax unless escaped), GET /search/{id_type}/{id}?type= (score null), and an
+episode by its show and numbers, GET /shows/{id}/seasons/{s}/episodes/{e}.
+
 Besides Trakt's endpoints it serves a control API under /_control/ (see
 README.md next to this file) to approve device codes, inject faults, seed
 data and read the request log.
@@ -1215,6 +1221,134 @@ def save_playback(key, progress, at):
     S.touch(f'{key[0]}s.paused_at')
 
 
+# ---------- search (trakt/trakt-api contracts/search; trakt-api.md §6) ----------
+
+# Characters Trakt's search engine reads as syntax unless preceded by a backslash.
+SEARCH_SPECIAL = set('+-&|!(){}[]^"~*?:/')
+SEARCH_TYPES = ('movie', 'show', 'episode', 'person', 'list')
+
+
+def search_words(text):
+    return re.findall(r'[0-9a-z]+', re.sub(r"['’.]", '', (text or '').lower()))
+
+
+def parse_search_query(raw):
+    """The words of a query. A backslash makes the next character literal; an
+    unescaped ':' or '/' turns the query into a field or regular-expression
+    query, which finds none of our titles (None); other unescaped operators
+    are not words."""
+    out, i, plain = [], 0, True
+    while i < len(raw):
+        ch = raw[i]
+        if ch == '\\' and i + 1 < len(raw):
+            out.append(raw[i + 1])
+            i += 2
+            continue
+        if ch in SEARCH_SPECIAL:
+            if ch in ':/':
+                plain = False
+            out.append(' ')
+        else:
+            out.append(ch)
+        i += 1
+    return search_words(''.join(out)) if plain else None
+
+
+def search_score(words, title):
+    """A relevance in the spirit of Trakt's: the exact title far ahead, then
+    titles sharing words (as prefixes: 'primer' finds 'Primeval' too)."""
+    tw = search_words(title)
+    if not words or not tw:
+        return 0.0
+    if tw == words:
+        return 1000.0 + len(words)
+    hits = sum(1 for w in words if any(t.startswith(w[:5]) for t in tw))
+    return round(50.0 * hits / max(len(tw), len(words)), 4) if hits else 0.0
+
+
+def parse_years(q):
+    v = (q.get('years') or [''])[0]
+    if not v:
+        return None
+    m = re.fullmatch(r'(\d{4})(?:-(\d{4}))?', v)
+    if not m:
+        raise ApiError(400, {'error': 'years is a 4 digit year or a range like 2016-2018'})
+    lo = int(m.group(1))
+    return lo, int(m.group(2) or lo)
+
+
+def search_text(q, body, types):
+    wanted = types.split(',')
+    if any(t not in SEARCH_TYPES for t in wanted):
+        raise ApiError(404, {'error': 'not found'})
+    words = parse_search_query((q.get('query') or [''])[0])
+    years = parse_years(q)
+    found = []
+    if words:
+        def year_ok(y):
+            return years is None or (y is not None and years[0] <= y <= years[1])
+        if 'movie' in wanted:
+            for m in S.cat.movies.values():
+                sc = search_score(words, m['title'])
+                if sc and year_ok(m.get('year')):
+                    found.append((sc, {'type': 'movie', 'score': sc, 'movie': movie_json(m)}))
+        if 'show' in wanted:
+            for sh in S.cat.shows.values():
+                sc = search_score(words, sh['title'])
+                if sc and year_ok(sh.get('year')):
+                    found.append((int(sc), {'type': 'show', 'score': int(sc), 'show': show_json(sh)}))
+        if 'episode' in wanted:
+            for sh in S.cat.shows.values():
+                for e in sh['episodes'].values():
+                    sc = max(search_score(words, e['title']), search_score(words, sh['title']))
+                    if sc and year_ok(sh.get('year')):
+                        found.append((sc, {'type': 'episode', 'score': sc, 'episode': episode_json(e),
+                                           'show': show_json(sh)}))
+    found.sort(key=lambda x: -x[0])  # stable: equal scores keep catalogue order
+    # Measured in 2026 (trakt/trakt-api#924, #925): 50 per page by default on search, at most 250.
+    items, headers = paginate([r for _, r in found], q, default_limit=50)
+    return 200, items, headers
+
+
+def search_id(q, body, id_type, id):
+    """GET /search/{id_type}/{id}: every item with that id; score is null. The
+    type filter narrows the results, except for imdb ids (their form says the type)."""
+    want = (q.get('type') or [''])[0]
+    if want and want not in ('movie', 'show', 'episode', 'person'):
+        raise ApiError(400, {'error': 'type is movie, show, episode or person'})
+    if id_type == 'imdb':
+        want = ''
+    out = []
+
+    def same(ids):
+        return ids.get(id_type) is not None and str(ids.get(id_type)) == str(id)
+    if want in ('', 'movie'):
+        out += [{'type': 'movie', 'score': None, 'movie': movie_json(m)} for m in S.cat.movies.values() if same(m['ids'])]
+    if want in ('', 'show'):
+        out += [{'type': 'show', 'score': None, 'show': show_json(sh)} for sh in S.cat.shows.values() if same(sh['ids'])]
+    if want in ('', 'episode'):
+        for sh in S.cat.shows.values():
+            out += [{'type': 'episode', 'score': None, 'episode': episode_json(e), 'show': show_json(sh)}
+                    for e in sh['episodes'].values() if same(e['ids'])]
+    return 200, out, {}
+
+
+def find_show_by_id(id):
+    """A show by the {id} of /shows/{id}: its trakt id, slug or imdb id."""
+    for sh in S.cat.shows.values():
+        if str(sh['ids']['trakt']) == id or sh['ids'].get('slug') == id or sh['ids'].get('imdb') == id:
+            return sh
+    return None
+
+
+def get_episode(q, body, id, season, episode):
+    sh = find_show_by_id(id)
+    e = sh and sh['episodes'].get((int(season), int(episode)))
+    if not e:
+        raise ApiError(404, b'')
+    return 200, dict(episode_json(e), runtime=e.get('runtime')), {}
+
+
 ROUTES = [
     ('GET', r'/sync/last_activities', get_last_activities, True),
     ('GET', r'/sync/history', get_history, True),
@@ -1246,6 +1380,9 @@ ROUTES = [
     ('GET', r'/users/(?P<user>[^/]+)/lists/(?P<list_id>[^/]+)/items/(?P<kind>[a-z,]+)', get_list_items, False),
     ('GET', r'/recommendations/(?P<kind>movies|shows)', get_recommendations, True),
     ('POST', r'/scrobble/(?P<action>start|pause|stop)', scrobble, True),
+    ('GET', r'/search/(?P<id_type>trakt|imdb|tmdb|tvdb)/(?P<id>[^/]+)', search_id, False),
+    ('GET', r'/search/(?P<types>[a-z,]+)', search_text, False),
+    ('GET', r'/shows/(?P<id>[^/]+)/seasons/(?P<season>\d+)/episodes/(?P<episode>\d+)', get_episode, False),
 ]
 _COMPILED = [(m, re.compile(p + '$'), fn, auth) for m, p, fn, auth in ROUTES]
 

@@ -418,6 +418,9 @@ static void test_migrate_v1_fixture(void) {
         g_assert_cmpuint(n, ==, 0);
         g_assert_cmpint(store_set_tokens(s, "a", "r", 1, 2), ==, 0);
         g_assert_cmpint(sql(s, "SELECT COUNT(*) FROM history; SELECT COUNT(*) FROM not_found; SELECT COUNT(*) FROM sync_cursors;"), ==, SQLITE_OK);
+        /* Schema 4: whose session recorded a play; 5: what Trakt's search said about titles. */
+        g_assert_cmpint(sql(s, "SELECT uid FROM history; SELECT name, media, closest, looked_at, expires_at FROM title_cache;"), ==,
+                        SQLITE_OK);
         g_autofree char *mode = query_text(store_db(s), "PRAGMA journal_mode");
         g_assert_cmpstr(mode, ==, "wal");
         s = store_free(s);

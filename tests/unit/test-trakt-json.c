@@ -9,7 +9,7 @@
 typedef enum Parser {
         P_HISTORY, P_RATINGS, P_LIST, P_PLAYBACK, P_COLLECTION_MOVIES, P_COLLECTION_SHOWS, P_WATCHED_MOVIES,
         P_WATCHED_SHOWS, P_RECOMMENDED_MOVIES, P_RECOMMENDED_SHOWS, P_SETTINGS, P_STATS, P_LAST_ACTIVITIES,
-        P_TOKEN, P_SYNC_RESULT, P_SCROBBLE,
+        P_TOKEN, P_SYNC_RESULT, P_SCROBBLE, P_SEARCH, P_EPISODE,
         P_JSON_ONLY, /* shapes we do not consume (profiles, comments, likes…): must still be valid JSON */
         P_INVALID,   /* kept broken on purpose (see PROVENANCE.md) */
 } Parser;
@@ -64,6 +64,8 @@ static const struct {
         { "*test_remove_ratings.json", P_SYNC_RESULT },
         { "PlexTraktSync/trakt_sync_collection_response.json", P_SYNC_RESULT },
         { "*Scrobble/*.json", P_SCROBBLE },
+        { "*/search/*.json", P_SEARCH },
+        { "*/shows/*/seasons/*/episodes/*.json", P_EPISODE },
         { "*", P_JSON_ONLY },
 };
 
@@ -166,6 +168,22 @@ static void check_fixture(const char *root, const char *rel) {
                 if (trakt_parse_scrobble(o, &s) < 0)
                         g_error("%s: scrobble answer not accepted", rel);
                 trakt_scrobble_done(&s);
+                break;
+        }
+        case P_SEARCH: {
+                TraktSearchResult *res = NULL;
+                size_t n = 0;
+                if (trakt_parse_search(o, &res, &n) < 0 || n == 0 || n != json_object_array_length(o))
+                        g_error("%s: search answer not accepted (%zu of %zu results)", rel, n, json_object_array_length(o));
+                n_items += n;
+                trakt_search_results_free(res, n);
+                break;
+        }
+        case P_EPISODE: {
+                TraktMedia show = { .type = TRAKT_SHOW, .ids.trakt = 1390, .title = (char *) "Game of Thrones" }, e = {};
+                if (trakt_parse_episode(o, &show, &e) < 0)
+                        g_error("%s: episode not accepted", rel);
+                trakt_media_done(&e);
                 break;
         }
         default:
