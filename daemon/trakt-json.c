@@ -167,6 +167,14 @@ static void parse_ids(struct json_object *o, TraktIds *ids) {
         }
 }
 
+/* Trakt names episodes and seasons by their trakt, tvdb, imdb and tmdb ids,
+ * never by a slug: one alone would name nothing, and the stored text (like
+ * every body sent) leaves it out, so it could not be read back. */
+static void drop_slug(TraktIds *ids) {
+        free(ids->slug);
+        ids->slug = NULL;
+}
+
 static unsigned get_small(struct json_object *o, const char *key) {
         int64_t v;
         return get_int(o, key, &v) && v > 0 && v < 100000 ? (unsigned) v : 0;
@@ -226,6 +234,7 @@ int trakt_parse_media(struct json_object *o, TraktMediaType hint, TraktMedia *re
                 if (!episode)
                         return -EBADMSG;
                 parse_ids(episode, &m.ids);
+                drop_slug(&m.ids);
                 m.title = dup_string(episode, "title");
                 m.season = get_small(episode, "season");
                 m.number = get_small(episode, "number");
@@ -239,6 +248,7 @@ int trakt_parse_media(struct json_object *o, TraktMediaType hint, TraktMedia *re
                 if (!season)
                         return -EBADMSG;
                 parse_ids(season, &m.ids);
+                drop_slug(&m.ids);
                 m.season = get_small(season, "number");
                 if (show) {
                         parse_ids(show, &m.show_ids);
@@ -782,6 +792,7 @@ static int expand_show(struct json_object *o, TraktItemKind kind, Items *out, si
                         it->media.show_title = show.title ? strdup(show.title) : NULL;
                         it->media.show_year = show.year;
                         parse_ids(e, &it->media.ids);
+                        drop_slug(&it->media.ids);
                         if (!get_time(e, kind == TRAKT_ITEMS_WATCHED ? "last_watched_at" : "collected_at", &it->at))
                                 it->at = show_at;
                         (void) get_int(e, "plays", &it->plays);
@@ -951,7 +962,7 @@ static int64_t sum_counts(struct json_object *o) {
         const char *kinds[] = { "movies", "shows", "seasons", "episodes", "people" };
         for (size_t i = 0; i < ELEMENTSOF(kinds); i++)
                 if (get_int(o, kinds[i], &v) && v > 0)
-                        total += v;
+                        total = v > INT64_MAX - total ? INT64_MAX : total + v; /* absurd counts saturate */
         return total;
 }
 
