@@ -410,7 +410,9 @@ static void deliver(HttpRequest *r, long status, CURLcode result) {
                 error = r->message;
         } else {
                 bool ok = status >= 200 && status < 300;
-                if (r->len > 0 && is_json(ct, r->buf, r->len)) {
+                if (ok && (r->flags & HTTP_FLAG_TEXT_BODY) && r->len > 0 && is_json(ct, r->buf, r->len))
+                        ; /* the caller reads the text: no tree */
+                else if (r->len > 0 && is_json(ct, r->buf, r->len)) {
                         /* Strict: a truncated or sloppy body is an error, not a guess. */
                         struct json_tokener *tok = json_tokener_new();
                         enum json_tokener_error jerr = json_tokener_error_parse_eof;
