@@ -257,7 +257,10 @@ static void schedule_poll(ConnectFlow *f) {
         /* Never poll past expires_in: the last look is at the deadline itself. */
         if (at > f->expires_usec)
                 at = f->expires_usec;
-        int r = f->timer ? sd_event_source_set_time(f->timer, at) : sd_event_add_time(c->event, &f->timer, CLOCK_MONOTONIC, at, 0, on_poll_timer, c);
+        /* A millisecond of slack: accuracy 0 would be sd-event's 250 ms, and the
+         * last look at the deadline would then come after the code expired. */
+        int r = f->timer ? sd_event_source_set_time(f->timer, at)
+                         : sd_event_add_time(c->event, &f->timer, CLOCK_MONOTONIC, at, USEC_PER_MSEC, on_poll_timer, c);
         if (r >= 0)
                 r = sd_event_source_set_enabled(f->timer, SD_EVENT_ONESHOT);
         if (r < 0)

@@ -15,6 +15,8 @@
 #define MAX_GETS_IN_FLIGHT 4
 #define DEFAULT_RETRY_AFTER_SEC 300
 #define MAX_BACKOFF_SEC 60
+/* curl's timeouts are in milliseconds; a millisecond of slack is all they need. */
+#define CURL_TIMER_ACCURACY_USEC USEC_PER_MSEC
 
 typedef enum QueueKind {
         QUEUE_WRITE,
@@ -421,7 +423,9 @@ static void deliver(HttpRequest *r, long status, CURLcode result) {
                 error = r->message;
         } else {
                 bool ok = status >= 200 && status < 300;
-                if (r->len > 0 && is_json(ct, r->buf, r->len)) {
+                if (ok && (r->flags & HTTP_FLAG_TEXT_BODY) && r->len > 0 && is_json(ct, r->buf, r->len))
+                        ; /* the caller reads the text: no tree */
+                else if (r->len > 0 && is_json(ct, r->buf, r->len)) {
                         /* Strict: a truncated or sloppy body is an error, not a guess. */
                         struct json_tokener *tok = json_tokener_new();
                         enum json_tokener_error jerr = json_tokener_error_parse_eof;
@@ -635,7 +639,9 @@ static int curl_timer_cb(CURLM *multi, long timeout_ms, void *userp) {
                         return -1;
                 return 0;
         }
-        if (sd_event_add_time(h->event, &h->curl_timer, CLOCK_MONOTONIC, at, 0, on_curl_timer, h) < 0)
+        /* Accuracy 0 would mean sd-event's default slack of 250 ms, and curl asks
+         * for "now" before every transfer: a quarter second of idle per request. */
+        if (sd_event_add_time(h->event, &h->curl_timer, CLOCK_MONOTONIC, at, CURL_TIMER_ACCURACY_USEC, on_curl_timer, h) < 0)
                 return -1;
         (void) sd_event_source_set_description(h->curl_timer, "curl-timer");
         return 0;

@@ -43,6 +43,10 @@ enum {
          * request whose reused connection died before the answer, which for a
          * non-idempotent POST (adding a play) would add it twice. */
         HTTP_FLAG_FRESH_CONNECTION = 1u << 2,
+        /* A 2xx JSON answer is left as text (json stays NULL): the caller reads
+         * body with a parser of its own and refuses it if malformed. For large
+         * pages, where a json-c tree costs more than the rest of the work. */
+        HTTP_FLAG_TEXT_BODY = 1u << 3,
 };
 
 typedef struct HttpResponse {
@@ -51,7 +55,7 @@ typedef struct HttpResponse {
         const char *body;          /* NUL-terminated, may be "" */
         size_t body_len;
         const char *content_type;  /* may be NULL */
-        struct json_object *json;  /* the parsed body when it is JSON (any status); NULL otherwise. Owned by the engine. */
+        struct json_object *json;  /* the parsed body when it is JSON (any status; not a 2xx one with HTTP_FLAG_TEXT_BODY); NULL otherwise. Owned by the engine. */
         int64_t retry_after_sec;   /* Retry-After in seconds, -1 when absent */
         int64_t page, limit, page_count, item_count; /* X-Pagination-*, -1 when absent */
         const char *www_authenticate; /* may be NULL */

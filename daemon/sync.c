@@ -14,6 +14,8 @@
 #include "util.h"
 
 #define PAGE_LIMIT 250 /* Trakt's maximum (trakt-api.md §6) */
+/* An import inserts its plays this many to a statement (see history_flush). */
+#define HISTORY_BATCH 10
 #define PUSH_BATCH 100
 
 /* The first sweep after start-up or connecting: soon, not in start-up's way. */
@@ -92,6 +94,12 @@ struct SyncRun {
         bool then_import;            /* Import() arrived during this sweep: start it afterwards */
         bool requested;              /* a SyncNow() started or joined this sweep */
         sqlite3_stmt *insert_history; /* prepared once per run: 50k rows must be cheap */
+        sqlite3_stmt *insert_history_batch; /* the same for HISTORY_BATCH rows */
+        struct {
+                char *key, *json;
+                int64_t at, id;
+        } rows[HISTORY_BATCH];            /* plays waiting for history_flush() */
+        size_t n_rows;
         sqlite3_stmt *stmts[8];       /* likewise for the other per-row statements (STMT_*) */
 
         /* last_activities as Trakt sent it at the start of the run */
@@ -148,13 +156,17 @@ void sync_progress(Context *c, uint32_t *done, uint32_t *total) {
         *total = c->sync ? c->sync->total : 0;
 }
 
+static void history_rows_drop(SyncRun *run);
+
 static void run_free(SyncRun *s) {
         if (!s)
                 return;
         if (s->call)
                 trakt_call_cancel(s->call);
         sd_event_source_disable_unref(s->defer);
+        history_rows_drop(s);
         sqlite3_finalize(s->insert_history);
+        sqlite3_finalize(s->insert_history_batch);
         for (size_t i = 0; i < ELEMENTSOF(s->stmts); i++)
                 sqlite3_finalize(s->stmts[i]);
         trakt_activities_free(s->acts, s->n_acts);
@@ -407,8 +419,61 @@ static char *placeholders(size_t n) {
         return s;
 }
 
+#define INSERT_HISTORY \
+        "INSERT OR IGNORE INTO history(media_key, media, watched_at, origin, private, trakt_history_id, pushed) VALUES "
+#define HISTORY_ROW "(?, ?, ?, 'trakt', 0, ?, 1)"
+
+/* The insert for one row or for HISTORY_BATCH rows, prepared once per run. */
+static sqlite3_stmt *history_insert(SyncRun *run, bool batch) {
+        sqlite3_stmt **st = batch ? &run->insert_history_batch : &run->insert_history;
+        if (!*st) {
+                char sql[sizeof INSERT_HISTORY + HISTORY_BATCH * sizeof("," HISTORY_ROW)] = INSERT_HISTORY HISTORY_ROW;
+                for (size_t i = 1; batch && i < HISTORY_BATCH; i++)
+                        strcat(sql, "," HISTORY_ROW);
+                if (sqlite3_prepare_v2(store_db(run->context->store), sql, -1, st, NULL) != SQLITE_OK)
+                        *st = NULL;
+        }
+        return *st;
+}
+
+static void history_rows_drop(SyncRun *run) {
+        for (size_t i = 0; i < run->n_rows; i++) {
+                free(run->rows[i].key);
+                free(run->rows[i].json);
+        }
+        run->n_rows = 0;
+}
+
+/* Insert the plays that wait: a full batch in one statement (a multi-row
+ * INSERT costs a quarter less CPU than a statement per row), the rest one by
+ * one. Before the page's commit; the waiting plays are gone either way. */
+static int history_flush(SyncRun *run) {
+        bool batch = run->n_rows == HISTORY_BATCH;
+        int r = 0;
+        for (size_t i = 0; i < run->n_rows && r >= 0; i += batch ? HISTORY_BATCH : 1) {
+                sqlite3_stmt *st = history_insert(run, batch);
+                if (!st) {
+                        r = -EIO;
+                        break;
+                }
+                for (size_t j = 0; j < (batch ? HISTORY_BATCH : 1); j++) {
+                        sqlite3_bind_text(st, 4 * (int) j + 1, run->rows[i + j].key, -1, SQLITE_STATIC);
+                        sqlite3_bind_text(st, 4 * (int) j + 2, run->rows[i + j].json, -1, SQLITE_STATIC);
+                        sqlite3_bind_int64(st, 4 * (int) j + 3, run->rows[i + j].at);
+                        sqlite3_bind_int64(st, 4 * (int) j + 4, run->rows[i + j].id);
+                }
+                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
+                sqlite3_reset(st);
+                sqlite3_clear_bindings(st); /* they point at the rows freed below */
+        }
+        history_rows_drop(run);
+        return r;
+}
+
 /* Returns 1 when the play is new here (stored or linked to a local play),
- * 0 when it was already known, -EINVAL for an item we cannot name. */
+ * 0 when it was already known, -EINVAL for an item we cannot name. An
+ * import, which needs no play's own outcome and links none, only queues
+ * the play for history_flush() and returns 0. */
 static int store_history(SyncRun *run, const TraktItem *it) {
         Context *c = run->context;
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it), *in = NULL, *sql = NULL;
@@ -455,13 +520,16 @@ static int store_history(SyncRun *run, const TraktItem *it) {
                 return 1;
 
 insert:
-        if (!run->insert_history &&
-            sqlite3_prepare_v2(db,
-                               "INSERT OR IGNORE INTO history(media_key, media, watched_at, origin, private, trakt_history_id, pushed)"
-                               " VALUES (?, ?, ?, 'trakt', 0, ?, 1)",
-                               -1, &run->insert_history, NULL) != SQLITE_OK)
+        if (!run->incremental && !run->have_unlinked) {
+                run->rows[run->n_rows].key = TAKE_PTR(key);
+                run->rows[run->n_rows].json = TAKE_PTR(json);
+                run->rows[run->n_rows].at = it->at;
+                run->rows[run->n_rows].id = it->id;
+                return ++run->n_rows == HISTORY_BATCH ? history_flush(run) : 0;
+        }
+        st = history_insert(run, false);
+        if (!st)
                 return -EIO;
-        st = run->insert_history;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
         sqlite3_bind_int64(st, 3, it->at);
@@ -1222,6 +1290,12 @@ static uint64_t page_mark(const TraktItem *it) {
         return hsh | 1; /* never 0: 0 stands for an empty page */
 }
 
+/* History pages are read from their text (trakt_parse_history_text): an
+ * import's 50,000 plays as json-c trees cost more CPU than everything else. */
+static bool pull_reads_text(const Pull *p) {
+        return p->kind == TRAKT_ITEMS_HISTORY && (p->flags & PULL_PAGED);
+}
+
 static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         SyncRun *s = userdata;
         Context *c = s->context;
@@ -1232,7 +1306,8 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         int k = 0;
 
         s->call = NULL;
-        if (r->status < 200 || r->status >= 300 || !r->json) {
+        bool text = pull_reads_text(p);
+        if (r->status < 200 || r->status >= 300 || r->error || (!r->json && !text)) {
                 if (r->error)
                         finish(s, r->error);
                 else
@@ -1249,8 +1324,10 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 step_done(s);
                 return;
         }
-        if (trakt_parse_items(r->json, p->kind, p->hint, &items, &n, &skipped) < 0) {
-                fail(s, "Trakt sent a malformed list");
+        k = text ? trakt_parse_history_text(r->body, r->body_len, &items, &n, &skipped)
+                 : trakt_parse_items(r->json, p->kind, p->hint, &items, &n, &skipped);
+        if (k < 0) {
+                fail(s, k == -ENOMEM ? "Out of memory" : "Trakt sent a malformed list");
                 return;
         }
         if (skipped > 0) {
@@ -1327,6 +1404,7 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
          * change of Trakt's format (or not Trakt), and the run fails saying so. */
         if (k >= 0 && n + skipped > 0 && unnamed + skipped == n + skipped) {
                 char msg[200];
+                history_rows_drop(s);
                 (void) store_rollback(c->store);
                 s->unreadable += unnamed;
                 snprintf(msg, sizeof msg, "Trakt sent %zu item(s) this version cannot read (from %.40s…; its format may have changed)",
@@ -1335,6 +1413,9 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 return;
         }
         s->unreadable += unnamed;
+        if (k >= 0 && p->kind == TRAKT_ITEMS_HISTORY)
+                k = history_flush(s);
+        history_rows_drop(s); /* after a failure: never into the next page's transaction */
         /* A replaced list ends where Trakt's ends: what follows was removed there. */
         if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE)) {
                 sqlite3_stmt *st = NULL;
@@ -1400,7 +1481,8 @@ static int pull_step(SyncRun *s) {
                 snprintf(path, sizeof path, "%spage=%u&limit=%d", p->path, s->page, PAGE_LIMIT);
         else
                 snprintf(path, sizeof path, "%s", p->path);
-        return trakt_api(s->context, HTTP_GET, path, NULL, 0, on_page, s, &s->call);
+        return trakt_api(s->context, HTTP_GET, path, NULL, pull_reads_text(p) ? HTTP_FLAG_TEXT_BODY : 0, on_page, s,
+                         &s->call);
 }
 
 /* ---- last activities (trakt-api.md §5.1) ---- */

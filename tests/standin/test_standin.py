@@ -182,6 +182,27 @@ class SyncTests(Base):
         self.assertEqual(len(acc['history']), 2)
         self.assertEqual(acc['watchlist'], [])
 
+    def test_history_pages_follow_changes(self):
+        """History pages are cached between writes: a write or a control call shows at once."""
+        auth = self.s.login()
+        self.s.control('seed', {'movies': 5, 'history': 300, 'real_shape': True})
+
+        def page():
+            s, h, raw = self.s.req('GET', '/sync/history?page=1&limit=250', headers=auth)
+            self.assertEqual(s, 200)
+            self.assertEqual(raw, json.dumps(json.loads(raw)).encode())  # byte for byte as json.dumps writes it
+            return h['X-Pagination-Item-Count'], json.loads(raw)
+
+        count, before = page()
+        self.assertEqual((count, len(before)), ('300', 250))
+        self.assertEqual(page()[1], before)
+        s, _, _ = self.s.json('POST', '/sync/history', {'movies': [{'ids': {'trakt': 28}}]}, headers=auth)
+        self.assertEqual(s, 201)
+        count, after = page()
+        self.assertEqual((count, after[0]['movie']['ids']['trakt'], after[1:]), ('301', 28, before[:249]))
+        self.s.control('history/remove', {'ids': [after[0]['id']]})
+        self.assertEqual(page(), ('300', before))
+
     def test_ratings_and_collection_validation(self):
         auth = self.s.login()
         s, _, r = self.s.json('POST', '/sync/ratings', {'movies': [{'ids': {'trakt': 28}, 'rating': 11},

@@ -217,6 +217,12 @@ class State:
         self.faults = []
         self.requests = []
         self.seq = 0
+        # Answers to GETs are cached until anything else is asked (gen counts
+        # those requests): a 50,000-play history is sorted once, not per page,
+        # and each play is serialised once (see history_text).
+        self.gen = 0
+        self.sorted_cache = {}
+        self.row_text = {}
         self.authed_user = None  # the OAuth user of the request being answered (set under the lock)
         self.rl = {'writes': [], 'gets': [], 'blocked_until': 0.0}
         self.cat = Catalogue()
@@ -581,7 +587,11 @@ class Handler(BaseHTTPRequestHandler):
         with S.lock:
             # Who is asking, for the routes whose answer depends on it (a private list shows to its owner).
             S.authed_user = S.cfg['username'] if authed else None
-            status, out, headers = fn(q=q, body=body, **params)
+            try:
+                status, out, headers = fn(q=q, body=body, **params)
+            finally:
+                if method != 'GET':
+                    S.gen += 1  # it may have changed what the GETs answer
         headers = dict(headers or {})
         headers.update(rl_headers)
         return status, out, headers
@@ -713,7 +723,11 @@ class Handler(BaseHTTPRequestHandler):
         if fn is None:
             return self.send(404, {'error': 'unknown control endpoint ' + path})
         with S.lock:
-            out = fn(body or {})
+            try:
+                out = fn(body or {})
+            finally:
+                if method != 'GET':
+                    S.gen += 1
         self.send(200, out if out is not None else {'ok': True})
 
 
@@ -724,6 +738,16 @@ def media_wrapper(key):
 
 
 def sorted_history(q, type_filter=None, item_id=None):
+    key = (S.gen, type_filter, item_id, tuple(q.get('start_at', ())), tuple(q.get('end_at', ())))
+    items = S.sorted_cache.get(key)
+    if items is None:
+        if S.sorted_cache and next(iter(S.sorted_cache))[0] != S.gen:
+            S.sorted_cache.clear()
+        items = S.sorted_cache[key] = _sorted_history(q, type_filter, item_id)
+    return items
+
+
+def _sorted_history(q, type_filter=None, item_id=None):
     items = S.history
     if type_filter in ('movies', 'episodes'):
         items = [h for h in items if h['key'][0] == type_filter[:-1]]
@@ -749,9 +773,20 @@ def history_json(h):
     return out
 
 
+def history_text(h):
+    """history_json(h) as json.dumps writes it, made once per play: neither a
+    play nor the catalogue entries it names are ever changed in place. The
+    cache holds the play itself, so its id() is not reused while cached."""
+    hit = S.row_text.get(id(h))
+    if hit is None or hit[0] is not h:
+        hit = S.row_text[id(h)] = (h, json.dumps(history_json(h)).encode())
+    return hit[1]
+
+
 def get_history(q, body, type_filter=None, item_id=None):
     items, headers = paginate(sorted_history(q, type_filter, item_id), q, default_limit=10)
-    return 200, [history_json(h) for h in items], headers
+    # The same bytes as json.dumps(list): '[' + ', '.join(rows) + ']'.
+    return 200, b'[' + b', '.join(history_text(h) for h in items) + b']', headers
 
 
 def add_play(key, watched_at, action='watch'):
@@ -1593,9 +1628,20 @@ def c_catalogue_add(b):
     return out
 
 
+TITLE_WORDS = ('the', 'night', 'of', 'a', 'long', 'road', 'home', 'winter', 'city', 'last', 'house', 'river',
+               'secret', 'good', 'fire', 'and', 'blood', 'kings', 'island', 'little', 'brothers', 'dead', 'new')
+
+
+def real_title(rnd, words):
+    return ' '.join(rnd.choice(TITLE_WORDS) for _ in range(words)).title()
+
+
 def c_seed(b):
-    """Deterministic synthetic account: fast enough for 100k history rows."""
+    """Deterministic synthetic account: fast enough for 100k history rows.
+    real_shape: shows and episodes carry every id and titles of real length,
+    so a history row is as large as Trakt's (about 390 bytes)."""
     rnd = random.Random(b.get('seed', 42))
+    real = bool(b.get('real_shape'))
     c = S.cat
     movies = [c.add_movie(f'Synthetic Movie {i}', 1950 + i % 75,
                           {'trakt': 500000 + i, 'imdb': f'tt9{500000 + i:07d}', 'tmdb': 800000 + i,
@@ -1603,21 +1649,30 @@ def c_seed(b):
     per = b.get('episodes_per_show', 10)
     eps = []
     for i in range(b.get('shows', 0)):
-        show = c.add_show(f'Synthetic Show {i}', 1990 + i % 35,
+        title = real_title(rnd, 3) if real else f'Synthetic Show {i}'
+        show = c.add_show(title, 1990 + i % 35,
                           {'trakt': 700000 + i, 'tvdb': 900000 + i, 'imdb': f'tt8{700000 + i:07d}', 'tmdb': 600000 + i,
-                           'slug': f'synthetic-show-{i}'})
+                           'slug': title.lower().replace(' ', '-') + f'-{i}' if real else f'synthetic-show-{i}'})
         for n in range(per):
-            eps.append(c.add_episode(show, 1 + n // 10, 1 + n % 10,
-                                     {'trakt': 10_000_000 + i * 1000 + n, 'tvdb': 20_000_000 + i * 1000 + n}))
+            ids = {'trakt': 10_000_000 + i * 1000 + n, 'tvdb': 20_000_000 + i * 1000 + n}
+            if real:
+                ids.update(imdb=f'tt3{i * 1000 + n:07d}', tmdb=3_000_000 + i * 1000 + n)
+            eps.append(c.add_episode(show, 1 + n // 10, 1 + n % 10, ids, real_title(rnd, 4) if real else None))
     keys = [('movie', m['ids']['trakt']) for m in movies] + [('episode', e['ids']['trakt']) for e in eps]
     if not keys:
         return {'movies': 0, 'episodes': 0}
     base = b.get('start', time.time() - 86400 * 365 * 5)
     n = b.get('history', 0)
+    played = keys
+    if real:
+        # Trakt's history ids have ten digits; a TV watcher's plays are episodes.
+        S.next_history_id = max(S.next_history_id, 8_000_000_000)
+        played = [k for k in keys if k[0] == 'episode'] or keys
     for i in range(n):
         S.next_history_id += 1
         S.history.append({'id': S.next_history_id, 'watched_at': base + i * 60 + rnd.random(), 'action': 'watch',
-                          'key': keys[i % len(keys)]})
+                          'key': played[i % len(played)]})
+        history_text(S.history[-1])  # pages ready before they are asked for
     for key in rnd.sample(keys, min(len(keys), b.get('ratings', 0))):
         S.ratings[key] = {'rating': rnd.randint(1, 10), 'rated_at': base + rnd.random() * 1e7}
     for key in rnd.sample(keys, min(len(keys), b.get('watchlist', 0))):
