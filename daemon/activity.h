@@ -51,3 +51,11 @@ typedef struct CollectionEntry {
         bool is_3d;
 } CollectionEntry;
 int activity_collection(Context *c, const CollectionEntry *added, size_t n_added, const TraktMedia *removed, size_t n_removed);
+
+/* A session became incognito (its own flag or its user's eye) while events of
+ * its playback still wait: withdraw them. Every waiting scrobble or history
+ * row of the session queued at or after since (µs, when the playback began)
+ * is dropped, and the local watches they carried become private, so no
+ * later import pushes them either. An event already on its way to Trakt
+ * cannot be called back. Returns the number of rows withdrawn. */
+int activity_withdraw(Context *c, const char *session, uint64_t since);

@@ -3,6 +3,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-event.h>
 
@@ -24,6 +25,8 @@ struct ConnectFlow;
 struct SyncRun;
 struct Outbox;
 struct Session;
+struct Eye;
+struct Watcher;
 struct FollowedLists;
 
 /* The connection's life cycle, as the State property shows it. */
@@ -58,6 +61,10 @@ typedef struct Context {
         unsigned n_sessions;
         unsigned next_session;
         uint64_t instance; /* this process's start, µs: part of the outbox's session ids */
+        sd_bus_slot *session_vtable_slot;   /* the fallback vtable under /org/kino/Trakt/session */
+        sd_bus_slot *session_enum_slot;     /* its node enumerator (only the caller's sessions) */
+        struct Eye *eyes;                   /* eye.c: the user-wide incognito, per uid that has it on */
+        struct Watcher *watchers;           /* watchers.c: WatchSessions subscribers */
         unsigned ratings_pushed; /* ratings delivered to Trakt so far (a sweep's removal check compares it) */
 
         char *state_dir;
@@ -68,6 +75,10 @@ typedef struct Context {
         uint64_t last_activity_usec; /* CLOCK_MONOTONIC */
         sd_event_source *idle_timer;
         sd_bus_slot *filter_slot;
+
+        /* The uid of the last caller asked synchronously (polkit.c: bus_caller_uid). */
+        char *caller_cache_name;
+        uid_t caller_cache_uid;
 
         /* Authorization checks in flight. */
         PolkitQuery *polkit_queries;

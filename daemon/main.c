@@ -11,6 +11,7 @@
 
 #include "build-config.h"
 #include "errors.h"
+#include "eye.h"
 #include "log.h"
 #include "connect.h"
 #include "library.h"
@@ -21,6 +22,7 @@
 #include "trakt-client.h"
 #include "trakt-bus.h"
 #include "util.h"
+#include "watchers.h"
 
 #define DEFAULT_IDLE_TIMEOUT_SEC 30
 
@@ -101,6 +103,9 @@ void context_set_last_error(Context *c, const char *error) {
 static void context_done(Context *c) {
         polkit_queries_free(c);
         sessions_free(c);
+        /* Before the bus closes: closing it would count every holder as gone. */
+        watchers_free(c);
+        eyes_free(c);
         outbox_free(c);
         sync_free(c);
         library_followed_free(c);
@@ -118,6 +123,7 @@ static void context_done(Context *c) {
         config_done(&c->config);
         free(c->state_dir);
         free(c->last_error);
+        free(c->caller_cache_name);
         log_forget_secrets();
 }
 
@@ -355,6 +361,13 @@ static int run(int argc, char **argv) {
         r = outbox_setup(&c);
         if (r < 0)
                 return log_error_errno(r, "Failed to set up the outbox: %m"), 1;
+
+        r = eye_restore(&c);
+        if (r < 0)
+                log_warning_errno(r, "Could not bring back the user-wide incognito: %m");
+        r = watchers_restore(&c);
+        if (r < 0)
+                log_warning_errno(r, "Could not bring back who watches the sessions: %m");
 
         r = sd_bus_request_name(c.bus, KT_BUS_NAME, 0);
         if (r < 0)

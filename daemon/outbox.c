@@ -294,6 +294,19 @@ static const char *describe(struct json_object *payload, char *buf, size_t n) {
         return buf;
 }
 
+/* The same without the title, for LastError: everyone on the machine reads it,
+ * and what a user plays is nobody else's business (the log keeps the title). */
+static const char *describe_public(struct json_object *payload, char *buf, size_t n) {
+        TraktMedia m = {};
+        struct json_object *w = payload_media(payload);
+        if (w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0)
+                snprintf(buf, n, "%s %s", m.type == TRAKT_EPISODE ? "an" : "a", trakt_media_type_to_string(m.type));
+        else
+                snprintf(buf, n, "an item");
+        trakt_media_done(&m);
+        return buf;
+}
+
 static void record_unmatched(Context *c, struct json_object *payload, const char *endpoint) {
         sqlite3_stmt *st = NULL;
         struct json_object *w = payload_media(payload);
@@ -406,12 +419,13 @@ static void on_checked(Http *h, const HttpResponse *r, void *userdata) {
 static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         Outbox *o = userdata;
         Context *c = o->context;
-        char what[160], sentence[512];
+        char what[160], item[32], sentence[512];
         long s = r->status;
 
         o->call = NULL;
         o->checking = false;
         describe(o->payload, what, sizeof what);
+        describe_public(o->payload, item, sizeof item);
 
         if ((s >= 200 && s < 300) || (s == 409 && streq(o->kind, "stop"))) {
                 if (s == 409)
@@ -424,7 +438,7 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
                         snprintf(sentence, sizeof sentence,
                                  "Trakt disconnected: %u event(s) wait until you reconnect the account.", outbox_pending(c));
                 else
-                        snprintf(sentence, sizeof sentence, "Trakt refused the token while sending %s; reconnect the account.", what);
+                        snprintf(sentence, sizeof sentence, "Trakt refused the token while sending %s; reconnect the account.", item);
                 set_failed(o, sentence);
         } else if (s == 403) {
                 row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "403");
@@ -439,11 +453,11 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         } else {
                 if (s == 404)
                         snprintf(sentence, sizeof sentence,
-                                 "Trakt does not know %s; check the ids the player sends (the event was dropped).", what);
+                                 "Trakt does not know %s a player sent; check the ids the player sends (the event was dropped).", item);
                 else
                         snprintf(sentence, sizeof sentence, "Trakt refused the %s of %s (HTTP %ld); the event was dropped.",
-                                 o->kind, what, s);
-                log_warning("%s", sentence);
+                                 o->kind, item, s);
+                log_warning("%s (%s)", sentence, what);
                 if (s == 404)
                         record_unmatched(c, o->payload, o->kind);
                 if (streq(o->kind, "stop") || streq(o->kind, "history_add"))

@@ -37,6 +37,11 @@ static const struct {
         { KT_INTERFACE, "AddList", ACTION_USE },
         { KT_INTERFACE, "RemoveList", ACTION_USE },
         { KT_INTERFACE, "GetRecommendations", ACTION_USE },
+        { KT_INTERFACE, "CreateSessionFor", ACTION_USE },
+        { KT_INTERFACE, "ListSessions", ACTION_USE },
+        { KT_INTERFACE, "SetIncognito", ACTION_USE },
+        { KT_INTERFACE, "GetIncognito", ACTION_USE },
+        { KT_INTERFACE, "WatchSessions", ACTION_USE },
 };
 
 const char *polkit_action_for(const char *interface, const char *member) {
@@ -53,6 +58,8 @@ struct PolkitQuery {
         sd_bus_message *request;
         sd_bus_slot *slot;
         AuthorizedHandler handler;
+        AuthorizedUidHandler uid_handler;
+        uid_t uid; /* the caller's, once the bus driver said */
         char *action;
         PolkitQuery *next, *prev;
 };
@@ -103,7 +110,8 @@ static void query_run(PolkitQuery *q) {
 
         r = sd_bus_message_rewind(q->request, true);
         if (r >= 0)
-                r = q->handler(q->request, q->context, &e);
+                r = q->uid_handler ? q->uid_handler(q->request, q->context, q->uid, &e)
+                                   : q->handler(q->request, q->context, &e);
         if (r < 0 || sd_bus_error_is_set(&e)) {
                 if (!sd_bus_error_is_set(&e))
                         sd_bus_error_set_errno(&e, r);
@@ -167,6 +175,7 @@ static int on_unix_user(sd_bus_message *reply, void *userdata, sd_bus_error *ret
                 goto fail;
         }
 
+        q->uid = (uid_t) uid;
         if (uid == 0 || isempty(q->action)) {
                 query_run(q);
                 goto fail; /* done either way */
@@ -198,7 +207,8 @@ fail:
         return 0;
 }
 
-int bus_authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, sd_bus_error *error) {
+static int authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, AuthorizedUidHandler uid_handler,
+                     sd_bus_error *error) {
         const char *action = polkit_action_for(sd_bus_message_get_interface(m), sd_bus_message_get_member(m));
         int r;
 
@@ -211,6 +221,7 @@ int bus_authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, sd_b
                 return -ENOMEM;
         q->context = c;
         q->handler = handler;
+        q->uid_handler = uid_handler;
         q->request = sd_bus_message_ref(m);
         q->action = strdup(action);
         q->next = c->polkit_queries;
@@ -233,4 +244,40 @@ int bus_authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, sd_b
                 return r;
         }
         return 1; /* the reply comes later */
+}
+
+int bus_authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, sd_bus_error *error) {
+        return authorize(c, m, handler, NULL, error);
+}
+
+int bus_authorize_uid(Context *c, sd_bus_message *m, AuthorizedUidHandler handler, sd_bus_error *error) {
+        return authorize(c, m, NULL, handler, error);
+}
+
+int bus_caller_uid(Context *c, sd_bus_message *m, uid_t *ret) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *sender = sd_bus_message_get_sender(m);
+        uint32_t uid;
+        int r;
+
+        if (!sender)
+                return -ENXIO;
+        if (streq_ptr(c->caller_cache_name, sender)) {
+                *ret = c->caller_cache_uid;
+                return 0;
+        }
+        r = sd_bus_call_method(c->bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
+                               "GetConnectionUnixUser", NULL, &reply, "s", sender);
+        if (r >= 0)
+                r = sd_bus_message_read(reply, "u", &uid);
+        if (r < 0)
+                return log_debug_errno(r, "Cannot tell the user of %s: %m", sender);
+        char *name = strdup(sender);
+        if (name) {
+                free(c->caller_cache_name);
+                c->caller_cache_name = name;
+                c->caller_cache_uid = (uid_t) uid;
+        }
+        *ret = (uid_t) uid;
+        return 0;
 }

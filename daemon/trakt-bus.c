@@ -5,6 +5,7 @@
 
 #include "activity.h"
 #include "connect.h"
+#include "eye.h"
 #include "outbox.h"
 #include "session.h"
 #include "errors.h"
@@ -16,8 +17,10 @@
 #include "polkit.h"
 #include "trakt-bus.h"
 #include "util.h"
+#include "watchers.h"
 
 #define CREDENTIAL_MAX 1024
+#define APPLICATION_MAX 256
 
 void trakt_bus_emit_changed(Context *c, const char *first, ...) {
         char *names[32];
@@ -809,12 +812,139 @@ static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_
 
 /* ---- sessions, ratings, watches, collection: local first, then the outbox ---- */
 
-static int create_session_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        return session_create(c, m, error);
+static int create_session_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+        return session_create(c, m, uid, NULL, error);
 }
 
 static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, create_session_authorized, error);
+        return bus_authorize_uid(userdata, m, create_session_authorized, error);
+}
+
+/* A player's name as a person reads it: no control characters (it is shown
+ * in lists and logs, one per line). */
+static bool application_valid(const char *s) {
+        for (const unsigned char *p = (const unsigned char *) s; *p; p++)
+                if (*p < 0x20 || *p == 0x7f)
+                        return false;
+        return true;
+}
+
+/* CreateSessionFor's options, validated; strings point into m. */
+static int read_session_options(sd_bus_message *m, SessionOptions *ret, sd_bus_error *error) {
+        SessionOptions o = { .application = "" };
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "{sv}");
+        if (r < 0)
+                return r;
+        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
+                const char *key, *contents;
+                r = sd_bus_message_read(m, "s", &key);
+                if (r < 0)
+                        return r;
+                r = sd_bus_message_peek_type(m, NULL, &contents);
+                if (r < 0)
+                        return r;
+                if (streq(key, "application")) {
+                        if (!streq(contents, "s"))
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "Option 'application' must be a string (s), not '%.16s'.", contents);
+                        r = sd_bus_message_read(m, "v", "s", &o.application);
+                        if (r < 0)
+                                return r;
+                        if (strlen(o.application) > APPLICATION_MAX)
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "Option 'application' is a player's name of at most %d bytes, not %zu.",
+                                                         APPLICATION_MAX, strlen(o.application));
+                        if (!application_valid(o.application))
+                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                        "Option 'application' is a player's name on one line, without control characters.");
+                } else if (streq(key, "incognito")) {
+                        int b;
+                        if (!streq(contents, "b"))
+                                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                         "Option 'incognito' must be a boolean (b), not '%.16s'.", contents);
+                        r = sd_bus_message_read(m, "v", "b", &b);
+                        if (r < 0)
+                                return r;
+                        o.incognito = b;
+                } else
+                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                                 "Unknown option '%.64s'; CreateSessionFor takes application (s) and incognito (b).",
+                                                 key);
+                r = sd_bus_message_exit_container(m);
+                if (r < 0)
+                        return r;
+        }
+        if (r < 0)
+                return r;
+        r = sd_bus_message_exit_container(m);
+        if (r < 0)
+                return r;
+        *ret = o;
+        return 0;
+}
+
+static int create_session_for_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+        SessionOptions o;
+        int r = read_session_options(m, &o, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return session_create(c, m, uid, &o, error);
+}
+
+static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        SessionOptions o;
+        int r = read_session_options(m, &o, error); /* validate before asking polkit */
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return bus_authorize_uid(userdata, m, create_session_for_authorized, error);
+}
+
+static int list_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+        return session_list_reply(c, m, uid);
+}
+
+static int method_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize_uid(userdata, m, list_sessions_authorized, error);
+}
+
+static int set_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+        int on;
+        int r = sd_bus_message_read(m, "b", &on);
+        if (r < 0)
+                return r;
+        r = eye_set(c, uid, on, sd_bus_message_get_sender(m));
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Could not change the incognito of your sessions: %s", strerror(-r));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_set_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        int on;
+        int r = sd_bus_message_read(m, "b", &on);
+        if (r < 0)
+                return r;
+        return bus_authorize_uid(userdata, m, set_incognito_authorized, error);
+}
+
+static int get_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+        return sd_bus_reply_method_return(m, "b", eye_on(c, uid));
+}
+
+static int method_get_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize_uid(userdata, m, get_incognito_authorized, error);
+}
+
+static int watch_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+        int r = watchers_add(c, sd_bus_message_get_sender(m), uid);
+        if (r < 0)
+                return sd_bus_error_set_errnof(error, r, "Could not watch the sessions: %s", strerror(-r));
+        return sd_bus_reply_method_return(m, NULL);
+}
+
+static int method_watch_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        return bus_authorize_uid(userdata, m, watch_sessions_authorized, error);
 }
 
 static int stored_reply(sd_bus_message *m, int r, sd_bus_error *error) {
@@ -1106,8 +1236,33 @@ static const sd_bus_vtable trakt_vtable[] = {
                                 SD_BUS_NO_RESULT,
                                 method_update_collection,
                                 SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("CreateSessionFor",
+                                SD_BUS_ARGS("a{sv}", options),
+                                SD_BUS_RESULT("o", session),
+                                method_create_session_for,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("ListSessions",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("ao", sessions),
+                                method_list_sessions,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("SetIncognito",
+                                SD_BUS_ARGS("b", on),
+                                SD_BUS_NO_RESULT,
+                                method_set_incognito,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD_WITH_ARGS("GetIncognito",
+                                SD_BUS_NO_ARGS,
+                                SD_BUS_RESULT("b", on),
+                                method_get_incognito,
+                                SD_BUS_VTABLE_UNPRIVILEGED),
+        SD_BUS_METHOD("WatchSessions", NULL, NULL, method_watch_sessions, SD_BUS_VTABLE_UNPRIVILEGED),
         SD_BUS_SIGNAL_WITH_ARGS("ConnectFinished", SD_BUS_ARGS("b", success, "s", error), 0),
         SD_BUS_SIGNAL_WITH_ARGS("SyncFinished", SD_BUS_ARGS("s", kind, "b", success, "s", error), 0),
+        /* Unicast to the watchers of the session's uid (watchers.c), never broadcast. */
+        SD_BUS_SIGNAL_WITH_ARGS("SessionChanged", SD_BUS_ARGS("o", session), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("SessionRemoved", SD_BUS_ARGS("o", session), 0),
+        SD_BUS_SIGNAL_WITH_ARGS("IncognitoChanged", SD_BUS_ARGS("b", on), 0),
         SD_BUS_VTABLE_END,
 };
 
@@ -1120,5 +1275,8 @@ int trakt_bus_register(Context *c) {
         r = sd_bus_add_object_manager(c->bus, NULL, "/org/kino/Trakt");
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
+        r = session_setup(c);
+        if (r < 0)
+                return log_error_errno(r, "Failed to register the session objects: %m");
         return 0;
 }

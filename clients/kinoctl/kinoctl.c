@@ -259,6 +259,21 @@ static int read_variant(sd_bus_message *m, struct json_object **ret) {
         }
 }
 
+/* Every property of one object as a json object; NULL (and the bus error in e) on failure. */
+static struct json_object *get_all_at(sd_bus *bus, const char *path, const char *interface, sd_bus_error *e, int *ret_r) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        struct json_object *o = NULL;
+        int r = sd_bus_call_method(bus, BUS_NAME, path, "org.freedesktop.DBus.Properties", "GetAll", e, &reply, "s", interface);
+        if (r >= 0 && (read_variant(reply, &o) < 0 || !o)) {
+                json_object_put(o);
+                o = NULL;
+                r = -EBADMSG;
+        }
+        if (ret_r)
+                *ret_r = r;
+        return o;
+}
+
 static int get_all_properties(sd_bus *bus, struct json_object **ret) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
@@ -1372,7 +1387,9 @@ static int verb_watch(int argc, char **argv) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         const char *p;
-        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "CreateSession", &e, &reply, NULL);
+        /* Named, so kinoctl monitor (and a user's other tools) can tell this session apart. */
+        r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "CreateSessionFor", &e, &reply, "a{sv}", 2,
+                               "application", "s", "kinoctl watch", "incognito", "b", incognito);
         if (r < 0)
                 return report_error(&e, r, "create a session");
         r = sd_bus_message_read(reply, "o", &p);
@@ -1381,11 +1398,6 @@ static int verb_watch(int argc, char **argv) {
         _cleanup_free_ char *path = strdup(p);
         if (!path)
                 return report_error(NULL, -ENOMEM, "create a session");
-        if (incognito) {
-                r = sd_bus_set_property(bus, BUS_NAME, path, "org.kino.Trakt.Session", "Incognito", &e, "b", 1);
-                if (r < 0)
-                        return report_error(&e, r, "turn incognito on");
-        }
         r = session_start(bus, path, &a, progress);
         if (r != 0)
                 return r;
@@ -1491,14 +1503,173 @@ static int on_event_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_
                 int ok;
                 if (sd_bus_message_read(m, "bs", &ok, &err) >= 0)
                         printf("ConnectFinished: %s%s%s\n", ok ? "approved" : "not connected", *err ? ": " : "", err);
-        } else if (streq(member, "InterfacesAdded") || streq(member, "InterfacesRemoved")) {
-                const char *path;
-                if (sd_bus_message_read(m, "o", &path) >= 0)
-                        printf("%s %s\n", streq(member, "InterfacesAdded") ? "Session opened:" : "Session closed:", path);
         }
         fflush(stdout);
         return 0;
 }
+
+/* The sessions monitor was told about (ListSessions, SessionChanged), with
+ * the line last printed for each: a change prints only when it shows. */
+typedef struct SeenSession {
+        char *path;
+        char *application;
+        char *line;
+} SeenSession;
+
+static SeenSession *seen_sessions;
+static size_t n_seen_sessions;
+
+static SeenSession *seen_find(const char *path) {
+        for (size_t i = 0; i < n_seen_sessions; i++)
+                if (streq(seen_sessions[i].path, path))
+                        return &seen_sessions[i];
+        return NULL;
+}
+
+static void seen_forget(SeenSession *s) {
+        free(s->path);
+        free(s->application);
+        free(s->line);
+        *s = seen_sessions[--n_seen_sessions];
+}
+
+static void seen_free_all(void) {
+        while (n_seen_sessions > 0)
+                seen_forget(&seen_sessions[0]);
+        free(seen_sessions);
+        seen_sessions = NULL;
+}
+
+/* "mpv · uid 1000 · playing Title (Year) at 12.5% · incognito". */
+static char *session_line(struct json_object *p) {
+        char label[512], what[640], *line = NULL;
+        struct json_object *media = NULL, *v;
+        bool incognito = json_object_object_get_ex(p, "EffectiveIncognito", &v) && json_object_get_boolean(v);
+        const char *state = jstr(p, "PlaybackState");
+        double progress = json_object_object_get_ex(p, "Progress", &v) ? json_object_get_double(v) : 0;
+        if (json_object_object_get_ex(p, "Media", &media) && json_object_object_length(media) > 0)
+                snprintf(what, sizeof what, "%s %s at %.1f%%", *state ? state : "?", media_label(media, label, sizeof label),
+                         progress);
+        else
+                snprintf(what, sizeof what, "nothing played yet");
+        if (asprintf(&line, "%s · uid %" PRIi64 " · %s%s%s%s", *jstr(p, "Application") ? jstr(p, "Application") : "unnamed player",
+                     jint(p, "Uid"), what, incognito ? " · incognito" : "", *jstr(p, "Problem") ? " · " : "",
+                     jstr(p, "Problem")) < 0)
+                return NULL;
+        return line;
+}
+
+/* A session appeared or changed (first = from ListSessions at the start). */
+static void session_seen(sd_bus *bus, const char *path, bool first) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        struct json_object *p = get_all_at(bus, path, "org.kino.Trakt.Session", &e, NULL);
+        if (!p)
+                return; /* gone again already: SessionRemoved follows */
+        char *line = session_line(p);
+        SeenSession *s = seen_find(path);
+        if (!line) {
+                json_object_put(p);
+                return;
+        }
+        if (s && streq(s->line, line)) {
+                free(line);
+                json_object_put(p);
+                return;
+        }
+        stamp();
+        printf("%s %s (%s)\n", s ? "Session" : first ? "Session open:" : "Session opened:", path, line);
+        fflush(stdout);
+        if (!s) {
+                SeenSession *n = realloc(seen_sessions, (n_seen_sessions + 1) * sizeof *n);
+                if (!n) {
+                        free(line);
+                        json_object_put(p);
+                        return;
+                }
+                seen_sessions = n;
+                s = &seen_sessions[n_seen_sessions++];
+                *s = (SeenSession) { .path = strdup(path), .application = strdup(jstr(p, "Application")) };
+        }
+        free(s->line);
+        s->line = line;
+        json_object_put(p);
+}
+
+static int on_session_signal(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        const char *member = sd_bus_message_get_member(m);
+        if (streq(member, "IncognitoChanged")) {
+                int on;
+                if (sd_bus_message_read(m, "b", &on) >= 0) {
+                        stamp();
+                        printf("Incognito for all your sessions: %s\n", on ? "on" : "off");
+                }
+        } else {
+                const char *path;
+                if (sd_bus_message_read(m, "o", &path) < 0)
+                        return 0;
+                if (streq(member, "SessionChanged"))
+                        session_seen(bus, path, false);
+                else {
+                        SeenSession *s = seen_find(path);
+                        stamp();
+                        printf("Session closed: %s%s%s%s\n", path, s && *s->application ? " (" : "", s ? s->application : "",
+                               s && *s->application ? ")" : "");
+                        if (s)
+                                seen_forget(s);
+                }
+        }
+        fflush(stdout);
+        return 0;
+}
+
+/* The sessions this user may see (root: all) and a subscription to their
+ * changes. Without the right to (polkit), monitor shows the status alone. */
+static void monitor_sessions(sd_bus *bus) {
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        int on = 0;
+        int r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", &e, NULL, NULL);
+        if (r >= 0)
+                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "ListSessions", &e, &reply, NULL);
+        if (r < 0) {
+                printf("Sessions are not shown: %s\n", e.message ?: strerror(-r));
+                return;
+        }
+        const char *path;
+        r = sd_bus_message_enter_container(reply, 'a', "o");
+        while (r >= 0 && (r = sd_bus_message_read(reply, "o", &path)) > 0)
+                session_seen(bus, path, true);
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *eye = NULL;
+        if (sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetIncognito", NULL, &eye, NULL) >= 0 &&
+            sd_bus_message_read(eye, "b", &on) >= 0 && on)
+                printf("Incognito for all your sessions: on\n");
+}
+
+/* The daemon went away or came back (an idle exit, a restart): its sessions
+ * went with it. The new one keeps this watcher; listing again shows what it has. */
+static int on_daemon_owner_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *name, *old, *new;
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0)
+                return 0;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        if (*old) {
+                stamp();
+                printf("kino-traktd stopped; its sessions ended.\n");
+                seen_free_all();
+        }
+        if (*new) {
+                stamp();
+                printf("kino-traktd started.\n");
+                monitor_sessions(bus);
+        }
+        fflush(stdout);
+        return 0;
+}
+
+#define DAEMON_OWNER_MATCH \
+        "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus'," \
+        "member='NameOwnerChanged',arg0='" BUS_NAME "'"
 
 static int verb_monitor(int argc, char **argv) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
@@ -1517,14 +1688,19 @@ static int verb_monitor(int argc, char **argv) {
                 { "org.freedesktop.DBus.Properties", "PropertiesChanged", on_props_changed },
                 { INTERFACE, "SyncFinished", on_event_signal },
                 { INTERFACE, "ConnectFinished", on_event_signal },
-                { "org.freedesktop.DBus.ObjectManager", "InterfacesAdded", on_event_signal },
-                { "org.freedesktop.DBus.ObjectManager", "InterfacesRemoved", on_event_signal },
+                /* Sent to this connection alone once it called WatchSessions. */
+                { INTERFACE, "SessionChanged", on_session_signal },
+                { INTERFACE, "SessionRemoved", on_session_signal },
+                { INTERFACE, "IncognitoChanged", on_session_signal },
         };
         for (size_t i = 0; i < ELEMENTSOF(matches); i++) {
                 r = sd_bus_match_signal(bus, NULL, BUS_NAME, NULL, matches[i].interface, matches[i].member, matches[i].cb, NULL);
                 if (r < 0)
                         return report_error(NULL, r, "watch the daemon's signals");
         }
+        r = sd_bus_add_match(bus, NULL, DAEMON_OWNER_MATCH, on_daemon_owner_changed, NULL);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
         struct sigaction sa = { .sa_handler = on_monitor_signal };
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
@@ -1536,7 +1712,105 @@ static int verb_monitor(int argc, char **argv) {
                        jstr(p, "ScrobbleStatus"), dot_meaning(jstr(p, "ScrobbleStatus")), jint(p, "PendingEvents"));
                 json_object_put(p);
         }
+        monitor_sessions(bus);
         printf("Monitoring org.kino.Trakt; Ctrl+C stops.\n");
+        fflush(stdout);
+        while (!monitor_stop) {
+                r = sd_bus_process(bus, NULL);
+                if (r < 0) {
+                        seen_free_all();
+                        return report_error(NULL, r, "read from the bus");
+                }
+                if (r > 0)
+                        continue;
+                r = sd_bus_wait(bus, UINT64_MAX);
+                if (r < 0 && r != -EINTR) {
+                        seen_free_all();
+                        return report_error(NULL, r, "wait on the bus");
+                }
+        }
+        seen_free_all();
+        return EXIT_OK;
+}
+
+/* ---- incognito: the user-wide eye ---- */
+
+static int on_incognito_changed(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        int on;
+        if (sd_bus_message_read(m, "b", &on) >= 0 && !on) {
+                printf("Incognito was turned off (kinoctl incognito off, or another program of yours).\n");
+                fflush(stdout);
+                monitor_stop = 1;
+        }
+        return 0;
+}
+
+/* A restarted daemon brings the eye back by itself while this holder stays;
+ * holding it again and asking for IncognitoChanged keeps "off elsewhere ends
+ * this command" true across the restart. */
+static int on_daemon_back(sd_bus_message *m, void *userdata, sd_bus_error *ret_error) {
+        const char *name, *old, *new;
+        if (sd_bus_message_read(m, "sss", &name, &old, &new) < 0 || !*new)
+                return 0;
+        sd_bus *bus = sd_bus_message_get_bus(m);
+        if (call_simple(bus, "SetIncognito", "turn incognito on again", "b", 1) != 0)
+                monitor_stop = 1;
+        else
+                (void) sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", NULL, NULL, NULL);
+        return 0;
+}
+
+static int verb_incognito(int argc, char **argv) {
+        _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        const char *what = argc == 2 ? argv[1] : "";
+        int r;
+
+        if (argc != 2 || (!streq(what, "on") && !streq(what, "off") && !streq(what, "status"))) {
+                fprintf(stderr, "usage: kinoctl incognito on|off|status\n");
+                return EXIT_USAGE;
+        }
+        r = acquire_bus(&bus);
+        if (r != 0)
+                return r;
+
+        if (streq(what, "status")) {
+                int on;
+                r = sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "GetIncognito", &e, &reply, NULL);
+                if (r >= 0)
+                        r = sd_bus_message_read(reply, "b", &on);
+                if (r < 0)
+                        return report_error(&e, r, "read the incognito of your sessions");
+                if (arg_json)
+                        printf("{\"incognito\":%s}\n", on ? "true" : "false");
+                else
+                        printf("Incognito for all your sessions: %s\n", on ? "on" : "off");
+                return EXIT_OK;
+        }
+        if (streq(what, "off")) {
+                r = call_simple(bus, "SetIncognito", "turn incognito off", "b", 0);
+                if (r == 0)
+                        printf("Incognito off: your sessions scrobble again (those with their own incognito stay private).\n");
+                return r;
+        }
+
+        /* on: the daemon keeps it while this connection stays on the bus. */
+        struct sigaction sa = { .sa_handler = on_monitor_signal };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        sigaction(SIGHUP, &sa, NULL);
+        r = sd_bus_match_signal(bus, NULL, BUS_NAME, OBJECT_PATH, INTERFACE, "IncognitoChanged", on_incognito_changed, NULL);
+        if (r >= 0)
+                r = sd_bus_add_match(bus, NULL, DAEMON_OWNER_MATCH, on_daemon_back, NULL);
+        if (r < 0)
+                return report_error(NULL, r, "watch the daemon's signals");
+        r = call_simple(bus, "SetIncognito", "turn incognito on", "b", 1);
+        if (r != 0)
+                return r;
+        (void) sd_bus_call_method(bus, BUS_NAME, OBJECT_PATH, INTERFACE, "WatchSessions", NULL, NULL, NULL);
+        printf("Incognito on for all your sessions: nothing you watch leaves this machine.\n"
+               "It lasts while this command runs; Ctrl+C or 'kinoctl incognito off' ends it.\n");
         fflush(stdout);
         while (!monitor_stop) {
                 r = sd_bus_process(bus, NULL);
@@ -1580,7 +1854,10 @@ static const Verb verbs[] = {
         { "recommendations", verb_recommendations, "recommendations movie|show", "Trakt's picks for you" },
         { "watch", verb_watch, "watch MEDIA [--incognito] [--progress P]",
           "Play a session from the terminal: commands on stdin (play/pause/stop P, incognito on|off, quit)" },
-        { "monitor", verb_monitor, "monitor", "Print status changes, sessions and sync events as they happen" },
+        { "monitor", verb_monitor, "monitor",
+          "Print status changes, your sessions (root: everyone's) with their player, and sync events as they happen" },
+        { "incognito", verb_incognito, "incognito on|off|status",
+          "Incognito for all your sessions: on lasts while the command runs (Ctrl+C ends it)" },
         { "rate", verb_rate, "rate MEDIA 0-10", "Rate a title (0 removes the rating)" },
         { "watched", verb_watched, "watched MEDIA [WHEN]", "Add a watch to the history (now, epoch seconds or an ISO date)" },
         { "resume", verb_resume, "resume MEDIA", "Where to resume a title" },

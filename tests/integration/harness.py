@@ -40,6 +40,7 @@ DAEMON = os.environ.get('KT_DAEMON', os.path.join(SRC, 'build', 'daemon', 'kino-
 KINOCTL = os.environ.get('KT_KINOCTL', os.path.join(SRC, 'build', 'clients', 'kinoctl', 'kinoctl'))
 STANDIN = os.path.join(SRC, 'tests', 'standin', 'trakt-standin.py')
 CALLER = os.path.join(SRC, 'tests', 'integration', 'caller.py')
+AGENT = os.path.join(SRC, 'tests', 'integration', 'agent.py')   # a persistent client (tests of sessions between users)
 PYTHON = '/usr/bin/python3'
 DAEMON_WRAPPER = shlex.split(os.environ.get('KT_DAEMON_WRAPPER', ''))
 KINOCTL_WRAPPER = shlex.split(os.environ.get('KT_KINOCTL_WRAPPER', ''))
@@ -351,6 +352,18 @@ class Rig:
             raise TestFailure(f'caller failed: {out.stderr}')
         return json.loads(out.stdout)
 
+    def agent(self, uid=None):
+        """A persistent client on the rig's bus as uid (None: root), started the way
+        call_as starts caller.py. Close it (or let the rig stop) to leave the bus."""
+        cmd = [PYTHON, AGENT, self.address]
+        if uid is not None:
+            if os.geteuid() != 0:
+                raise Skip('calls as another uid need root')
+            cmd = ['setpriv', f'--reuid={uid}', f'--regid={uid}', '--clear-groups'] + cmd
+        a = Agent(cmd, self.env)
+        self.procs.append(a.proc)
+        return a
+
     def kinoctl_path(self):
         """One executable path for kinoctl; with KT_KINOCTL_WRAPPER a script in the rig's folder."""
         if not KINOCTL_WRAPPER:
@@ -371,6 +384,59 @@ class Rig:
         e = dict(self.env)
         e.update(env or {})
         return subprocess.run(cmd, capture_output=True, text=True, timeout=60 * SLOW, input=input, env=e)
+
+
+class Agent:
+    """The test's side of agent.py: one JSON command per line, one answer per line."""
+
+    def __init__(self, cmd, env):
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                     text=True, env=env)
+        self.name = self._read()['result']
+
+    def _read(self):
+        import select
+        ready, _, _ = select.select([self.proc.stdout], [], [], 60 * SLOW)
+        line = self.proc.stdout.readline() if ready else ''
+        if not line:
+            err = self.proc.stderr.read() if self.proc.poll() is not None else ''
+            raise TestFailure(f'agent did not answer: {err}')
+        return json.loads(line)
+
+    def send(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + '\n')
+        self.proc.stdin.flush()
+        return self._read()
+
+    def call(self, method, signature='', args=(), interface=IFACE, path=PATH):
+        """dict(ok, result | error, message); a v value is [SIGNATURE, VALUE]."""
+        return self.send(op='call', path=path, interface=interface, method=method, signature=signature, args=list(args))
+
+    def ok(self, method, signature='', args=(), interface=IFACE, path=PATH):
+        r = self.call(method, signature, args, interface, path)
+        if not r['ok']:
+            raise TestFailure(f'{method} on {path}: {r["error"]}: {r["message"]}')
+        return r['result']
+
+    def match(self, rule):
+        """AddMatch on the bus driver; returns dict(ok, error, message) (the bus may refuse)."""
+        return self.send(op='match', rule=rule)
+
+    def signals(self):
+        return self.send(op='signals')['result']
+
+    def close(self):
+        if self.proc.poll() is None:
+            try:
+                self.proc.stdin.write(json.dumps({'op': 'quit'}) + '\n')
+                self.proc.stdin.flush()
+            except BrokenPipeError:
+                pass
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
 
 
 def nobody_uid():

@@ -32,6 +32,11 @@ CALLS = {
     'AddList': ('org.kino.trakt.use', 's', ['https://trakt.tv/users/sean/lists/star-wars-in-machete-order']),
     'RemoveList': ('org.kino.trakt.use', 's', ['no-such-list']),
     'GetRecommendations': ('org.kino.trakt.use', 's', ['movie']),
+    'CreateSessionFor': ('org.kino.trakt.use', 'a{sv}', [{'application': 'mpv'}]),
+    'ListSessions': ('org.kino.trakt.use', '', []),
+    'SetIncognito': ('org.kino.trakt.use', 'b', [True]),
+    'GetIncognito': ('org.kino.trakt.use', '', []),
+    'WatchSessions': ('org.kino.trakt.use', '', []),
 }
 
 

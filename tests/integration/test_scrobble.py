@@ -100,9 +100,9 @@ def test_session_lifecycle_and_ownership():
         check(not r['ok'] and r['error'] == DENIED, f'foreign Pause: {r}')
         r = rig.call_as(nobody_uid(), 'Set', 'ssv', [SESSION, 'Incognito', True], interface=PROPS, path=s.path)
         check(not r['ok'] and r['error'] == DENIED, f'foreign Set Incognito: {r}')
-        # But everyone may read its properties (the shell extension shows them).
+        # Nor read it: another uid learns nothing about a session (test_sessions has the details).
         r = rig.call_as(nobody_uid(), 'Get', 'ss', [SESSION, 'PlaybackState'], interface=PROPS, path=s.path)
-        check(r['ok'], f'foreign Get: {r}')
+        check(not r['ok'] and r['error'] == DENIED, f'foreign Get: {r}')
 
         s.Start(GUARDIANS, 12.5)
         eq(str(s.prop('PlaybackState')), 'playing', 'PlaybackState after Start')

@@ -318,6 +318,77 @@ def bus_policy_behaviour():
             owner.wait()
 
 
+# Listens on the bus as whoever runs it: prints its unique name, optionally
+# asks for every signal (and to eavesdrop), then prints each signal it gets
+# from others for a few seconds, one line each: "member destination args".
+SIGNAL_LISTENER = r'''
+import sys
+from gi.repository import Gio, GLib
+conn = Gio.DBusConnection.new_for_address_sync(sys.argv[1], Gio.DBusConnectionFlags.AUTHENTICATION_CLIENT |
+                                               Gio.DBusConnectionFlags.MESSAGE_BUS_CONNECTION, None, None)
+def on(conn, msg, incoming):
+    if incoming and msg.get_message_type() == Gio.DBusMessageType.SIGNAL and msg.get_sender() != 'org.freedesktop.DBus':
+        print(msg.get_member(), msg.get_destination(), msg.get_body(), flush=True)
+    return msg
+conn.add_filter(on)
+for rule in sys.argv[2:]:
+    try:
+        conn.call_sync('org.freedesktop.DBus', '/org/freedesktop/DBus', 'org.freedesktop.DBus', 'AddMatch',
+                       GLib.Variant('(s)', (rule,)), None, 0, 5000, None)
+    except GLib.Error as e:
+        print('refused', rule, flush=True)
+print(conn.get_unique_name(), flush=True)
+GLib.timeout_add(3000, GLib.MainLoop.quit, loop := GLib.MainLoop())
+loop.run()
+'''
+
+
+def bus_unicast_signals():
+    """The daemon's signals about sessions are unicast: on a bus with system
+    defaults and our policy, one sent by the service's user (kino-trakt, or an
+    ordinary user where it does not exist) reaches its addressee, and another
+    user listening to every signal (even asking to eavesdrop) gets nothing."""
+    require_root()
+    need('dbus-send', 'dbus')
+    path = os.path.join(SRC, 'dbus', 'org.kino.Trakt.conf')
+    try:
+        sender = (pwd.getpwnam(SERVICE_USER).pw_uid, pwd.getpwnam(SERVICE_USER).pw_gid)
+        who = SERVICE_USER
+    except KeyError:
+        d = pwd.getpwnam('daemon')
+        sender, who = (d.pw_uid, d.pw_gid), 'daemon (no kino-trakt user here)'
+    b = pwd.getpwnam('bin')
+    with PrivateBus(f'<include>{path}</include>') as bus:
+        def listen(user, *rules):
+            p = subprocess.Popen(as_user(*user) + ['/usr/bin/python3', '-c', SIGNAL_LISTENER, bus.address, *rules],
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            lines = []
+            while True:
+                line = p.stdout.readline().strip()
+                if line.startswith(':'):
+                    return p, line, lines
+                if not line:
+                    fail(f'the listener did not start: {p.stderr.read()}')
+                lines.append(line)
+        addressee, name, _ = listen(nobody())
+        other, _, refused = listen((b.pw_uid, b.pw_gid), "type='signal'", "eavesdrop=true,type='signal'")
+        for member, arg in (('org.kino.Trakt.SessionChanged', 'objpath:/org/kino/Trakt/session/1'),
+                            ('org.kino.Trakt.IncognitoChanged', 'boolean:true')):
+            p = run(as_user(*sender) + ['dbus-send', f'--bus={bus.address}', '--type=signal', f'--dest={name}',
+                                        '/org/kino/Trakt', member, arg])
+            if p.returncode != 0:
+                fail(f'{who} could not send {member} to {name}: {p.stderr}')
+        got = addressee.communicate(timeout=20)[0]
+        heard = other.communicate(timeout=20)[0]
+        for member in ('SessionChanged', 'IncognitoChanged'):
+            if f'{member} {name}' not in got:
+                fail(f'{member} from {who} did not reach its addressee: {got!r}')
+        print(f'{who} → uid {nobody()[0]}: both signals arrived')
+        if 'SessionChanged' in heard or 'IncognitoChanged' in heard:
+            fail(f'another user received a signal addressed to someone else: {heard!r}')
+        print(f'uid {b.pw_uid} listening to every signal heard none of them ({"; ".join(refused) or "eavesdrop allowed"})')
+
+
 # What kino-traktd.service relies on for PrivateUsers=yes: a process in a user
 # namespace that maps only root and its own uid 1:1 is still that uid for the
 # bus (name ownership by user policy works), and the bus reports other
@@ -769,6 +840,8 @@ def completion():
         'kinoctl connect --': ['--import', '--json', '--no-import', '--session'],
         'kinoctl recommendations ': ['movie', 'show'],
         'kinoctl lists ': ['add', 'remove', 'show'],
+        'kinoctl incognito ': ['off', 'on', 'status'],
+        'kinoctl incognito on ': [],
         'kinoctl --ver': ['--version'],
         'kinoctl status --j': ['--json'],
     }
@@ -786,7 +859,7 @@ def completion():
 
 
 CHECKS = {f.__name__.replace('_', '-'): f for f in (
-    polkit_policy, bus_policy, bus_policy_behaviour, bus_private_users, activation_file, sysusers,
+    polkit_policy, bus_policy, bus_policy_behaviour, bus_unicast_signals, bus_private_users, activation_file, sysusers,
     unit_verify, unit_security, install_destdir, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
     man_pages, completion)}
 
