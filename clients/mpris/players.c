@@ -85,6 +85,7 @@ static void player_unref(Player *pl) {
 typedef struct PCall {
         Player *pl;
         guint64 generation;
+        gint64 sent_at;
 } PCall;
 
 static PCall *pcall_new(Player *pl) {
@@ -306,8 +307,10 @@ static void on_position(GObject *src, GAsyncResult *res, gpointer userdata) {
                                 pos = (gint64) g_variant_get_uint64(v);
                         else if (g_variant_is_of_type(v, G_VARIANT_TYPE_INT32))
                                 pos = g_variant_get_int32(v);
+                        /* The player read its position somewhere between the call and
+                         * the answer: the middle is the best guess. */
                         if (pos >= 0)
-                                playback_position(pl->pb, pos, c->generation, now_us());
+                                playback_position(pl->pb, pos, c->generation, c->sent_at + (now_us() - c->sent_at) / 2);
                 } else if (is_gone_error(e)) {
                         player_gone(pl);
                         pcall_free(c);
@@ -331,6 +334,7 @@ static void poll_position(Player *pl, bool then_commit) {
         pl->polling = true;
         PCall *c = pcall_new(pl);
         c->generation = playback_generation(pl->pb);
+        c->sent_at = now_us();
         g_dbus_connection_call(p->bus, pl->unique, MPRIS_PATH, PROPS_IFACE, "Get",
                                g_variant_new("(ss)", PLAYER_IFACE, "Position"), G_VARIANT_TYPE("(v)"),
                                G_DBUS_CALL_FLAGS_NO_AUTO_START, POSITION_TIMEOUT_MS, p->cancel, on_position, c);
