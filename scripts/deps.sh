@@ -9,6 +9,7 @@ PACKAGES=(
   dbus systemd util-linux
   python3 python3-dbus python3-dbusmock python3-gi
   libxml2-utils sqlite3 polkitd groff-base strace
+  mpv mpv-mpris ffmpeg
 )
 
 missing=()
