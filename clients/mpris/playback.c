@@ -356,7 +356,7 @@ void playback_commit(Playback *pb, gint64 now) {
 
         if (pb->cur) {
                 /* Still the same item: keep what we know of it current. */
-                if (pb->item->length_us > 0 && pb->item != pb->cur) {
+                if (pb->item->scrobble && pb->item->length_us > 0 && pb->item != pb->cur) {
                         playback_item_unref(pb->cur);
                         pb->cur = playback_item_ref(pb->item);
                 }
