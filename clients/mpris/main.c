@@ -7,6 +7,7 @@
 #include <glib-unix.h>
 #include <gio/gio.h>
 #include <locale.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -243,6 +244,13 @@ int main(int argc, char **argv) {
         };
 
         setlocale(LC_ALL, "");
+#ifdef M_MMAP_THRESHOLD
+        /* Any program on the session bus may send megabytes of metadata. A
+         * fixed threshold keeps such buffers mmapped and gives them back when
+         * freed; glibc's default raises it after the first one, and the heap
+         * then keeps what a hostile player made us read. */
+        mallopt(M_MMAP_THRESHOLD, 128 * 1024);
+#endif
         g_autoptr(GOptionContext) ctx = g_option_context_new(NULL);
         g_option_context_set_summary(ctx,
                                      "Scrobbles what desktop video players (mpv, VLC, Celluloid, ...) play to "

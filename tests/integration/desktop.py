@@ -209,6 +209,11 @@ class Desktop:
             self.start_bridge(*self.bridge_args)
 
     def write_config(self, text):
+        """The bridge's configuration file; None: no file at all (the defaults)."""
+        if text is None:
+            if os.path.exists(self.config_path):
+                os.unlink(self.config_path)
+            return
         with open(self.config_path, 'w') as f:
             f.write(text)
         os.chmod(self.config_path, 0o644)
