@@ -205,6 +205,36 @@ def test_keep_open_paused_at_the_end():
         eq(len(trakt_plays(rig, INCEPTION)), 1, 'plays on Trakt')
 
 
+def test_mpv_stopped_while_playing():
+    """mpv --idle=yes: Stop, then OpenUri; mpv-mpris says Stopped while the file plays."""
+    with Rig(config_text=FAST) as rig, Desktop(rig) as d:
+        ready(rig)
+        path = d.media('Inception (2010).mkv')
+        m = d.mpv(path, '--idle=yes')
+        wait_scrobble(rig, 'start')
+
+        def player(*args):
+            out = subprocess.run(as_user(d.uid) + ['dbus-send', '--session', '--print-reply',
+                                                   '--dest=org.mpris.MediaPlayer2.mpv', '/org/mpris/MediaPlayer2',
+                                                   *args], env=d.env, capture_output=True, text=True, timeout=30)
+            check(out.returncode == 0, f'dbus-send {args}: {out.stderr}')
+            return out.stdout
+        player('org.mpris.MediaPlayer2.Player.Stop')
+        wait_scrobble(rig, 'stop')
+        player('org.mpris.MediaPlayer2.Player.OpenUri', 'string:file://' + path)
+        # The trap itself, as measured: Stopped, and Position advancing.
+        wait_until(lambda: m.position() >= 3, what='mpv playing again')
+        status = player('org.freedesktop.DBus.Properties.Get', 'string:org.mpris.MediaPlayer2.Player',
+                        'string:PlaybackStatus')
+        check('"Stopped"' in status, f'mpv-mpris no longer shows the trap (PlaybackStatus {status!r}); '
+                                     'the test must find another way to exercise it')
+        body = wait_scrobble(rig, 'start', 2)
+        check(body['progress'] < 20, f'the new watch starts near its beginning: {body["progress"]}')
+        quit_at(m, 9)
+        body = wait_scrobble(rig, 'stop', 2)
+        near(body['progress'], 30, 6, 'stop progress of a watch mpv called Stopped throughout')
+
+
 def test_two_players_at_once():
     with Rig(config_text=FAST) as rig, Desktop(rig) as d:
         ready(rig)
