@@ -376,6 +376,49 @@ def test_sigterm_pauses_what_plays():
         wait_until(lambda: not sessions_of(rig), what='the session closed')
 
 
+def thread_switches(pid):
+    """Context switches so far of each thread of pid, by thread id."""
+    out = {}
+    for tid in os.listdir(f'/proc/{pid}/task'):
+        try:
+            with open(f'/proc/{pid}/task/{tid}/status') as f:
+                out[tid] = sum(int(line.split()[1]) for line in f
+                               if line.startswith(('voluntary_ctxt_switches', 'nonvoluntary_ctxt_switches')))
+        except FileNotFoundError:
+            pass  # a thread that just ended
+    return out
+
+
+def wakeups(pid, seconds):
+    """Wakeups of pid's threads over the next `seconds` (a thread that ends meanwhile, such as
+    GLib's thread-pool worker retiring, counts for what it did before)."""
+    s0 = thread_switches(pid)
+    time.sleep(seconds)
+    s1 = thread_switches(pid)
+    return sum(n - s0.get(t, 0) for t, n in s1.items())
+
+
+def test_no_wakeups_while_nothing_plays():
+    with Rig(config_text=FAST) as rig, Desktop(rig) as d:
+        ready(rig)
+        pid = d.bridge.pid
+        m = d.mpv(d.media('Inception (2010).mkv', seconds=120))
+        wait_scrobble(rig, 'start')
+        # Playing: Position is polled (every 5 s), so the measurement sees wakeups.
+        playing = wakeups(pid, 11)
+        check(playing >= 4, f'{playing} wakeups in 11 s of playing: the measurement is blind')
+        m.pause(True)
+        wait_scrobble(rig, 'pause')
+        time.sleep(2)
+        paused = wakeups(pid, 12)
+        check(paused <= 1, f'{paused} wakeups in 12 s with nothing playing (polling a paused player?)')
+        m.quit()
+        wait_scrobble(rig, 'stop')
+        time.sleep(7)  # the poll timer's last tick, then nothing
+        idle = wakeups(pid, 12)
+        check(idle <= 1, f'{idle} wakeups in 12 s with no player at all')
+
+
 def test_hostile_and_mute_players():
     with Rig(config_text=FAST) as rig, Desktop(rig) as d:
         ready(rig)
