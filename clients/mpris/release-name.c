@@ -36,6 +36,7 @@ typedef struct Tok {
         uint16_t group;         /* 1 + index of its outermost bracket group; 0 outside */
         int32_t num;            /* its value when it is 1 to 8 digits (optionally "v2" after), else -1 */
         uint8_t ndig;           /* digits of num */
+        uint8_t tag;            /* its TagClass, found once when the component is loaded */
         char low[WORD_MAX + 1]; /* ASCII lowercase; "" when longer than WORD_MAX */
 } Tok;
 
@@ -59,6 +60,7 @@ typedef struct Guess {
         bool weak;        /* the episode is a bare number */
         int ntags;        /* release tags (resolution, source, codec, …) */
         bool garbage;     /* hashed, reversed or obfuscated */
+        bool leading;     /* the episode is a number that opens the name: 02 - Title */
         ReleaseExtra extra;
 } Guess;
 
@@ -92,28 +94,32 @@ static const char *const strong_words[] = {
 };
 
 static const char *const scene_words[] = {
-        "proper", "repack", "rerip", "internal", "readnfo", "nfofix", "prooffix", "samplefix", "dirfix",
-        "limited", "uncut", "unrated", "uncensored", "extended", "remastered", "restored", "upscaled", "upscale",
-        "colorized", "theatrical", "theatrical", "directors", "director", "director's", "dc", "cut", "criterion",
-        "collector", "collectors", "collector's", "edition", "imax", "3d", "hsbs", "hou", "complete", "retail",
-        "festival", "docu", "doku", "stv", "hc", "hardsub", "hardcoded", "hfr", "convert", "ws", "fs", "oar",
-        "alternative", "integral", "ultimate", "se", "hq", "international", "anniversary", "matte", "remaster", "extras", "bonus",
+        "proper", "repack", "rerip", "internal", "readnfo", "nfofix", "prooffix", "samplefix", "dirfix", "convert",
+        "limited", "complete", "retail", "festival", "docu", "doku", "stv", "ws", "fs", "oar", "hq", "hfr", "3d", "hsbs",
+        "hou", "hc", "hardsub", "hardcoded",
+        /* editions */
+        "uncut", "unrated", "uncensored", "extended", "remastered", "remaster", "restored", "upscaled", "upscale",
+        "colorized", "theatrical", "directors", "director", "director's", "dc", "cut", "criterion", "collector",
+        "collectors", "collector's", "edition", "imax", "alternative", "integral", "ultimate", "se", "international",
+        "anniversary", "matte", "extras", "bonus",
+        /* languages as only releases say them */
+        "multi", "multisubs", "dubbed", "subbed", "subforced", "vostfr", "vost", "vff", "vfq", "vf2", "truefrench",
+        "dublado", "legendado", "nlsubs", "swesub", "hebsubs", "fastsub",
 };
 
 static const char *const soft_words[] = {
         "web", "hd", "dl", "ts", "tc", "scr", "sd",
-        "multi", "multisubs", "dual", "dubbed", "dub", "subbed", "sub", "subs", "subtitles", "subforced",
-        "vostfr", "vost", "vf", "vff", "vfq", "vf2", "vo", "truefrench", "french", "fr", "german", "ger", "deutsch",
+        "dual", "dub", "sub", "subs", "subtitles", "vf", "vo", "french", "fr", "german", "ger", "deutsch",
         "swissgerman", "ita", "italian", "eng", "english", "spanish", "esp", "espanol", "castellano", "latino", "rus",
         "russian", "ukr", "pl", "polish", "nl", "flemish", "dutch", "hindi", "tamil", "telugu", "japanese", "jap",
-        "chinese", "kor", "korean", "dublado", "legendado", "nlsubs", "swesub", "hebsubs", "fastsub", "hun", "cz",
+        "chinese", "kor", "korean", "hun", "cz",
         "nordic", "swedish", "danish", "finnish", "norwegian", "portuguese", "brazilian", "turkish", "arabic",
 };
 
 /* Folders that name a place, never a title. */
 static const char *const generic_folders[] = {
-        "movies", "movie", "films", "film", "tv", "tv shows", "tvshows", "tv series", "tv_shows", "series", "shows",
-        "videos", "video", "downloads", "download", "downloads finished", "media", "complete", "completed",
+        "movies", "movie", "films", "film", "tv", "tv shows", "tvshows", "tv series", "series", "shows",
+        "videos", "video", "downloads", "download", "downloads finished", "complete", "completed",
         "unsorted", "incoming", "torrents", "public", "share", "shares", "mnt", "media", "home", "nas", "data",
         "library", "anime", "documentaries", "kids", "new", "temp", "tmp", "watch", "recordings", "my videos",
         "tv drop",
@@ -207,7 +213,7 @@ static bool is_resolution(const char *w) {
         return false;
 }
 
-static TagClass tag_class(const Comp *c, int i) {
+static TagClass classify(const Comp *c, int i) {
         const Tok *t = &c->t[i];
         const char *w = t->low;
         if (!*w)
@@ -224,6 +230,10 @@ static TagClass tag_class(const Comp *c, int i) {
         if (IN(w, soft_words))
                 return TAG_SOFT;
         return TAG_NONE;
+}
+
+static TagClass tag_class(const Comp *c, int i) {
+        return (TagClass) c->t[i].tag;
 }
 
 /* ---------------------------------------------------------------- tokens */
@@ -371,6 +381,8 @@ static void comp_load(Comp *c, const char *s, size_t n, bool is_file) {
                 t->num = v >= 0 && j == i ? v : -1;
                 t->ndig = t->num >= 0 ? (uint8_t) nd : 0;
         }
+        for (int i = 0; i < c->nt; i++)
+                c->t[i].tag = (uint8_t) classify(c, i);
 }
 
 static bool single_letter(const Tok *t) {
@@ -414,7 +426,7 @@ static int parse_se(const char *w, int *season, int *ep, int *ep_last) {
                 return 1;
         if (w[i] == 'x' && i + 1 < n && w[i + 1] == 'e')
                 i++;
-        if (w[i] != 'e')
+        if (w[i] != 'e' && !(w[i] == 'x' && i + 1 < n && is_digit(w[i + 1]))) /* S01E02, S01xE02, S01x02 */
                 return 0;
         i++;
         if (i < n && w[i] == 'p')
@@ -647,7 +659,7 @@ static void find_marker(const Comp *c, int from, Ep *e) {
                         if (!episode_after(c, &m, false))
                                 m.season_only = true;
                 } else if (IN(t->low, episode_words) && i + 1 < c->nt && ep_number(&c->t[i + 1]) &&
-                           !(c->t[i + 1].sep & (SEP_SPACED_DASH | SEP_OPEN)) && !is_year(&c->t[i + 1]) &&
+                           (!(c->t[i + 1].sep & (SEP_SPACED_DASH | SEP_OPEN)) || t->len >= 7) && !is_year(&c->t[i + 1]) &&
                            !(t->len == 1 && i > 0 && single_letter(&c->t[i - 1]) && c->t[i].sep == SEP_DOT)) {
                         if (tok_is(t, "cap"))
                                 cap_number(&c->t[i + 1], &m);
@@ -823,8 +835,9 @@ static void title_text(const Comp *c, int from, int to, char *out) {
         out[0] = 0;
         if (from >= to)
                 return;
-        if (c->t[from].depth > 0 && c->t[from].sep & SEP_OPEN) /* (500) Days of Summer */
-                k = put(out, k, "(", 1);
+        if (c->t[from].depth > 0 && (c->t[from].sep & SEP_OPEN) && c->t[from].off > 0 && c->s[c->t[from].off - 1] == '(' &&
+            to > from + 1 && c->t[to - 1].group != c->t[from].group)
+                k = put(out, k, "(", 1); /* (500) Days of Summer */
         for (int i = from; i < to; i++) {
                 const Tok *t = &c->t[i];
                 if (i > from) {
@@ -926,13 +939,17 @@ static int title_trim(const Comp *c, int from, int to, int kind, bool episode) {
         int t0 = to;
         while (to > from + 1) {
                 TagClass k = tag_class(c, to - 1);
-                if (k == TAG_SCENE || k == TAG_STRONG || (k == TAG_SOFT && kind != CUT_YEAR && kind != CUT_END))
+                const Tok *t = &c->t[to - 1];
+                if (k == TAG_SCENE || k == TAG_STRONG || (k == TAG_SOFT && kind != CUT_YEAR && kind != CUT_END) ||
+                    (t->len >= 4 && (IN(t->low, season_words) || IN(t->low, episode_words))))
                         to--;
                 else
                         break;
         }
         if (to == from + 1 && tag_class(c, from) != TAG_NONE && t0 > to)
                 to = t0; /* a title made only of such words is still the title */
+        if (to - from == 1 && (IN(c->t[from].low, season_words) || IN(c->t[from].low, episode_words)))
+                to = from; /* "Season s2016e1", "Episode - 16" */
         if (to - from >= 2) {
                 const Tok *l = &c->t[to - 1];
                 const char *w = c->s + l->off;
@@ -970,6 +987,18 @@ static int name_start(const Comp *c, bool *anime, int *lead_year) {
                                 *lead_year = i; /* (1995) Movie Name */
                                 i = j;
                                 continue;
+                        }
+                        bool outside = false; /* a token outside brackets follows */
+                        for (int k = j; k < c->nt && !outside; k++)
+                                outside = c->t[k].depth == 0;
+                        if (!outside && open == '[' && i > 0) {
+                                /* all in brackets: past the group, skip only groups of tags or of non-Latin words */
+                                bool latin = false;
+                                for (int k = i; k < j && !latin; k++)
+                                        latin = tag_class(c, k) == TAG_NONE && c->t[k].num < 0 && is_alpha(c->s[c->t[k].off]) &&
+                                                !hashlike(c->s + c->t[k].off, c->t[k].len);
+                                if (latin)
+                                        break;
                         }
                         if (j < c->nt && (open == '[' || open == '{' || (open == '(' && number_only))) {
                                 if (open == '[')
@@ -1015,12 +1044,27 @@ static int name_start(const Comp *c, bool *anime, int *lead_year) {
 
 /* The year of the name: the last one between the title and `before` (tags,
  * or the episode marker), else (movies) the first one after. -1 if none. */
+static bool range_end(const Comp *c, int i) {
+        return i > 0 && (c->t[i].sep & SEP_DASH) && !(c->t[i].sep & SEP_SPACED_DASH) && is_year(&c->t[i - 1]);
+}
+
+/* A year alone in brackets: (2013), [2013]. */
+static bool bracketed(const Comp *c, int i) {
+        return c->t[i].depth > 0 && (c->t[i].sep & SEP_OPEN) && (i + 1 >= c->nt || c->t[i + 1].group != c->t[i].group);
+}
+
 static int pick_year(const Comp *c, int start, int before, bool after_too, const int *skip_a, const int *skip_b) {
-        int best = -1;
+        int best = -1, best_br = -1;
         for (int i = start + 1; i < before && i < c->nt; i++)
-                if (is_year(&c->t[i]) && !(skip_a[0] >= 0 && i >= skip_a[0] && i <= skip_a[1]) &&
-                    !(skip_b[0] >= 0 && i >= skip_b[0] && i <= skip_b[1]))
+                if (is_year(&c->t[i]) && !range_end(c, i) && !(skip_a[0] >= 0 && i >= skip_a[0] && i <= skip_a[1]) &&
+                    !(skip_b[0] >= 0 && i >= skip_b[0] && i <= skip_b[1])) {
                         best = i;
+                        if (bracketed(c, i))
+                                best_br = i;
+                }
+        /* My Movie (1997) - Group 2019: the year in brackets is the film's */
+        if (best_br >= 0)
+                best = best_br;
         if (best < 0 && after_too)
                 for (int i = before > start ? before : start + 1; i < c->nt; i++)
                         if (is_year(&c->t[i]) && !tok_is(&c->t[i - 1], "bt") && !(skip_a[0] >= 0 && i >= skip_a[0] && i <= skip_a[1]) &&
@@ -1065,7 +1109,30 @@ static void title_after(const Comp *c, int from, Guess *g) {
         title_text(c, from, to, g->title);
 }
 
-static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
+/* A number that opens the name: "02 - Title" in a season folder, "03-Show",
+ * "[Grp] 01 - Show". */
+static bool leading_number(const Comp *c, int start, int season_ctx, bool anime, Guess *g) {
+        const Tok *t0 = &c->t[start];
+        const int none[2] = { -1, -1 };
+        bool alone = start + 1 >= c->nt;
+        if (!(t0->num >= 0 && t0->ndig <= 3 && !(alone && season_ctx < 0 && c->s[t0->off] != '0')))
+                return false;
+        if (!(c->s[t0->off] == '0' || season_ctx >= 0 || (anime && !alone && (t0->ndig >= 2 || (c->t[start + 1].sep & SEP_SPACED_DASH)))))
+                return false;
+        if (pick_year(c, start, c->nt, false, none, none) >= 0)
+                return false;
+        int next = start + 1;
+        if (next + 1 < c->nt && c->t[next].num >= 0 && (c->t[next].sep & SEP_DASH))
+                next++; /* 003-004. Show */
+        g->type = RELEASE_EPISODE;
+        g->weak = g->leading = true;
+        g->episode = t0->num;
+        if (season_ctx < 0 && next < c->nt && (anime || !(c->t[next].sep & SEP_SPACED_DASH)))
+                title_after(c, next, g);
+        return true;
+}
+
+static void analyze(const Comp *c, bool is_file, int season_ctx, Guess *g) {
         *g = (Guess) { .season = -1, .episode = -1, .episode_last = -1 };
         if (c->nt == 0)
                 return;
@@ -1196,6 +1263,10 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
                 return;
         }
 
+        /* in a season folder, a file that opens with a number is that episode */
+        if (season_ctx >= 0 && leading_number(c, start, season_ctx, anime, g))
+                return;
+
         /* bare numbers: [Group] Show - 05, Show.Name.07, Show.Name.102 */
         int cand[TOK_MAX], nc = 0, dash_cand = -1;
         for (int i = start + 1; i < tagcut; i++) {
@@ -1229,6 +1300,8 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
                                 if (c->t[cand[k]].ndig >= 2 || (c->t[cand[k]].depth > 0))
                                         pick = cand[k];
                 absolute = true;
+                if (pick >= 0 && c->t[pick].ndig == 1 && pick_year(c, pick, c->nt, true, none, none) > pick)
+                        pick = -1;
         } else if (nc > 0) {
                 int i = cand[nc - 1];
                 const Tok *t = &c->t[i];
@@ -1245,6 +1318,8 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
                 bool padded = c->s[t->off] == '0';
                 g->type = RELEASE_EPISODE;
                 g->weak = true;
+                if (season_ctx >= 0 && !absolute && t->ndig >= 3 && t->num / 100 != season_ctx)
+                        absolute = true; /* Season 21/One Piece 1001 */
                 if (!absolute && !padded && t->ndig == 3 && t->num % 100 <= 99 && t->depth == 0) {
                         g->season = t->num / 100;
                         g->episode = t->num % 100;
@@ -1282,21 +1357,8 @@ static void analyze(const Comp *c, bool is_file, bool season_ctx, Guess *g) {
                 return;
         }
 
-        /* a number that opens the name: 02 - Title (in a season folder), 03-Show, [Grp] 01 - Show */
-        const Tok *t0 = &c->t[start];
-        if (t0->num >= 0 && t0->ndig <= 3 && start + 1 < c->nt &&
-            (c->s[t0->off] == '0' || season_ctx || (anime && (t0->ndig >= 2 || (c->t[start + 1].sep & SEP_SPACED_DASH)))) &&
-            pick_year(c, start, c->nt, false, none, none) < 0) {
-                int next = start + 1;
-                if (c->t[next].num >= 0 && (c->t[next].sep & SEP_DASH) && next + 1 < c->nt)
-                        next++; /* 003-004. Show */
-                g->type = RELEASE_EPISODE;
-                g->weak = true;
-                g->episode = t0->num;
-                if (!season_ctx && (anime || !(c->t[next].sep & SEP_SPACED_DASH)))
-                        title_after(c, next, g);
+        if (leading_number(c, start, season_ctx, anime, g))
                 return;
-        }
 
         /* a movie */
         if (g->extra && start < c->nt && extra_word(&c->t[start], true))
@@ -1538,7 +1600,10 @@ static void apply_hints(const char *base, size_t base_len, const ReleaseHints *h
                 /* mpv says the file name; VLC its own guess from it */
                 size_t n = strnlen(h->title, RELEASE_COMPONENT_MAX + 1);
                 bool is_name = n == base_len && memcmp(h->title, base, n) == 0;
-                const char *dot = memrchr(base, '.', base_len);
+                const char *dot = NULL;
+                for (size_t i = base_len; i > 0 && !dot; i--)
+                        if (base[i - 1] == '.')
+                                dot = base + i - 1;
                 if (!is_name && dot && (size_t) (dot - base) == n && memcmp(h->title, base, n) == 0)
                         is_name = true;
                 if (is_name)
@@ -1548,7 +1613,7 @@ static void apply_hints(const char *base, size_t base_len, const ReleaseHints *h
                         Comp c;
                         Guess g;
                         comp_load(&c, h->title, n, false);
-                        analyze(&c, false, false, &g);
+                        analyze(&c, false, -1, &g);
                         to_info(&g, &t);
                 }
                 if (weak_path && t.title[0] && ((t.type == RELEASE_EPISODE && t.episode >= 0) || t.type == RELEASE_MOVIE)) {
@@ -1582,7 +1647,7 @@ void release_name_parse(const char *path, const ReleaseHints *hints, ReleaseInfo
         /* the folders first: a season folder changes how the file name reads */
         for (int k = nc - 1; k >= 1; k--) {
                 comp_load(&c, comp[k], len[k], false);
-                analyze(&c, false, false, &g[k]);
+                analyze(&c, false, -1, &g[k]);
                 generic[k] = generic_folder(comp[k], len[k]);
                 if (specials_folder(comp[k], len[k])) {
                         g[k].type = RELEASE_EPISODE;
@@ -1594,7 +1659,7 @@ void release_name_parse(const char *path, const ReleaseHints *hints, ReleaseInfo
         bool season_dir = nc > 1 && g[1].season_only;
         if (nc > 0) {
                 comp_load(&c, comp[0], len[0], true);
-                analyze(&c, true, season_dir, &g[0]);
+                analyze(&c, true, season_dir ? g[1].season : -1, &g[0]);
         } else
                 g[0] = (Guess) { .season = -1, .episode = -1, .episode_last = -1 };
         ReleaseExtra extra = g[0].extra;
@@ -1648,7 +1713,7 @@ void release_name_parse(const char *path, const ReleaseHints *hints, ReleaseInfo
                         show = 1;
                 if (show > 0) {
                         const Guess *s = &g[show];
-                        if (!r.title[0] || !has_letter(r.title) || title_prefix(s->title, r.title)) {
+                        if (!r.title[0] || !has_letter(r.title) || r.leading || title_prefix(s->title, r.title)) {
                                 copy_title(r.title, s->title);
                                 r.year = s->year;
                         } else if (!r.year && same_title(s->title, r.title))
@@ -1668,8 +1733,10 @@ void release_name_parse(const char *path, const ReleaseHints *hints, ReleaseInfo
                          (ret->type == RELEASE_MOVIE && ret->year == 0 && r.ntags == 0 && g[0].ntags == 0 && !r.strong) || r.garbage;
         if (hints)
                 apply_hints(nc > 0 ? comp[0] : "", nc > 0 ? len[0] : 0, hints, ret, weak_path);
-        if (ret->type == RELEASE_EPISODE && ret->episode < 0)
+        if (ret->episode < 0 || ret->episode_last <= ret->episode)
                 ret->episode_last = RELEASE_ABSENT;
+        if (ret->type == RELEASE_MOVIE)
+                ret->season = ret->episode = RELEASE_ABSENT;
 }
 
 bool release_info_nameable(const ReleaseInfo *info) {

@@ -53,6 +53,7 @@ static void test_episode_markers(void) {
         episode("Show Name - S01.E03 - My Ep Name.avi", "Show Name", 0, 1, 3);
         episode("Red Show - S02 - E06 - Parallel Series", "Red Show", 0, 2, 6);
         episode("The Office - S06xE01.avi", "The Office", 0, 6, 1);
+        episode("/media/Foo/Foo s01x01", "Foo", 0, 1, 1);
         episode("Super.Series.S01.Ep06.1080p.BluRay.DTS.x264-MiR", "Super Series", 0, 1, 6);
         episode("Series.Title.S01EP01.English.AC3.DL.1080p.BluRay-Sonarr", "Series Title", 0, 1, 1);
         episode("show.name.1x02.hdtv.avi", "show name", 0, 1, 2);
@@ -63,6 +64,7 @@ static void test_episode_markers(void) {
         episode("Something.Season.2.1of4.Ep.Title.HDTV", "Something", 0, 2, 1);
         episode("BBC The Story of China 1 of 6 - Ancestors.mkv", "BBC The Story of China", 0, NO, 1);
         episode("Naruto Shippuden Episode 366 VOSTFR.avi", "Naruto Shippuden", 0, NO, 366);
+        episode("Season 2/Episode - 16.avi", "", 0, 2, 16);
         episode("One.Piece.E576.VOSTFR.720p.HDTV.x264-MARINE-FORD.mkv", "One Piece", 0, NO, 576);
         episode("The Big Bang Theory S00E00 Unaired Pilot VOSTFR TVRip XviD-VioCs", "The Big Bang Theory", 0, 0, 0);
         episode("Pawn.Stars.S2014E18.720p.HDTV.x264-KILLERS", "Pawn Stars", 0, 2014, 18);
@@ -119,6 +121,10 @@ static void test_bare_numbers(void) {
         episode("[DeadFish] 01 - Tari Tari [BD][720p][AAC].mp4", "Tari Tari", 0, NO, 1);
         episode("003. Show Name - Ep Name.avi", "Show Name", 0, NO, 3);
         episode("03-Criminal.Minds.avi", "Criminal Minds", 0, NO, 3);
+        /* all in brackets */
+        episode("[CASO&Sumisora][Oda_Nobuna_no_Yabou][04][BDRIP][1920x1080][x264_AAC][7620E503].mp4", "Oda Nobuna no Yabou", 0, NO, 4);
+        /* a one-digit number before the year is the title's */
+        movie("The Wolf of Wall Street - 2 (2013).mkv", "The Wolf of Wall Street - 2", 2013);
         /* a number in a film's title is not an episode */
         movie("FooBar.7.PDTV-FlexGet", "FooBar 7", 0);
         movie("Die.Schluempfe.2.German.DL.1080p.BluRay.x264-EXQUiSiTE.mkv", "Die Schluempfe 2", 0);
@@ -140,6 +146,7 @@ static void test_movies_and_years(void) {
         movie("Der.Movie.James.German.Bluray.FuckYou.Pso.Why.cant.you.follow.scene.rules.1998", "Der Movie James", 1998);
         movie("Casablanca [Ultimate Collector's Edition].1942.BRRip.XviD-VLiS", "Casablanca", 1942);
         movie("(1995) Movie Name", "Movie Name", 1995);
+        movie("My Movie (1997) - GreatestReleaseGroup 2019.mp4", "My Movie", 1997); /* the year in brackets */
         movie("Captain.America.Civil.War.HDR.1080p.HEVC.10bit.BT.2020.DTS-HD.MA.7.1", "Captain America Civil War", 0);
         /* years from 1890 to 2039 */
         movie("Leaving Movie by Movie (1897) [DVD].mp4", "Leaving Movie by Movie", 1897);
@@ -218,6 +225,11 @@ static void test_folders(void) {
         episode("/media/tv/The Expanse (2015)/S01/E03 - Remember the Cant.mkv", "The Expanse", 2015, 1, 3);
         episode("/tv/Show Name (2015)/Season 2/Show.Name.S02E05.720p.mkv", "Show Name", 2015, 2, 5);
         episode("/Test/Series/Season 01/01 Pilot (1080p HD).mkv", "Series", 0, 1, 1);
+        episode("/tv/Show/Season 2/16 - 12 Some Title.avi", "Show", 0, 2, 16);
+        episode("/tv/Show/Season 2/02.avi", "Show", 0, 2, 2);
+        episode("The Simpsons/02-Ep Name.avi", "The Simpsons", 0, NO, 2);
+        episode("Season 21/One Piece 1001.mkv", "One Piece", 0, 21, 1001); /* not 10x01: the folder says 21 */
+        episode("Case Closed (1996-2007)/Case Closed - 317.mkv", "Case Closed", 1996, NO, 317);
         episode("/tv shows/series title/Specials/S00E16 - Dear Title - SD TV.avi", "series title", 0, 0, 16);
         episode("/Downloads/tv/Series.Title.S01E01.720p.HDTV/ajifajjjeaeaeqwer_eppj.avi", "Series Title", 0, 1, 1);
         episode("Zoo.S02E05.1080p.WEB-DL.DD5.1.H.264.HKD/160725_02.mkv", "Zoo", 0, 2, 5);
