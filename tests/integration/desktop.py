@@ -102,7 +102,9 @@ class Mpv:
         self.command('set_property', 'pause', on)
 
     def seek(self, seconds):
+        """Seek and wait until mpv is there (the command returns before the seek is done)."""
         self.command('seek', seconds, 'absolute+exact')
+        wait_until(lambda: abs(self.position() - seconds) < 1.5, what=f'mpv to seek to {seconds} s', interval=0.05)
 
     def quit(self):
         """What a person closing the window does: mpv says Stopped, then leaves the bus."""
