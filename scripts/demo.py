@@ -1,6 +1,8 @@
 """The demo: a private system bus, mock polkitd, the Trakt stand-in and the
 real kino-traktd, walked through with kinoctl as a user would:
-configure → connect (device code) → import → scrobble → rate → status."""
+configure → connect (device code) → import → scrobble → rate → status;
+then a desktop: a real mpv plays a generated file and kino-trakt-mpris (the
+MPRIS bridge) scrobbles it with no plugin, while kinoctl monitor watches."""
 import os
 import subprocess
 import sys
@@ -9,6 +11,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'tests', 'integration'))
 os.environ.setdefault('KT_SOURCE_ROOT', os.path.abspath(os.path.join(os.path.dirname(__file__), '..')))
 import harness  # noqa: E402
+import desktop  # noqa: E402
 
 
 def step(rig, title, *args, input=None):
@@ -75,6 +78,62 @@ def main():
         step(rig, 'turn off collection sync', 'sync', 'disable', 'collection')
         step(rig, 'what the status dot and toggles say now', 'status')
         step(rig, 'the latest watches: the private one is flagged', 'history', '3')
+        mpris_demo(rig)
         print('\nDemo finished.')
+
+
+def mpris_demo(rig):
+    """A desktop player scrobbles by itself: mpv + mpv-mpris, kino-trakt-mpris, nothing else."""
+    print('\n== A desktop player: mpv plays a file, kino-trakt-mpris scrobbles it ==', flush=True)
+    # Trakt knows the show; the desktop user may scrobble (polkit's default for
+    # an active session; the mock polkitd here denies until told).
+    rig.control('catalogue', {'shows': [{'title': 'The Expanse', 'year': 2015, 'ids': {'trakt': 77199, 'tvdb': 280619},
+                                         'episodes': [{'season': 1, 'number': 2, 'ids': {'trakt': 1376002}}]}]})
+    rig.polkit_allow('org.kino.trakt.use')
+    name = 'The.Expanse.S01E02.1080p.mkv'
+    print(f'\n$ echo {name} | kino-trakt-mpris --identify    # what the bridge reads from a file name')
+    p = subprocess.run([desktop.MPRIS, '--identify'], input=name + '\n', capture_output=True, text=True)
+    sys.stdout.write(p.stdout)
+
+    print('\n$ kinoctl monitor &    # sessions appear with the player that holds them', flush=True)
+    monitor = subprocess.Popen([rig.kinoctl_path(), 'monitor'], env=rig.env, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, text=True)
+    # The demo's clip lasts 30 s; the bridge leaves anything under 5 minutes
+    # alone unless its configuration says otherwise.
+    with desktop.Desktop(rig, config='[mpris]\nmin_minutes = 0.2\n') as d:
+        print(f'desktop: a session bus, kino-trakt-mpris and mpv, as uid {d.uid} '
+              f'(~/.config/kino-trakt/mpris.conf: min_minutes = 0.2 for a 30 s clip)')
+        path = d.media(name)
+        print(f'$ mpv {name}    # with mpv-mpris; the bridge finds it on the session bus', flush=True)
+        m = d.mpv(path)
+        def sent(action):
+            return [r for r in rig.control('requests')
+                    if r['path'] == '/scrobble/' + action and 'episode' in (r['body'] or {})]
+        harness.wait_until(lambda: sent('start'), timeout=30, what='the start to reach Trakt')
+        print('  (watching… the demo skips ahead to 24 s of 30 and lets it play to the end)', flush=True)
+        m.seek(24)
+        m.proc.wait(60)
+        harness.wait_until(lambda: sent('stop'), timeout=30, what='the stop to reach Trakt')
+        deadline = time.monotonic() + 60
+        while int(rig.prop('PendingEvents')) > 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        time.sleep(1)
+        print('\nkino-trakt-mpris said:')
+        for line in d.bridge_log().splitlines():
+            line = line.replace('kino-trakt-mpris: ', '')
+            if line.startswith(('Following', 'mpv')):
+                print('  ' + line)
+    monitor.terminate()
+    out, _ = monitor.communicate(timeout=10)
+    print('\nkinoctl monitor showed:')
+    for line in out.splitlines():
+        if 'Session' in line:
+            print('  ' + line)
+    sent = [f"{r['path']} {r['body'].get('progress')}%" for r in rig.control('requests')
+            if r['path'].startswith('/scrobble/') and 'episode' in (r['body'] or {})]
+    print('\nTrakt (the stand-in) received: ' + ', '.join(sent))
+    plays = [h for h in rig.control('account')['history']
+             if (h.get('episode') or {}).get('ids', {}).get('trakt') == 1376002]
+    print(f'Trakt now has {len(plays)} play(s) of The Expanse S01E02, scrobbled from mpv with no plugin.')
 
 main()

@@ -14,6 +14,7 @@ PACKAGES=(
   # shell its integration tests start (large: several hundred packages, once)
   gnome-shell gnome-shell-extension-prefs gjs gettext gir1.2-adw-1 gir1.2-gtk-4.0
   gir1.2-atspi-2.0 at-spi2-core gir1.2-gdkpixbuf-2.0
+  mpv mpv-mpris ffmpeg
 )
 
 missing=()

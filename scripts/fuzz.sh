@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzz every parser of outside input with libFuzzer for SECONDS each (default 60).
-# usage: scripts/fuzz.sh [SECONDS] [TARGET...]   targets: trakt-json media config listurl release-name kinoctl-args
+# usage: scripts/fuzz.sh [SECONDS] [TARGET...]
+#   targets: trakt-json media config listurl release-name kinoctl-args mpris-metadata mpris-config mpris-playback
 # Needs clang (installed here if missing). New inputs stay in build-fuzz/corpus-*;
 # crashes are written to build-fuzz/crash-* and fail the run.
 set -euo pipefail
@@ -8,7 +9,7 @@ cd "$(dirname "$0")/.."
 secs=${1:-60}
 shift || true
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(trakt-json media config listurl release-name kinoctl-args)
+[ ${#targets[@]} -eq 0 ] && targets=(trakt-json media config listurl release-name kinoctl-args mpris-metadata mpris-config mpris-playback)
 
 bash scripts/deps.sh
 if ! command -v clang >/dev/null || ! dpkg-query -W -f='${Status}' libclang-rt-14-dev 2>/dev/null | grep -q "ok installed"; then

@@ -26,6 +26,9 @@ KINOCTL = os.path.join(BUILD, 'clients', 'kinoctl', 'kinoctl')
 BUS_NAME = 'org.kino.Trakt'
 SERVICE_USER = 'kino-trakt'
 UNIT = 'kino-traktd.service'
+# The MPRIS bridge's autostart entry: XDG autostart is read from $XDG_CONFIG_DIRS
+# only (/etc/xdg), so it is the one file installed under etc.
+AUTOSTART = '/xdg/autostart/kino-trakt-mpris.desktop'
 
 CONTRACT_ACTIONS = {
     'org.kino.trakt.configure': ('no', 'no', 'auth_admin_keep'),
@@ -692,14 +695,16 @@ def install_destdir():
                 f'{data}/dbus-1/system-services/org.kino.Trakt.service',
                 f'{data}/dbus-1/interfaces/org.kino.Trakt.xml',
                 f'{data}/polkit-1/actions/org.kino.trakt.policy',
-                f'{man}/man1/kinoctl.1', f'{man}/man8/kino-traktd.8', f'{man}/man5/trakt.conf.5']
+                f'{man}/man1/kinoctl.1', f'{man}/man8/kino-traktd.8', f'{man}/man5/trakt.conf.5',
+                os.path.join(pre, opts['bindir'], 'kino-trakt-mpris'), f'{man}/man1/kino-trakt-mpris.1']
         for w in want:
             if os.path.normpath(w) not in files:
                 fail(f'{w} is not installed; installed: {sorted(files)}')
-        for suffix in ('/systemd/system/' + UNIT, '/sysusers.d/kino-trakt.conf', '/completions/kinoctl'):
+        for suffix in ('/systemd/system/' + UNIT, '/sysusers.d/kino-trakt.conf', '/completions/kinoctl',
+                       '/systemd/user/kino-trakt-mpris.service', AUTOSTART):
             if not any(f.endswith(suffix) for f in files):
                 fail(f'nothing installed as …{suffix}; installed: {sorted(files)}')
-        etc = [f for f in files if f.startswith('/etc/') or '/etc/' in f]
+        etc = [f for f in files if (f.startswith('/etc/') or '/etc/' in f) and not f.endswith('/etc' + AUTOSTART)]
         if etc:
             fail(f'files installed under etc (the administrator\'s): {etc}')
         if not os.access(dest + daemon, os.X_OK) or not os.access(dest + os.path.join(pre, opts['bindir'], 'kinoctl'), os.X_OK):
@@ -858,6 +863,9 @@ def install_distro_layout():
             '/usr/share/man/man8/kino-traktd.8',
             '/usr/share/man/man5/trakt.conf.5',
             '/usr/share/bash-completion/completions/kinoctl',
+            '/usr/bin/kino-trakt-mpris',
+            '/usr/share/man/man1/kino-trakt-mpris.1',
+            '/etc' + AUTOSTART,
         } | {f'/usr/share/gnome-shell/extensions/{EXT_UUID}/{n}' for n in EXT_FILES}
         missing = want - got
         if missing:
@@ -865,7 +873,12 @@ def install_distro_layout():
         units = {f for f in got if f.endswith('/' + UNIT)}
         if units not in ({'/lib/systemd/system/' + UNIT}, {'/usr/lib/systemd/system/' + UNIT}):
             fail(f'the unit goes to {units}, not systemd\'s system unit folder')
-        stray = [f for f in got if f.startswith('/etc/') or f.startswith('/usr/local/') or f.startswith('/var/')]
+        bridge_units = {f for f in got if f.endswith('/kino-trakt-mpris.service')}
+        if bridge_units not in ({'/lib/systemd/user/kino-trakt-mpris.service'},
+                                {'/usr/lib/systemd/user/kino-trakt-mpris.service'}):
+            fail(f'the bridge\'s unit goes to {bridge_units}, not systemd\'s user unit folder')
+        stray = [f for f in got if (f.startswith('/etc/') and f != '/etc' + AUTOSTART) or f.startswith('/usr/local/')
+                 or f.startswith('/var/')]
         if stray:
             fail(f'files outside the packaged places: {stray}')
         for f in sorted(got):
