@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #pragma once
 
-/* The names of the org.kino.Trakt contract (dbus-api.md), declared once for
+/* The names of the org.kino.Trakt contract (docs/dbus-api.md), declared once for
  * the daemon and kinoctl. */
 #define KT_BUS_NAME "org.kino.Trakt"
 #define KT_OBJECT_PATH "/org/kino/Trakt"

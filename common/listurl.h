@@ -6,7 +6,7 @@
 
 /* Trakt list addresses: the web address of someone's list, as people copy it
  * from a browser, turned into the user and list parts of Trakt's API path
- * (trakt-api.md §7: https://trakt.tv/users/NAME/lists/SLUG maps to
+ * (docs/trakt-api.md §7: https://trakt.tv/users/NAME/lists/SLUG maps to
  * GET /users/NAME/lists/SLUG and …/items). A pure module: no I/O, no
  * allocation, no logging, any input (it is outside input: fuzz it).
  *
@@ -22,7 +22,7 @@
  *   [A-Za-z0-9._-] and not only dots. So an escape that decodes to anything
  *   else ('/', '%', NUL, UTF-8 bytes of a non-ASCII letter) is rejected, as is
  *   a malformed escape. A SLUG of digits only is Trakt's numeric list id
- *   (trakt-api.md §7: both work).
+ *   (docs/trakt-api.md §7: both work).
  *   The literal path words "users" and "lists" are lowercase, as on Trakt.
  *
  * Everything else is rejected with one sentence naming what is wrong. */

@@ -20,9 +20,10 @@ void config_init_defaults(Config *c) {
                 .total_timeout_sec = 120,
                 /* The largest answer the daemon can rightly get is a page of 250
                  * collected shows with every episode's metadata (~170 bytes an
-                 * episode, §5.6): 32 MiB holds 250 shows of 750 episodes each.
-                 * A history page of 250 plays is about 150 KiB; nothing else is
-                 * unpaged. Larger is garbage or a server ignoring paging. */
+                 * episode, docs/trakt-api.md §5.6): 32 MiB holds 250 shows of
+                 * 750 episodes each. A history page of 250 plays is about
+                 * 150 KiB; nothing else is unpaged. Larger is garbage or a
+                 * server ignoring paging. */
                 .max_response_size = 32 * 1024 * 1024,
                 .get_budget = 500,
                 .get_period_sec = 300,

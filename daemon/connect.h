@@ -5,7 +5,7 @@
 
 #include "context.h"
 
-/* Device-code OAuth (trakt-api.md §2): Connect, the poll, the preview,
+/* Device-code OAuth (docs/trakt-api.md §2): Connect, the poll, the preview,
  * FinishConnect, CancelConnect and Disconnect. Each entry point runs after
  * authorization and never waits on the network: Connect's reply is sent when
  * Trakt's device code arrives, everything else replies at once. */

@@ -12,7 +12,7 @@
 #include "http.h"
 #include "store.h"
 
-/* Percent at which a stop counts as watched: Trakt's server-side 80 (trakt-api.md §4.2). */
+/* Percent at which a stop counts as watched: Trakt's server-side 80 (docs/trakt-api.md §4.2). */
 #define KT_WATCHED_THRESHOLD 80.0
 
 typedef struct PolkitQuery PolkitQuery;

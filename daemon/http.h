@@ -59,7 +59,7 @@ typedef struct HttpResponse {
         int64_t retry_after_sec;   /* Retry-After in seconds, -1 when absent */
         int64_t page, limit, page_count, item_count; /* X-Pagination-*, -1 when absent */
         const char *www_authenticate; /* may be NULL */
-        bool private_user;         /* X-Private-User: true (a 401 for a private user's data, not a bad token; trakt-api.md §3.2) */
+        bool private_user;         /* X-Private-User: true (a 401 for a private user's data, not a bad token; docs/trakt-api.md §3.2) */
         const char *account_limit; /* X-Account-Limit (420), may be NULL */
         const char *upgrade_url;   /* X-Upgrade-URL (420, 426), may be NULL */
         bool account_locked;       /* X-Account-Locked / X-Account-Deactivated: true (423) */

@@ -48,7 +48,7 @@ bool library_has_watchlist(Store *s) {
 
 /* ---- followed lists ---- */
 
-#define LIST_PAGE_LIMIT 250      /* Trakt's maximum page size (trakt-api.md §6) */
+#define LIST_PAGE_LIMIT 250      /* Trakt's maximum page size (docs/trakt-api.md §6) */
 #define LIST_ITEMS_MAX 20000     /* VIP lists hold 5,000 (§6); far more is an answer gone wrong */
 #define PRIVATE_LIST \
         "The Trakt list '%s' by '%s' is private; its owner must make it public or share it with you before it can be followed."
@@ -300,7 +300,7 @@ static void fetch_fail_response(ListFetch *f, const HttpResponse *r) {
         if (r->status == 404)
                 fetch_fail(f, -ENOENT, KT_ERROR_NOT_FOUND, "Trakt has no list '%s' by '%s'; check the address.");
         else if ((r->status == 401 && r->private_user) || (r->status == 403 && !html && !trakt_refuses_app(r)))
-                /* someone else's private list: 401 with X-Private-User (trakt-api.md §3.2), or a 403 not about the app */
+                /* someone else's private list: 401 with X-Private-User (docs/trakt-api.md §3.2), or a 403 not about the app */
                 fetch_fail(f, -EACCES, KT_ERROR_NOT_FOUND, PRIVATE_LIST);
         else if (r->status == 401)
                 fetch_fail(f, -ENOTCONN, KT_ERROR_NOT_CONNECTED,

@@ -28,7 +28,7 @@ bool library_has_watchlist(Store *s);
  * of one list give the same id; Trakt keeps a list's slug when it is renamed).
  * Its url is the canonical https://trakt.tv/users/USER/lists/SLUG. Pulling a
  * list reads GET /users/USER/lists/SLUG, then every page of
- * /users/USER/lists/SLUG/items (limit 250, trakt-api.md §6), and replaces the
+ * /users/USER/lists/SLUG/items (limit 250, docs/trakt-api.md §6), and replaces the
  * stored items in one transaction once all pages are in: a failed pull leaves
  * what was stored before. Items keep Trakt's order (position), their
  * listed_at and Trakt's item JSON (with its rank). */

@@ -143,7 +143,7 @@ int media_from_fields(const MediaField *fields, size_t n, const char *const *ext
                 }
 
         if (m.type == TRAKT_EPISODE && m.ids.slug) {
-                /* Trakt's episodes have trakt, tvdb, imdb and tmdb ids, never a slug (trakt-api.md §4.1). */
+                /* Trakt's episodes have trakt, tvdb, imdb and tmdb ids, never a slug (docs/trakt-api.md §4.1). */
                 trakt_media_done(&m);
                 return fail(ret_error, "Episodes have no 'slug' on Trakt; name the episode by its ids or by its show with 'season' and 'episode'.");
         }

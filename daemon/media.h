@@ -6,7 +6,7 @@
 
 #include "trakt-json.h"
 
-/* The contract's media dictionary (dbus-api.md "Media dictionaries"),
+/* The contract's media dictionary (docs/dbus-api.md "Media dictionaries"),
  * validated into a TraktMedia. The bus layer unpacks the a{sv} into fields
  * (one per entry: key, D-Bus type, value); this module checks every rule and
  * names the offending key in one sentence a person can act on. */

@@ -540,7 +540,7 @@ static const char *category_words(const char *category) {
 /* 420 (an account limit), 426 (VIP only): this category waits, the others go
  * on; 423: the account is locked, everything waits. The event is kept and
  * LastError says why, with Trakt's own limit and upgrade address when it sent
- * them (trakt-api.md §3.2). */
+ * them (docs/trakt-api.md §3.2). */
 static void hold(Outbox *o, const HttpResponse *r, const char *category) {
         Context *c = o->context;
         uint64_t until = now_realtime_usec() + HOLD_USEC;

@@ -21,18 +21,22 @@
  *   collection_remove    {"items": [{"media": wrapper}]}                                  category collection
  * (wrapper = trakt_media_wrapper()).
  *
- * Delivery rules (issue #4, trakt-api.md §4):
+ * Delivery rules (issue #4, docs/trakt-api.md §4):
  *  - rows of a category whose toggle is off wait (kept, not sent); a completed
  *    stop whose scrobble toggle is off goes to /sync/history instead;
  *  - a start or pause superseded by a later event of the same session is
  *    dropped; a start whose session is gone is dropped; a late start of a
  *    live session is sent with the session's current progress;
- *  - a completed stop that could not be sent within the live window (config live_window, 60 s) of
- *    when it happened becomes POST /sync/history with its real watched_at;
+ *  - a completed stop that could not be sent within the live window (config
+ *    live_window, default 5 s) of when it happened becomes POST /sync/history
+ *    with its real watched_at; so does a stop Trakt kept as a pause;
  *  - a history add that may have reached Trakt before (attempts > 0) first
  *    looks for the play in GET /sync/history around watched_at;
- *  - 409 on a stop is success; 404/422/other 4xx fail that one row (kept as
- *    'failed', shown in LastError), transient failures back off and retry;
+ *  - 409 on a stop is success; an episode Trakt did not find by id goes once
+ *    more by show and numbers; 420/426 hold the category and 423 every write
+ *    (kept, tried hourly); 422 on a start or pause is dropped; 404 and other
+ *    4xx fail that one row (kept as 'failed', shown in LastError); transient
+ *    failures back off and retry;
  *  - nothing is sent unless State is connected; while expired the rows wait. */
 
 

@@ -8,7 +8,7 @@
 #include "context.h"
 #include "trakt-json.h"
 
-/* Media named by title (dbus-api.md, version 2, "Naming media by title").
+/* Media named by title (docs/dbus-api.md, version 2, "Naming media by title").
  *
  * A movie or show named by its title (and year), or an episode named by its
  * show's title (and year) and numbers, with no ids at all, is a *name*.

@@ -19,7 +19,7 @@
 
 #define SESSION_NODE KT_OBJECT_PATH "/session"
 #define SESSION_PATH_PREFIX SESSION_NODE "/"
-#define SCROBBLE_MIN_PROGRESS 1.0 /* Trakt ignores (422) a stop below 1 % (trakt-api.md §4.2) */
+#define SCROBBLE_MIN_PROGRESS 1.0 /* Trakt ignores (422) a stop below 1 % (docs/trakt-api.md §4.2) */
 
 typedef enum PlaybackState {
         PLAYBACK_STOPPED,
@@ -173,7 +173,7 @@ void sessions_free(Context *c) {
         c->session_vtable_slot = sd_bus_slot_unref(c->session_vtable_slot);
 }
 
-/* ---- the rules (trakt-api.md §4.2, 2026) ---- */
+/* ---- the rules (docs/trakt-api.md §4.2, 2026) ---- */
 
 static int on_completed(Session *s) {
         s->completed = true;

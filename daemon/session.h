@@ -14,7 +14,7 @@
  * the object goes, after queuing a pause at the last known progress if it was
  * playing (never in incognito).
  *
- * Privacy between local users (dbus-api.md, version 2): a session is visible
+ * Privacy between local users (docs/dbus-api.md, version 2): a session is visible
  * only to callers with its owner's uid and to root. The objects hang off one
  * fallback vtable whose look-up consults the caller's uid, so for anyone else
  * every session path answers the same AccessDenied whether a session lives

@@ -13,7 +13,7 @@
 #include "trakt-json.h"
 #include "util.h"
 
-#define PAGE_LIMIT 250 /* Trakt's maximum (trakt-api.md §6) */
+#define PAGE_LIMIT 250 /* Trakt's maximum (docs/trakt-api.md §6) */
 /* An import inserts its plays this many to a statement (see history_flush). */
 #define HISTORY_BATCH 10
 #define PUSH_BATCH 100
@@ -55,7 +55,7 @@ typedef enum Cat {
         _CAT_MAX = _KT_CATEGORY_MAX,
 } Cat;
 
-/* The last_activities fields that say a category changed (trakt-api.md §5.1). */
+/* The last_activities fields that say a category changed (docs/trakt-api.md §5.1). */
 static const char *const cat_keys[_CAT_MAX][6] = {
         [CAT_HISTORY] = { "movies.watched_at", "episodes.watched_at" },
         [CAT_RATINGS] = { "movies.rated_at", "shows.rated_at", "seasons.rated_at", "episodes.rated_at" },
@@ -117,7 +117,7 @@ struct SyncRun {
         unsigned ratings_pushed_at_start; /* c->ratings_pushed when the ratings pull began */
         uint32_t position;           /* next position in a list being replaced */
 
-        /* history (trakt-api.md §5.2) */
+        /* history (docs/trakt-api.md §5.2) */
         bool have_history_cursors;
         int64_t history_newest;      /* cursor: the newest play known (µs) */
         int64_t history_total;       /* cursor: Trakt's play count when history was last in step */
@@ -773,7 +773,7 @@ static int store_recommendation(SyncRun *run, const TraktItem *it, const char *k
 
 /* history.pushed: 0 not on Trakt, 1 on Trakt, 2 queued in the outbox (it
  * delivers it), 3 sent by an import whose answer did not arrive: it may be on
- * Trakt, which does not de-duplicate history (trakt-api.md §5.2), so it is
+ * Trakt, which does not de-duplicate history (docs/trakt-api.md §5.2), so it is
  * looked for there before it is sent again. */
 #define HISTORY_UNCONFIRMED 3
 #define MAX_UNSURE_ROUNDS 3
@@ -1042,7 +1042,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                 sqlite3_finalize(st);
         }
         /* not_found items are recorded (UnmatchedItems shows them) and marked as
-         * sent with the rest: retrying them forever cannot help (trakt-api.md §9.9). */
+         * sent with the rest: retrying them forever cannot help (docs/trakt-api.md §9.9). */
         if (res.not_found > again) {
                 s->not_found += (unsigned) (res.not_found - again);
                 log_warning("Trakt did not know %zu item(s) sent to %s.", res.not_found - again, p->endpoint);
@@ -1485,7 +1485,7 @@ static int pull_step(SyncRun *s) {
                          &s->call);
 }
 
-/* ---- last activities (trakt-api.md §5.1) ---- */
+/* ---- last activities (docs/trakt-api.md §5.1) ---- */
 
 static void plan_sweep(SyncRun *s) {
         Context *c = s->context;

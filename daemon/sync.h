@@ -11,7 +11,7 @@
  * The full two-way import (FinishConnect(true), Import()): pull every
  * enabled category from Trakt page by page (limit=250), store it, then push
  * what is local and not yet on Trakt in batches of at most 100 through the
- * shared rate governor. It also records the sync cursors (trakt-api.md §5.1),
+ * shared rate governor. It also records the sync cursors (docs/trakt-api.md §5.1),
  * so the first sweep after it is one request.
  *
  * The incremental sweep ("incremental"; every sync_interval seconds while

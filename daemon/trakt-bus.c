@@ -98,7 +98,7 @@ static int property_get_pending_events(sd_bus *bus, const char *path, const char
 
 static int property_get_threshold(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        /* Trakt's server-side threshold (trakt-api.md §4.2): fixed at 80 %, no
+        /* Trakt's server-side threshold (docs/trakt-api.md §4.2): fixed at 80 %, no
          * per-account setting exists in /users/settings. */
         return sd_bus_message_append(reply, "d", KT_WATCHED_THRESHOLD);
 }
@@ -517,7 +517,7 @@ int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
         return r;
 }
 
-/* A collection item: the media plus Trakt's quality metadata (trakt-api.md §5.6). */
+/* A collection item: the media plus Trakt's quality metadata (docs/trakt-api.md §5.6). */
 static const char *const collection_keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels", "3d", NULL };
 
 static int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error) {

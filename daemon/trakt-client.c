@@ -180,7 +180,7 @@ int trakt_api(Context *c, HttpMethod method, const char *path, const char *body,
         return 0;
 }
 
-/* ---- OAuth, at auth.trakt.tv or the API host (trakt-api.md §1, the contract) ---- */
+/* ---- OAuth, at auth.trakt.tv or the API host (docs/trakt-api.md §1, the contract) ---- */
 
 /* Whether an answer came from a host that serves Trakt's OAuth: anything but
  * no answer at all, a 404/405 (nothing there) or a web page (a proxy's, a
@@ -387,7 +387,7 @@ static void on_refresh_done(Http *h, const HttpResponse *r, void *userdata) {
         }
 
         if (r->status == 403 || (r->status != 0 && !http_status_is_transient(r->status) && is_error(r, "invalid_client"))) {
-                /* trakt-api.md §9.11: the app itself is refused (a revoked or mistyped
+                /* docs/trakt-api.md §9.11: the app itself is refused (a revoked or mistyped
                  * client id, or a block in front of Trakt); retrying cannot help. */
                 log_warning("Trakt refused this app while refreshing the token (status %ld).", r->status);
                 context_set_last_error(c, "Trakt refused this app's client id while renewing the login; check the client id "

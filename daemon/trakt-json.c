@@ -1822,7 +1822,7 @@ struct json_object *trakt_media_wrapper(const TraktMedia *m) {
         return w;
 }
 
-/* ---- request bodies (trakt-api.md §4.1, §5; Trakt's 2026 idsRequestSchema) ---- */
+/* ---- request bodies (docs/trakt-api.md §4.1, §5; Trakt's 2026 idsRequestSchema) ---- */
 
 /* The ids an object may carry in a request: a movie any but tvdb, a show any,
  * an episode only trakt and tvdb (Trakt matches episodes by nothing else).

@@ -8,7 +8,7 @@
 
 #include "util.h"
 
-/* JSON ↔ C for Trakt's API (trakt-api.md), with json-c. Pure functions: no
+/* JSON ↔ C for Trakt's API (docs/trakt-api.md), with json-c. Pure functions: no
  * I/O, no logging of content. Parsers are tolerant where Trakt's answers vary
  * (null ids, "rank" as a string, metadata as integers, dates with or without
  * milliseconds) and strict where we need a value (a history item without
@@ -56,7 +56,7 @@ int trakt_parse_media(struct json_object *o, TraktMediaType hint, TraktMedia *re
 /* Trakt's JSON object for the media (for request bodies), with the wrapper
  * key it goes under ("movie", "show", "episode" or "season"). An episode named
  * by show + numbers becomes {"show":{…}, "episode":{"season":S,"number":N}}
- * per trakt-api.md §4.1: then *ret_show is set too. */
+ * per docs/trakt-api.md §4.1: then *ret_show is set too. */
 struct json_object *trakt_media_to_json(const TraktMedia *m);
 int trakt_media_add_to(struct json_object *body, const TraktMedia *m);
 
@@ -157,7 +157,7 @@ typedef struct TraktUserStats {
 } TraktUserStats;
 int trakt_parse_user_stats(struct json_object *o, TraktUserStats *ret);
 
-/* ---- a user's custom list: GET /users/{id}/lists/{list_id} (trakt-api.md §7) ---- */
+/* ---- a user's custom list: GET /users/{id}/lists/{list_id} (docs/trakt-api.md §7) ---- */
 typedef struct TraktList {
         char *name;                /* required (non-empty) */
         char *privacy;             /* "public", "private", "friends", "link"…; NULL when absent */
@@ -259,7 +259,7 @@ typedef struct TraktScrobbleResult {
 int trakt_parse_scrobble(struct json_object *o, TraktScrobbleResult *ret);
 void trakt_scrobble_done(TraktScrobbleResult *s);
 
-/* ---- collection metadata values (trakt-api.md §5.6) ---- */
+/* ---- collection metadata values (docs/trakt-api.md §5.6) ---- */
 bool trakt_metadata_valid(const char *key, const char *value);
 const char *trakt_metadata_allowed(const char *key); /* "a, b, c" or NULL for an unknown key */
 

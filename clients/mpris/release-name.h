@@ -8,7 +8,7 @@
 /* Release names: what a played file is, told from what a desktop player says
  * about it over MPRIS (the decoded file path, and a few hints). The MPRIS
  * bridge (kino-trakt-mpris) calls this on every track change and passes the
- * answer to the daemon as a media dictionary named by title (dbus-api.md,
+ * answer to the daemon as a media dictionary named by title (docs/dbus-api.md,
  * "Naming media by title"); `kino-trakt-mpris --identify` prints it.
  *
  * A pure module: no I/O (but release_info_write_json), no allocation, no
@@ -47,7 +47,7 @@
  *     left out.
  *   - Daily shows ("Show.2015.07.22", "Show - 2015-07-22", 03-29-2012,
  *     20150722): an episode with the air date in `aired`, season and episode
- *     absent. dbus-api.md can only name an episode by season and number, so
+ *     absent. docs/dbus-api.md can only name an episode by season and number, so
  *     such a file is not nameable (release_info_nameable says no).
  *   - Movies: a title with a year ("Primer (2004)", "Primer.2004.1080p"), or a
  *     title alone. A year inside a title is kept in it when another year
@@ -123,7 +123,7 @@ typedef struct ReleaseInfo {
  * fails: what it cannot tell is RELEASE_UNKNOWN / absent. */
 void release_name_parse(const char *path, const ReleaseHints *hints, ReleaseInfo *ret);
 
-/* Whether the daemon can name it by title (dbus-api.md, version 2): not an
+/* Whether the daemon can name it by title (docs/dbus-api.md, version 2): not an
  * extra, and a movie with a title, or an episode with a show title, a season
  * and an episode. */
 bool release_info_nameable(const ReleaseInfo *info);

@@ -226,7 +226,7 @@ def test_invalid_grant_expires_then_reconnect():
 
 
 def test_refresh_refused_app_is_a_configuration_problem():
-    """trakt-api.md §9.11: a 403 or invalid_client while refreshing means the app
+    """docs/trakt-api.md §9.11: a 403 or invalid_client while refreshing means the app
     itself is refused; the connection expires with a sentence about the client
     id instead of retrying the same refresh forever."""
     for fault in ({'status': 403, 'action': 'html'},

@@ -73,7 +73,7 @@ def test_add_list_pulls_all_pages():
         list_id = r['result'][0]
         eq(list_id, 'sean/six-hundred', 'list id')
 
-        # One summary and three pages of 250 (trakt-api.md §6), each asked once.
+        # One summary and three pages of 250 (docs/trakt-api.md §6), each asked once.
         reqs = [q for q in list_requests(rig) if t0 <= q['time'] <= t1]
         eq([q['path'] for q in reqs if not q['path'].endswith('/items')], ['/users/sean/lists/six-hundred'], 'summary requests')
         pages = [q['query'] for q in reqs if q['path'] == '/users/sean/lists/six-hundred/items']

@@ -200,7 +200,7 @@ def test_rules_2026():
         eq((ep['episode']['season'], ep['episode']['number']), (1, 1), 'episode numbers')
         check('movie' not in ep and 'type' not in ep, f'episode body: {ep}')
 
-        # An episode named by its own ids (trakt-api.md §4.1: {"episode":{"ids":{…}}}).
+        # An episode named by its own ids (docs/trakt-api.md §4.1: {"episode":{"ids":{…}}}).
         n = len(scrobbles(rig))
         s.Start(media(type='episode', trakt=73482, tvdb=349232), 20.0)
         wait_drained(rig)

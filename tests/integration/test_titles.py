@@ -1,4 +1,4 @@
-"""Media named by title (dbus-api.md, version 2, "Naming media by title"):
+"""Media named by title (docs/dbus-api.md, version 2, "Naming media by title"):
 players that know only a file name call Start with a title and year, or a
 show's title and numbers, and the daemon finds Trakt's ids itself through
 Trakt's search, in the background, before anything about them is sent."""

@@ -1,4 +1,4 @@
-"""The stand-in's own tests: it must behave as trakt-api.md documents, or every
+"""The stand-in's own tests: it must behave as docs/trakt-api.md documents, or every
 test built on it proves nothing. usage: test_standin.py [TestClass]"""
 import json
 import os

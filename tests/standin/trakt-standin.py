@@ -1,6 +1,6 @@
 #!/usr/bin/python3
 """A stateful stand-in for Trakt's API v2, faithful to its documented
-behaviour (../../../shared/design/trakt-api.md, cited as §N), for tests, the
+behaviour (docs/trakt-api.md in this tree, cited as §N), for tests, the
 demo and benchmarks. Standard library only; loopback only.
 
     trakt-standin.py [--host 127.0.0.1] [--port 0] [--port-file FILE] [--seed-fixtures] [--quiet]
@@ -1256,7 +1256,7 @@ def save_playback(key, progress, at):
     S.touch(f'{key[0]}s.paused_at')
 
 
-# ---------- search (trakt/trakt-api contracts/search; trakt-api.md §6) ----------
+# ---------- search (trakt/trakt-api contracts/search; docs/trakt-api.md §8.1) ----------
 
 # Characters Trakt's search engine reads as syntax unless preceded by a backslash.
 SEARCH_SPECIAL = set('+-&|!(){}[]^"~*?:/')

@@ -1,7 +1,7 @@
 """Checks of the system integration files: polkit policy, bus policy, the
 activation file, the unit and its sandbox, sysusers, the install layout, the
-man pages, the bash completion and kinoctl's own argument handling (no daemon
-needed). Each check is one meson test; run one by hand with
+man pages, the bash completion, kinoctl's own argument handling (no daemon
+needed) and the comments' citations of docs/trakt-api.md. Each check is one meson test; run one by hand with
 
     KT_SOURCE_ROOT=. KT_BUILD_ROOT=build /usr/bin/python3 tests/system/check.py NAME
 
@@ -1065,10 +1065,157 @@ def completion():
         fail(f'the completion wrote errors: {p.stderr}')
 
 
+# ---- comments that cite docs/trakt-api.md ----
+
+SECTION = '\u00a7'  # the section sign, spelled so that this file cites nothing itself
+CITED_DOC = 'trakt-api.md'
+CITING_ROOTS = ('daemon', 'common', 'clients', 'tests')
+# A document named in a comment, or a section number after the section sign.
+DOC_OR_SECTION = re.compile(r'(?<![\w./-])((?:[\w.-]+/)*[\w.-]+\.md)\b|' + SECTION + r'\s*(\d+(?:\.\d+)*)')
+
+
+def doc_sections(path):
+    """The section numbers of a Markdown file: "## 5. Sync" is 5, "### 5.2 History" is 5.2."""
+    return set(re.findall(r'^#{1,6}\s+(\d+(?:\.\d+)*)\.?\s', read(path), re.M))
+
+
+def line_of(text, offset):
+    return text.count('\n', 0, offset) + 1
+
+
+def c_comments(text):
+    """(line, text) of every // and /* */ comment, string and character literals skipped."""
+    out, i, n = [], 0, len(text)
+    while i < n:
+        ch = text[i]
+        if ch in '"\'':
+            i += 1
+            while i < n and text[i] not in (ch, '\n'):
+                i += 2 if text[i] == '\\' else 1
+            i += 1
+        elif text.startswith('//', i) or text.startswith('/*', i):
+            end = text.find('\n', i) if text[i + 1] == '/' else text.find('*/', i + 2)
+            end = n if end < 0 else end + (2 if text[i + 1] == '*' else 0)
+            out.append((line_of(text, i), text[i:end]))
+            i = end
+        else:
+            i += 1
+    return out
+
+
+def hash_comments(text):
+    """(line, text) of every # comment outside quotes (meson, shell; Python when it does not tokenize)."""
+    out = []
+    for number, line in enumerate(text.splitlines(), 1):
+        quote = None
+        for k, ch in enumerate(line):
+            if quote:
+                quote = None if ch == quote else quote
+            elif ch in '"\'':
+                quote = ch
+            elif ch == '#':
+                out.append((number, line[k:]))
+                break
+    return out
+
+
+def python_comments(text):
+    """(line, text) of every comment and every string that stands alone as a statement (docstrings)."""
+    import io
+    import tokenize
+    out, starts_line = [], True
+    try:
+        for tok in tokenize.generate_tokens(io.StringIO(text).readline):
+            if tok.type == tokenize.COMMENT or (tok.type == tokenize.STRING and starts_line):
+                out.append((tok.start[0], tok.string))
+            if tok.type not in (tokenize.COMMENT, tokenize.NL):
+                starts_line = tok.type in (tokenize.NEWLINE, tokenize.INDENT, tokenize.DEDENT)
+    except (tokenize.TokenError, SyntaxError):
+        return hash_comments(text)
+    return out
+
+
+def comments_of(path, text):
+    ext = os.path.splitext(path)[1]
+    if ext in ('.c', '.h', '.js'):
+        return c_comments(text)
+    if ext == '.py':
+        return python_comments(text)
+    if ext in ('.build', '.sh'):
+        return hash_comments(text)
+    if ext == '.md':
+        return list(enumerate(text.splitlines(), 1))
+    return []
+
+
+def bad_citations(path, text, sections, docs_path):
+    """Problems with the citations of CITED_DOC in the comments of one file, and how many
+    citations it has. A section number belongs to the document last named before it in
+    the same comment; with none named, to CITED_DOC (the tree's convention)."""
+    problems, count = [], 0
+    for start, comment in comments_of(path, text):
+        doc = CITED_DOC
+        for m in DOC_OR_SECTION.finditer(comment):
+            line = start + comment.count('\n', 0, m.start())
+            if m.group(1):
+                doc = m.group(1)
+                if os.path.basename(doc) == CITED_DOC and doc not in (CITED_DOC, 'docs/' + CITED_DOC) and \
+                        os.path.normpath(os.path.join(os.path.dirname(path), doc)) != docs_path:
+                    problems.append(f'{path}:{line}: names {doc}, which is not docs/{CITED_DOC} of this tree')
+            elif os.path.basename(doc) == CITED_DOC:
+                count += 1
+                if m.group(2) not in sections:
+                    problems.append(f'{path}:{line}: cites {SECTION}{m.group(2)} of docs/{CITED_DOC}, which has no such section')
+    return problems, count
+
+
+def docs_citations():
+    docs_path = os.path.join(SRC, 'docs', CITED_DOC)
+    if not os.path.isfile(docs_path):
+        fail(f'docs/{CITED_DOC} is missing')
+    sections = doc_sections(docs_path)
+    if len(sections) < 5:
+        fail(f'could not read the section headings of docs/{CITED_DOC}: {sorted(sections)}')
+
+    # The reader itself must tell a missing section from a present one, see
+    # through string literals, and leave other documents' sections alone.
+    s, known = SECTION, sorted(sections)[0]
+    samples = {
+        'x.c': (f'/* docs/{CITED_DOC} {s}{known} and {s}99.1 */\nconst char *t = "{s}98";\n'
+                f'// dbus-api.md {s}97\n/* ../shared/{CITED_DOC} */\n', [1, 4]),
+        'x.py': (f'"""Docstring, {s}96."""\nx = "{s}95"  # {CITED_DOC} {s}{known}\n', [1]),
+        'meson.build': (f"x = '{s}94'  # {s}{known}, {s}93\n", [1]),
+    }
+    for name, (text, want) in samples.items():
+        got, _ = bad_citations(os.path.join(SRC, 'daemon', name), text, sections, docs_path)
+        if [int(p.split(':')[1]) for p in got] != want:
+            fail(f'the citation reader is wrong on a sample {name}: {got}, want problems on lines {want}')
+
+    problems, total, files = [], 0, 0
+    for root in CITING_ROOTS:
+        for folder, dirs, names in os.walk(os.path.join(SRC, root)):
+            dirs[:] = [d for d in dirs if not d.startswith('.') and d not in ('node_modules', '__pycache__')]
+            for name in sorted(names):
+                path = os.path.join(folder, name)
+                with open(path, encoding='utf-8', errors='replace') as f:
+                    text = f.read()
+                if SECTION not in text and CITED_DOC not in text:
+                    continue
+                p, n = bad_citations(path, text, sections, docs_path)
+                problems += [q.replace(SRC + os.sep, '') for q in p]
+                total += n
+                files += n > 0
+    print(f'{total} citations of docs/{CITED_DOC} in {files} files; its sections: {" ".join(sorted(sections, key=lambda x: [int(v) for v in x.split(".")]))}')
+    if problems:
+        fail('comments cite what docs/' + CITED_DOC + ' does not have:\n  ' + '\n  '.join(problems))
+    if total < 20:
+        fail(f'only {total} citations found: the comment reader misses them')
+
+
 CHECKS = {f.__name__.replace('_', '-'): f for f in (
     polkit_policy, bus_policy, bus_policy_behaviour, bus_unicast_signals, bus_private_users, activation_file, sysusers,
     unit_verify, unit_security, install_destdir, install_live_steps, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
-    man_pages, completion, shell_extension_zips)}
+    man_pages, completion, shell_extension_zips, docs_citations)}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:

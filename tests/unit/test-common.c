@@ -10,7 +10,7 @@
 #include "util.h"
 
 static void test_categories(void) {
-        /* The contract's list, in its order (dbus-api.md, SetSyncEnabled). */
+        /* The contract's list, in its order (docs/dbus-api.md, SetSyncEnabled). */
         static const char *const contract[] = { "scrobble", "history", "ratings", "watchlist", "collection", "resume", "recommendations" };
         g_assert_cmpuint(ELEMENTSOF(kt_categories), ==, ELEMENTSOF(contract));
         for (size_t i = 0; i < ELEMENTSOF(contract); i++) {

@@ -156,7 +156,7 @@ static void test_headers_and_json(void) {
         g_free(r.error);
 }
 
-/* X-Private-User: a 401 about someone's private data, told apart from a bad token (trakt-api.md §3.2). */
+/* X-Private-User: a 401 about someone's private data, told apart from a bad token (docs/trakt-api.md §3.2). */
 static void test_private_user(void) {
         sd_event *e;
         Http *h = make(&e, 0, 1000);

@@ -44,7 +44,7 @@ static void test_accepts(void) {
         /* case-insensitive scheme and host; the parts keep their case */
         good("HTTPS://TRAKT.TV/users/Sean/lists/Picks", "Sean", "Picks", false);
         good("Http://WwW.Trakt.Tv/users/sean/lists/picks", "sean", "picks", false);
-        /* numeric list ids (trakt-api.md §7) */
+        /* numeric list ids (docs/trakt-api.md §7) */
         good("https://trakt.tv/users/sean/lists/55", "sean", "55", true);
         good("https://trakt.tv/users/sean/lists/0123456789", "sean", "0123456789", true);
         good("https://trakt.tv/users/123/lists/abc", "123", "abc", false);

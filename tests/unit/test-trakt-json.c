@@ -250,7 +250,7 @@ static void test_values(void) {
         trakt_items_free(items, n);
         json_object_put(o);
 
-        /* Collection metadata: strings, nulls, and the integers Trakt sent in 2020 (§5.6). */
+        /* Collection metadata: strings, nulls, and the integers Trakt sent in 2020 (docs/trakt-api.md §5.6). */
         o = json_tokener_parse("[{\"collected_at\":\"2014-09-01T09:10:11.000Z\",\"movie\":{\"title\":\"X\",\"ids\":{\"trakt\":9}},"
                                "\"metadata\":{\"media_type\":\"bluray\",\"resolution\":\"uhd_4k\",\"hdr\":null,"
                                "\"audio\":\"dts_x\",\"audio_channels\":7.1,\"3d\":true}}]");
