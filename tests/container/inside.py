@@ -40,6 +40,7 @@ import select
 import signal
 import subprocess
 import sys
+import termios
 import time
 import urllib.request
 
@@ -329,16 +330,19 @@ def agent_main(password, cmd):
     deadline = time.monotonic() + 120
     status = None
     while time.monotonic() < deadline:
-        r, _, _ = select.select([master], [], [], 0.2)
+        r, _, _ = select.select([master], [], [], 0.05 if b'Password:' in out and not typed else 0.2)
         if r:
             try:
                 data = os.read(master, 4096)
             except OSError:
                 data = b''
             out += data
-            if not typed and b'Password:' in out:
-                os.write(master, password.encode() + b'\n')
-                typed = True
+        # pkttyagent prints the prompt, then turns echo off with TCSAFLUSH,
+        # which drops what was typed in between: type once echo is off (a
+        # pty master reads its slave's modes).
+        if not typed and b'Password:' in out and not termios.tcgetattr(master)[3] & termios.ECHO:
+            os.write(master, password.encode() + b'\n')
+            typed = True
         pid, st = os.waitpid(child, os.WNOHANG)
         if pid:
             status = os.waitstatus_to_exitcode(st)
