@@ -190,12 +190,16 @@ void metadata_parse(GVariant *value, MprisMetadata *ret) {
 
         GVariantIter it;
         const char *key;
-        GVariant *v;
         unsigned scanned = 0;
         g_variant_iter_init(&it, value);
-        while (scanned++ < MAX_KEYS_SCANNED && g_variant_iter_loop(&it, "{&sv}", &key, &v)) {
+        /* g_variant_iter_next, not _loop: leaving a _loop early (the cap on
+         * keys) leaks what it returned last. */
+        for (GVariant *entry; scanned++ < MAX_KEYS_SCANNED && (entry = g_variant_iter_next_value(&it)); g_variant_unref(entry)) {
+                g_autoptr(GVariant) v = NULL;
                 const char *s;
                 gint64 n;
+
+                g_variant_get(entry, "{&sv}", &key, &v);
 
                 if (strcmp(key, "mpris:trackid") == 0) {
                         if ((s = get_string(v)) && !ret->trackid)
