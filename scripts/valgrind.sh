@@ -6,8 +6,9 @@
 # usage: valgrind.sh [SUITE...]      (default: unit fuzz integration standin system)
 #
 #   unit, fuzz    the C test executables run under valgrind (meson --wrapper)
-#   integration   the Python harness starts every kino-traktd and kinoctl under
-#                 valgrind (KT_DAEMON_WRAPPER / KT_KINOCTL_WRAPPER, waits x KT_SLOW);
+#   integration   the Python harness starts every kino-traktd, kinoctl and
+#                 kino-trakt-mpris under valgrind (KT_DAEMON_WRAPPER /
+#                 KT_KINOCTL_WRAPPER / KT_MPRIS_WRAPPER, waits x KT_SLOW);
 #                 the Python interpreters themselves are never wrapped
 #   standin, system  run no C code of ours through the harness: they run as usual
 #
@@ -68,6 +69,7 @@ if [ ${#py_suites[@]} -gt 0 ]; then
   echo "== integration tests with kino-traktd and kinoctl under valgrind; standin and system as usual"
   KT_DAEMON_WRAPPER="$VG --log-file=$logs/%q{KT_TEST_ID}.daemon.%p.log" \
   KT_KINOCTL_WRAPPER="$VG --log-file=$logs/%q{KT_TEST_ID}.kinoctl.%p.log" \
+  KT_MPRIS_WRAPPER="$VG --log-file=$logs/%q{KT_TEST_ID}.mpris.%p.log" \
   KT_SLOW=${VG_SLOW:-5} \
     meson test -C "$dir" --no-rebuild "${py_suites[@]}" --num-processes "$jobs" --timeout-multiplier "$mult" \
     --print-errorlogs --logbase vg-py || rc=1
@@ -105,7 +107,7 @@ OURS = re.compile(r'\((?!in )[^)]*\.c:\d+\)')   # a frame with our debug info: (
 
 def test_of(name, command):
     """Which meson test a log belongs to."""
-    m = re.match(r'(test_[a-z]+)\.([a-z0-9-]+)\.(daemon|kinoctl)\.\d+\.log$', name)
+    m = re.match(r'(test_[a-z_]+)\.([a-z0-9-]+)\.(daemon|kinoctl|mpris)\.\d+\.log$', name)
     if m:
         return m.group(1)[5:] + '-' + m.group(2)
     m = re.search(r'/tests/unit/test-([a-z-]+)', command)
@@ -170,9 +172,9 @@ for n in failed_meson:
 for n in vg_failed:
     if n not in failed_meson:
         print(f'VALGRIND: {n} (the test passed, its valgrind log has errors)')
-killed = [(n, t) for n, t, c in incomplete if 'kino-traktd' in c or 'kinoctl' in c]
+killed = [(n, t) for n, t, c in incomplete if 'kino-traktd' in c or 'kinoctl' in c or 'kino-trakt-mpris' in c]
 forked = len(incomplete) - len(killed)
-ran = {kind: sum(1 for p in glob.glob(os.path.join(logs, f'*.{kind}.*.log'))) for kind in ('daemon', 'kinoctl')}
+ran = {kind: sum(1 for p in glob.glob(os.path.join(logs, f'*.{kind}.*.log'))) for kind in ('daemon', 'kinoctl', 'mpris')}
 ran['c'] = len(glob.glob(os.path.join(logs, 'c.*.log')))
 # The wrappers must really have been used: a suite that ran without a single log is a failure.
 unwrapped = []
@@ -186,7 +188,7 @@ for u in unwrapped:
 print(f'tests run: {len(results)} ({len(wrapped)} with our C programs under valgrind: unit, fuzz, integration); '
       f'passed {len(results) - len(failed_meson)}, failed {len(failed_meson)} (meson verdict)')
 print(f'valgrind logs: {nlogs} ({ran["c"]} C tests and their children, {ran["daemon"]} kino-traktd, '
-      f'{ran["kinoctl"]} kinoctl), with errors: {len(bad_logs)} ({sum(len(b) for _, _, b in bad_logs)} error blocks)')
+      f'{ran["kinoctl"]} kinoctl, {ran["mpris"]} kino-trakt-mpris), with errors: {len(bad_logs)} ({sum(len(b) for _, _, b in bad_logs)} error blocks)')
 print(f'logs without a leak check: {len(killed)} kino-traktd/kinoctl killed with SIGKILL (kill -9 tests: '
       f'errors before the kill count, leaks cannot be judged)'
       + ('' if not killed else ' in ' + ', '.join(sorted({t for _, t in killed})))

@@ -13,6 +13,7 @@ import json
 import os
 import pwd
 import select
+import shlex
 import shutil
 import signal
 import socket
@@ -223,7 +224,9 @@ class Desktop:
     def start_bridge(self, *args, wait=True):
         n = len(self.bridges)
         log = open(os.path.join(self.dir, f'bridge{n}.log'), 'w+')
-        p = subprocess.Popen(as_user(self.uid) + [self.exe, '-v', *args], env=self.bridge_env,
+        # KT_MPRIS_WRAPPER (scripts/valgrind.sh): a command put before the bridge.
+        wrapper = shlex.split(os.environ.get('KT_MPRIS_WRAPPER', ''))
+        p = subprocess.Popen(as_user(self.uid) + wrapper + [self.exe, '-v', *args], env=self.bridge_env,
                              stdout=log, stderr=subprocess.STDOUT)
         p.log = log
         self.bridges.append(p)
