@@ -6,9 +6,7 @@
 
 #include "eye.h"
 #include "log.h"
-#include "session.h"
 #include "util.h"
-#include "watchers.h"
 
 /* {"bus": "<the bus's id>", "eyes": {"<uid>": ["<holder>", …], …}}; absent when every eye is off. */
 #define EYE_SETTING "user_incognito"
@@ -92,8 +90,8 @@ done:
 
 static void changed(Context *c, uid_t uid, bool on) {
         log_info("User-wide incognito of uid %u turned %s.", (unsigned) uid, on ? "on" : "off");
-        session_eye_changed(c, uid, on);
-        watchers_incognito_changed(c, uid, on);
+        context_eye_changed(c, uid, on);             /* the sessions (session.c) */
+        context_notify_incognito_changed(c, uid, on); /* the watchers */
 }
 
 static int on_holders_gone(sd_bus_track *t, void *userdata) {

@@ -24,7 +24,8 @@ bool eye_on(Context *c, uid_t uid);
 
 /* Turn uid's eye on (holder: the caller's unique name) or off. Returns 1 when
  * it changed, 0 when it was already so, a negative errno on failure. A change
- * reaches the sessions of uid (session.c) and the watchers (watchers.c). */
+ * reaches the sessions of uid (context_eye_changed) and then the watchers
+ * (context_notify_incognito_changed). */
 int eye_set(Context *c, uid_t uid, bool on, const char *holder);
 
 /* At start: bring back the eyes whose holders are still on this bus. */

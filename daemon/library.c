@@ -78,7 +78,8 @@ struct ListFetch {
         sd_event_source *timer; /* AddList's deadline */
         FetchedItem *items;
         size_t n, cap;
-        sd_bus_message *reply_to; /* the AddList call, NULL for a refresh */
+        AddListAnswer answer;     /* the AddList caller, NULL for a refresh */
+        void *answer_userdata;
         RefreshRun *run;          /* the refresh this pull belongs to */
         ListFetch *next, *prev;
 };
@@ -109,9 +110,23 @@ static struct FollowedLists *followed(Context *c) {
         return c->followed;
 }
 
+/* Answer the AddList caller once: with the list's id, with an error, or with
+ * neither (dropped unanswered, so the caller's data is let go). */
+static void fetch_answer(ListFetch *f, const char *list_id, const char *error_name, const char *message) {
+        AddListAnswer answer = f->answer;
+        if (!answer)
+                return;
+        f->answer = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        if (error_name)
+                (void) sd_bus_error_set(&e, error_name, message);
+        answer(f->context, list_id, error_name ? &e : NULL, f->answer_userdata);
+}
+
 static void fetch_free(ListFetch *f) {
         if (!f)
                 return;
+        fetch_answer(f, NULL, NULL, NULL);
         struct FollowedLists *fl = f->context->followed;
         if (f->prev)
                 f->prev->next = f->next;
@@ -127,7 +142,6 @@ static void fetch_free(ListFetch *f) {
                 free(f->items[i].json);
         }
         free(f->items);
-        sd_bus_message_unref(f->reply_to);
         free(f->list_id);
         free(f->name);
         free(f);
@@ -246,18 +260,10 @@ static void fetch_finish(ListFetch *f, int error, const char *error_name, const 
         else
                 log_warning("Pulling the Trakt list %s/%s failed: %s", f->user, f->slug, message);
 
-        if (f->reply_to) {
-                int r;
-                if (error == 0)
-                        r = sd_bus_reply_method_return(f->reply_to, "s", f->list_id);
-                else {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                        (void) sd_bus_error_set(&e, error_name, message);
-                        r = sd_bus_reply_method_error(f->reply_to, &e);
-                }
-                if (r < 0)
-                        log_debug_errno(r, "Failed to reply to AddList: %m");
-        }
+        if (error == 0)
+                fetch_answer(f, f->list_id, NULL, NULL);
+        else
+                fetch_answer(f, NULL, error_name, message);
         RefreshRun *run = f->run;
         if (run) {
                 if (error < 0)
@@ -478,7 +484,7 @@ static ListFetch *fetch_new(Context *c, const char *user, const char *slug) {
         return f;
 }
 
-int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_error *error) {
+int library_add_list(Context *c, const ListUrl *url, AddListAnswer answer, void *userdata, sd_bus_error *error) {
         int r;
 
         if (c->state != CONN_CONNECTED)
@@ -496,7 +502,8 @@ int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_e
                         return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; connect first, then add the list.");
                 return r;
         }
-        f->reply_to = sd_bus_message_ref(m);
+        f->answer = answer;
+        f->answer_userdata = userdata;
         log_info("Resolving the Trakt list %s/%s.", f->user, f->slug);
         return 0;
 }
@@ -613,14 +620,9 @@ static void followed_end(Context *c, bool shutdown) {
                 ListFetch *f = fl->fetches;
                 /* At shutdown the bus is closed already (sd-bus closes it when the loop
                  * exits): the caller sees NoReply from the bus. */
-                if (f->reply_to && !shutdown) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                        (void) sd_bus_error_set(&e, KT_ERROR_NOT_CONNECTED,
-                                                "Trakt was disconnected before the list was read; connect again and add it again.");
-                        int r = sd_bus_reply_method_error(f->reply_to, &e);
-                        if (r < 0)
-                                log_debug_errno(r, "Failed to reply to AddList: %m");
-                }
+                if (!shutdown)
+                        fetch_answer(f, NULL, KT_ERROR_NOT_CONNECTED,
+                                     "Trakt was disconnected before the list was read; connect again and add it again.");
                 fetch_free(f);
         }
         RefreshRun *run = fl->refresh;

@@ -33,14 +33,19 @@ bool library_has_watchlist(Store *s);
  * what was stored before. Items keep Trakt's order (position), their
  * listed_at and Trakt's item JSON (with its rank). */
 
-/* AddList, after authorization: resolve url asynchronously and reply to m
- * later with (s) the list id, or with an error: NotFound (Trakt has no such
- * list, or it is someone else's private list), TraktUnavailable (network,
- * 5xx, 429 after the HTTP engine's retries, or no answer within 20 s),
- * NotConnected, or Failed (a malformed answer, the database). Adding a list
- * again refreshes it and returns the same id. Returns 0 when started, or sets
- * error / returns a negative errno (then nothing was replied). */
-int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_error *error);
+/* AddList's answer: list_id, or error: NotFound (Trakt has no such list, or
+ * it is someone else's private list), TraktUnavailable (network, 5xx, 429
+ * after the HTTP engine's retries, or no answer within 20 s), NotConnected,
+ * or Failed (a malformed answer, the database). Called once, from the event
+ * loop; when the pull is dropped at shutdown it is called with neither, so
+ * the caller's userdata is let go. */
+typedef void (*AddListAnswer)(Context *c, const char *list_id, const sd_bus_error *error, void *userdata);
+
+/* AddList, after authorization: resolve url asynchronously; answer follows.
+ * Adding a list again refreshes it and answers the same id. Returns 0 when
+ * started, or sets error / returns a negative errno (then answer is never
+ * called). */
+int library_add_list(Context *c, const ListUrl *url, AddListAnswer answer, void *userdata, sd_bus_error *error);
 
 /* Pull every followed (custom) list again, one after the other. done is
  * called exactly once, from the event loop (never from inside this call),

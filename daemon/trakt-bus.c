@@ -5,41 +5,58 @@
 
 #include "activity.h"
 #include "connect.h"
-#include "eye.h"
-#include "outbox.h"
-#include "session.h"
 #include "errors.h"
+#include "eye.h"
 #include "library.h"
-#include "media.h"
-#include "sync.h"
-#include "trakt-json.h"
 #include "log.h"
+#include "media-bus.h"
+#include "outbox.h"
 #include "polkit.h"
 #include "resolve.h"
+#include "session-bus.h"
+#include "sync.h"
 #include "trakt-bus.h"
+#include "trakt-json.h"
 #include "util.h"
 #include "watchers.h"
 
 #define CREDENTIAL_MAX 1024
 #define APPLICATION_MAX 256
 
-void trakt_bus_emit_changed(Context *c, const char *first, ...) {
-        char *names[32];
-        size_t n = 0;
-        va_list ap;
+/* ---- what the modules report (context.h's ContextNotify) ---- */
 
+static void emit_properties_changed(Context *c, char **names) {
         if (!c->bus)
                 return;
-        va_start(ap, first);
-        for (const char *p = first; p && n < ELEMENTSOF(names) - 1; p = va_arg(ap, const char *))
-                names[n++] = (char *) p;
-        va_end(ap);
-        names[n] = NULL;
-
         int r = sd_bus_emit_properties_changed_strv(c->bus, KT_OBJECT_PATH, KT_INTERFACE, names);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
 }
+
+static void emit_connect_finished(Context *c, bool success, const char *error) {
+        if (!c->bus)
+                return;
+        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "ConnectFinished", "bs", success, error);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit ConnectFinished: %m");
+}
+
+static void emit_sync_finished(Context *c, const char *kind, bool success, const char *error) {
+        if (!c->bus)
+                return;
+        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", "sbs", kind, success, error);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit SyncFinished: %m");
+}
+
+static const ContextNotify bus_notify = {
+        .properties_changed = emit_properties_changed,
+        .connect_finished = emit_connect_finished,
+        .sync_finished = emit_sync_finished,
+        .session_changed = session_bus_changed,
+        .session_removed = session_bus_removed,
+        .incognito_changed = watchers_incognito_changed,
+};
 
 /* ---- properties ---- */
 
@@ -212,7 +229,7 @@ static int configure_authorized(sd_bus_message *m, Context *c, sd_bus_error *err
                         (void) store_clear_tokens(c->store);
                 context_set_state(c, CONN_DISCONNECTED);
         }
-        trakt_bus_emit_changed(c, "ClientId", NULL);
+        context_notify_changed(c, "ClientId", NULL);
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -246,7 +263,7 @@ static int set_sync_enabled_authorized(sd_bus_message *m, Context *c, sd_bus_err
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "Could not store the setting in the state database; check the disk and the daemon's log.");
         log_info("Sync category %s %s.", category, enabled ? "enabled" : "disabled");
-        trakt_bus_emit_changed(c, "SyncEnabled", NULL);
+        context_notify_changed(c, "SyncEnabled", NULL);
         outbox_kick(c); /* queued events of a category turned back on go now */
         return sd_bus_reply_method_return(m, NULL);
 }
@@ -269,8 +286,24 @@ static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_err
 
 /* ---- connection ---- */
 
+/* Connect's answer, once Trakt sent the device code (connect.h). */
+static void connect_answer(Context *c, const TraktDeviceCode *code, const sd_bus_error *e, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+        int r = 0;
+        if (code)
+                r = sd_bus_reply_method_return(m, "ssu", code->user_code, code->verification_url,
+                                               (uint32_t) (code->expires_in > 0 ? code->expires_in : 0));
+        else if (e)
+                r = sd_bus_reply_method_error(m, e);
+        if (r < 0)
+                log_debug_errno(r, "Failed to reply to Connect: %m");
+}
+
 static int connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        int r = connect_start(c, m, error);
+        /* connect_answer() answers it later and lets go; nothing is answered when it does not start. */
+        int r = connect_start(c, connect_answer, sd_bus_message_ref(m), error);
+        if (r <= 0 || sd_bus_error_is_set(error))
+                sd_bus_message_unref(m);
         return r; /* > 0: the reply follows when Trakt answers */
 }
 
@@ -337,66 +370,6 @@ static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) 
 
 /* ---- history ---- */
 
-static int append_ids(sd_bus_message *reply, const TraktIds *ids, const char *prefix) {
-        char k[32];
-        int r = 0;
-        if (ids->trakt && r >= 0) {
-                snprintf(k, sizeof k, "%strakt", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->trakt);
-        }
-        if (ids->tmdb && r >= 0) {
-                snprintf(k, sizeof k, "%stmdb", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->tmdb);
-        }
-        if (ids->tvdb && r >= 0) {
-                snprintf(k, sizeof k, "%stvdb", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->tvdb);
-        }
-        if (ids->imdb && r >= 0) {
-                snprintf(k, sizeof k, "%simdb", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "s", ids->imdb);
-        }
-        if (ids->slug && r >= 0 && !*prefix)
-                r = sd_bus_message_append(reply, "{sv}", "slug", "s", ids->slug);
-        return r;
-}
-
-/* The contract's media dictionary entries for a stored item (inside an open a{sv}). */
-static int append_media(sd_bus_message *reply, const char *json) {
-        struct json_object *o = json_tokener_parse(json);
-        TraktMedia m = {};
-        int r = o ? trakt_parse_media(o, TRAKT_NONE, &m) : -EBADMSG;
-        json_object_put(o);
-        if (r < 0)
-                return sd_bus_message_append(reply, "{sv}", "type", "s", "movie");
-        r = sd_bus_message_append(reply, "{sv}", "type", "s", trakt_media_type_to_string(m.type));
-        if (r >= 0)
-                r = append_ids(reply, &m.ids, "");
-        if (r >= 0 && m.type == TRAKT_EPISODE) {
-                if (m.show_title)
-                        r = sd_bus_message_append(reply, "{sv}", "show_title", "s", m.show_title);
-                if (r >= 0 && m.show_year)
-                        r = sd_bus_message_append(reply, "{sv}", "show_year", "u", (uint32_t) m.show_year);
-                if (r >= 0)
-                        r = append_ids(reply, &m.show_ids, "show_");
-                if (r >= 0 && m.season)
-                        r = sd_bus_message_append(reply, "{sv}", "season", "u", (uint32_t) m.season);
-                if (r >= 0 && m.number)
-                        r = sd_bus_message_append(reply, "{sv}", "episode", "u", (uint32_t) m.number);
-        } else if (r >= 0) {
-                if (m.title)
-                        r = sd_bus_message_append(reply, "{sv}", "title", "s", m.title);
-                if (r >= 0 && m.year)
-                        r = sd_bus_message_append(reply, "{sv}", "year", "u", (uint32_t) m.year);
-        }
-        trakt_media_done(&m);
-        return r;
-}
-
-int bus_append_media_json(sd_bus_message *reply, const char *json) {
-        return append_media(reply, json);
-}
-
 /* A private (incognito) play is its user's business: it is listed for the uid
  * whose session recorded it and for root only. Plays without a uid (recorded
  * before uids were kept, MarkWatched, imports from Trakt) are listed as
@@ -427,7 +400,7 @@ static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_b
         while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
                 if (r >= 0)
-                        r = append_media(reply, (const char *) sqlite3_column_text(st, 0));
+                        r = bus_append_media_json(reply, (const char *) sqlite3_column_text(st, 0));
                 if (r >= 0)
                         r = sd_bus_message_append(reply, "{sv}", "watched_at", "t", (uint64_t) sqlite3_column_int64(st, 1));
                 if (r >= 0)
@@ -455,109 +428,6 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
 }
 
 /* ---- library: ratings, resume points, lists, recommendations ---- */
-
-#define MEDIA_FIELDS_MAX 48
-
-/* Unpack an a{sv} media dictionary into fields (media.c checks them).
- * Entries of other variant types are kept as their type so media.c can name
- * them; booleans are read too (the collection's "3d"). */
-static int read_media_fields(sd_bus_message *m, MediaField *fields, size_t *ret_n, sd_bus_error *error) {
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-                if (n >= MEDIA_FIELDS_MAX)
-                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The media dictionary has too many keys.");
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(m, &type, &contents);
-                if (r < 0)
-                        return r;
-                MediaField *f = &fields[n++];
-                *f = (MediaField) { .key = key, .type = contents[0] };
-                if (streq(contents, "s"))
-                        r = sd_bus_message_read(m, "v", "s", &f->s);
-                else if (streq(contents, "u"))
-                        r = sd_bus_message_read(m, "v", "u", &f->u);
-                else if (streq(contents, "b")) {
-                        int b = 0;
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        f->u = b;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        *ret_n = n;
-        return sd_bus_message_exit_container(m);
-}
-
-int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
-        MediaField fields[MEDIA_FIELDS_MAX];
-        size_t n = 0;
-        int r = read_media_fields(m, fields, &n, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-
-        _cleanup_free_ char *why = NULL;
-        r = media_from_fields(fields, n, NULL, ret, &why);
-        if (r == -EINVAL)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
-        return r;
-}
-
-/* A collection item: the media plus Trakt's quality metadata (trakt-api.md §5.6). */
-static const char *const collection_keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels", "3d", NULL };
-
-static int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error) {
-        MediaField fields[MEDIA_FIELDS_MAX];
-        size_t n = 0;
-        int r = read_media_fields(m, fields, &n, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-
-        _cleanup_free_ char *why = NULL;
-        *ret = (CollectionEntry) {};
-        r = media_from_fields(fields, n, collection_keys, &ret->media, &why);
-        if (r == -EINVAL)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                const MediaField *f = &fields[i];
-                if (streq(f->key, "3d")) {
-                        if (f->type != 'b')
-                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Key '3d' must be a boolean (b).");
-                        ret->is_3d = f->u;
-                        continue;
-                }
-                const char **slot = streq(f->key, "media_type") ? &ret->media_type :
-                                    streq(f->key, "resolution") ? &ret->resolution :
-                                    streq(f->key, "hdr") ? &ret->hdr :
-                                    streq(f->key, "audio") ? &ret->audio :
-                                    streq(f->key, "audio_channels") ? &ret->audio_channels : NULL;
-                if (!slot)
-                        continue;
-                if (f->type != 's')
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Key '%s' must be a string (s).", f->key);
-                if (!trakt_metadata_valid(f->key, f->s))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Key '%s' cannot be '%.64s'; Trakt allows: %s.",
-                                                 f->key, f->s, trakt_metadata_allowed(f->key));
-                *slot = f->s; /* points into m: valid while the message lives */
-        }
-        return 0;
-}
 
 /* Find the row of table (keyed by media_key) for any key the item may be
  * stored under; when it is stored under several (named by different ids at
@@ -692,7 +562,7 @@ static int append_media_rows(sd_bus_message *reply, sqlite3_stmt *st, const char
         while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 r = sd_bus_message_open_container(reply, 'a', "{sv}");
                 if (r >= 0)
-                        r = append_media(reply, (const char *) sqlite3_column_text(st, 0));
+                        r = bus_append_media_json(reply, (const char *) sqlite3_column_text(st, 0));
                 for (size_t i = 0; r >= 0 && extra_names && extra_names[i]; i++) {
                         if (extra_types[i] == 't')
                                 r = sd_bus_message_append(reply, "{sv}", extra_names[i], "t", (uint64_t) sqlite3_column_int64(st, (int) i + 1));
@@ -744,12 +614,30 @@ static int read_list_url(sd_bus_message *m, ListUrl *ret, sd_bus_error *error) {
         return 0;
 }
 
+/* AddList's answer, once the list is in (library.h). */
+static void add_list_answer(Context *c, const char *list_id, const sd_bus_error *e, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+        int r = 0;
+        if (list_id)
+                r = sd_bus_reply_method_return(m, "s", list_id);
+        else if (e)
+                r = sd_bus_reply_method_error(m, e);
+        if (r < 0)
+                log_debug_errno(r, "Failed to reply to AddList: %m");
+}
+
 static int add_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         ListUrl url;
         int r = read_list_url(m, &url, error);
         if (r < 0)
                 return r;
-        return library_add_list(c, m, &url, error);
+        /* add_list_answer() answers it later and lets go; nothing is answered when it does not start. */
+        r = library_add_list(c, &url, add_list_answer, sd_bus_message_ref(m), error);
+        if (r < 0 || sd_bus_error_is_set(error)) {
+                sd_bus_message_unref(m);
+                return r;
+        }
+        return 1;
 }
 
 static int method_add_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -824,8 +712,22 @@ static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_
 
 /* ---- sessions, ratings, watches, collection: local first, then the outbox ---- */
 
+/* CreateSession(For): the path first, then the watchers hear of it. */
+static int create_session(sd_bus_message *m, Context *c, uid_t uid, const SessionOptions *options, sd_bus_error *error) {
+        const char *sender = sd_bus_message_get_sender(m);
+        Session *s;
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Sessions need a caller with a bus name.");
+        int r = session_create(c, sender, uid, options, &s, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_reply_method_return(m, "o", s->path);
+        session_bus_announce(s);
+        return r;
+}
+
 static int create_session_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        return session_create(c, m, uid, NULL, error);
+        return create_session(m, c, uid, NULL, error);
 }
 
 static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -902,7 +804,7 @@ static int create_session_for_authorized(sd_bus_message *m, Context *c, uid_t ui
         int r = read_session_options(m, &o, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        return session_create(c, m, uid, &o, error);
+        return create_session(m, c, uid, &o, error);
 }
 
 static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -914,7 +816,7 @@ static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_e
 }
 
 static int list_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        return session_list_reply(c, m, uid);
+        return session_bus_reply_list(c, m, uid);
 }
 
 static int method_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
@@ -1307,8 +1209,13 @@ int trakt_bus_register(Context *c) {
         r = sd_bus_add_object_manager(c->bus, NULL, "/org/kino/Trakt");
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
-        r = session_setup(c);
+        r = session_bus_register(c);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the session objects: %m");
+        c->notify = &bus_notify;
         return 0;
+}
+
+void trakt_bus_unregister(Context *c) {
+        session_bus_unregister(c);
 }

@@ -3,7 +3,6 @@
 #include <stdio.h>
 
 #include "log.h"
-#include "trakt-bus.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"

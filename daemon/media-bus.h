@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+#pragma once
+
+#include <systemd/sd-bus.h>
+
+#include "activity.h"
+#include "trakt-json.h"
+
+/* The contract's a{sv} media dictionary (dbus-api.md) on the bus, for
+ * trakt-bus.c and session-bus.c: reading one from a call, with media.c's
+ * checks, and writing one for a stored item. */
+
+/* Read an a{sv} media dictionary from m and validate it (media.c); a bad one
+ * sets InvalidArgs naming the key. */
+int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error);
+
+/* An UpdateCollection item: the media plus Trakt's quality metadata
+ * (media_type, resolution, hdr, audio, audio_channels as strings Trakt
+ * allows, 3d as a boolean); the strings point into m. */
+int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error);
+
+/* Append the contract's media entries for a stored item wrapper (JSON text)
+ * inside an open a{sv}; what does not read is a bare {"type": "movie"}. */
+int bus_append_media_json(sd_bus_message *reply, const char *json);
