@@ -204,13 +204,23 @@ static bool credential_valid(const char *s) {
         return true;
 }
 
-static int configure_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_configure(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         const char *id, *secret;
         _cleanup_free_ char *old_id = NULL;
         int r;
 
         r = sd_bus_message_read(m, "ss", &id, &secret);
         if (r < 0)
+                return r;
+        if (!credential_valid(id))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "The client id must be 1 to 1024 printable characters without spaces; copy it again from trakt.tv/oauth/applications.");
+        if (!credential_valid(secret))
+                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
+                                        "The client secret must be 1 to 1024 printable characters without spaces; copy it again from trakt.tv/oauth/applications.");
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
 
         (void) store_get_setting(c->store, "client_id", &old_id);
@@ -233,41 +243,6 @@ static int configure_authorized(sd_bus_message *m, Context *c, sd_bus_error *err
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int method_configure(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        Context *c = userdata;
-        const char *id, *secret;
-        int r;
-
-        r = sd_bus_message_read(m, "ss", &id, &secret);
-        if (r < 0)
-                return r;
-        if (!credential_valid(id))
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
-                                        "The client id must be 1 to 1024 printable characters without spaces; copy it again from trakt.tv/oauth/applications.");
-        if (!credential_valid(secret))
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
-                                        "The client secret must be 1 to 1024 printable characters without spaces; copy it again from trakt.tv/oauth/applications.");
-
-        return bus_authorize(c, m, configure_authorized, error);
-}
-
-static int set_sync_enabled_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        const char *category;
-        int enabled, r;
-
-        r = sd_bus_message_read(m, "sb", &category, &enabled);
-        if (r < 0)
-                return r;
-        r = store_set_toggle(c->store, category, enabled);
-        if (r < 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
-                                        "Could not store the setting in the state database; check the disk and the daemon's log.");
-        log_info("Sync category %s %s.", category, enabled ? "enabled" : "disabled");
-        context_notify_changed(c, "SyncEnabled", NULL);
-        outbox_kick(c); /* queued events of a category turned back on go now */
-        return sd_bus_reply_method_return(m, NULL);
-}
-
 static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
         const char *category;
@@ -280,8 +255,18 @@ static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_err
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Unknown sync category '%.64s'; use one of " KT_CATEGORIES_TEXT ".",
                                          category);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
 
-        return bus_authorize(c, m, set_sync_enabled_authorized, error);
+        r = store_set_toggle(c->store, category, enabled);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "Could not store the setting in the state database; check the disk and the daemon's log.");
+        log_info("Sync category %s %s.", category, enabled ? "enabled" : "disabled");
+        context_notify_changed(c, "SyncEnabled", NULL);
+        outbox_kick(c); /* queued events of a category turned back on go now */
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 /* ---- connection ---- */
@@ -299,23 +284,29 @@ static void connect_answer(Context *c, const TraktDeviceCode *code, const sd_bus
                 log_debug_errno(r, "Failed to reply to Connect: %m");
 }
 
-static int connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        int r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
         /* connect_answer() answers it later and lets go; nothing is answered when it does not start. */
-        int r = connect_start(c, connect_answer, sd_bus_message_ref(m), error);
+        r = connect_start(c, connect_answer, sd_bus_message_ref(m), error);
         if (r <= 0 || sd_bus_error_is_set(error))
                 sd_bus_message_unref(m);
         return r; /* > 0: the reply follows when Trakt answers */
 }
 
-static int method_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, connect_authorized, error);
-}
-
-static int finish_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_finish_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         int import, r;
+
         r = sd_bus_message_read(m, "b", &import);
         if (r < 0)
                 return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+
         r = connect_finish(c, import, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
@@ -326,13 +317,6 @@ static int finish_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error
                         return r;
         }
         return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_finish_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        int import, r = sd_bus_message_read(m, "b", &import);
-        if (r < 0)
-                return r;
-        return bus_authorize(userdata, m, finish_connect_authorized, error);
 }
 
 static int disconnect_action(Context *c, sd_bus_error *error) {
@@ -351,21 +335,21 @@ static const struct {
         { "SyncNow", sync_sweep_now },
 };
 
-static int plain_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         const char *member = sd_bus_message_get_member(m);
         for (size_t i = 0; i < ELEMENTSOF(plain_methods); i++) {
                 if (!streq_ptr(member, plain_methods[i].member))
                         continue;
-                int r = plain_methods[i].action(c, error);
+                int r = bus_authorize(c, m, NULL, error);
+                if (r != 0)
+                        return r;
+                r = plain_methods[i].action(c, error);
                 if (r < 0 || sd_bus_error_is_set(error))
                         return r;
                 return sd_bus_reply_method_return(m, NULL);
         }
         return -EBADMSG; /* not one of ours: the vtable names only the members above */
-}
-
-static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, plain_authorized, error);
 }
 
 /* ---- history ---- */
@@ -374,15 +358,20 @@ static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) 
  * whose session recorded it and for root only. Plays without a uid (recorded
  * before uids were kept, MarkWatched, imports from Trakt) are listed as
  * before. */
-static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
         uint64_t since;
         uint32_t limit;
         sqlite3_stmt *st = NULL;
+        uid_t uid;
         int r;
 
         r = sd_bus_message_read(m, "tu", &since, &limit);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -418,15 +407,6 @@ static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_b
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        uint64_t since;
-        uint32_t limit;
-        int r = sd_bus_message_read(m, "tu", &since, &limit);
-        if (r < 0)
-                return r;
-        return bus_authorize_uid(userdata, m, get_history_authorized, error);
-}
-
 /* ---- library: ratings, resume points, lists, recommendations ---- */
 
 /* Find the row of table (keyed by media_key) for any key the item may be
@@ -459,11 +439,15 @@ static int lookup_media(Context *c, const TraktMedia *media, const char *select_
         return sqlite3_step(*ret) == SQLITE_ROW ? 0 : -ENOENT;
 }
 
-static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_get_rating(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
         sqlite3_stmt *st = NULL;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         /* A name Trakt's ids are known for is found under those and under the name. */
         if (resolve_fill(c, &media, true) < 0)
@@ -476,19 +460,15 @@ static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         return sd_bus_reply_method_return(m, "y", rating);
 }
 
-static int method_get_rating(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+static int method_get_resume_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
-        int r = bus_read_media(m, &media, error); /* validate before asking polkit */
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return bus_authorize(userdata, m, get_rating_authorized, error);
-}
-
-static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
         sqlite3_stmt *st = NULL;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         double progress = 0;
         uint64_t paused_at = 0;
@@ -507,18 +487,14 @@ static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *er
         return sd_bus_reply_method_return(m, "dt", progress, paused_at);
 }
 
-static int method_get_resume_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        int r = bus_read_media(m, &media, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return bus_authorize(userdata, m, get_resume_authorized, error);
-}
-
-static int get_lists_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_get_lists(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
         sqlite3_stmt *st = NULL;
-        int r = sd_bus_message_new_method_return(m, &reply);
+        int r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
                 return r;
         if (sqlite3_prepare_v2(store_db(c->store),
@@ -535,10 +511,6 @@ static int get_lists_authorized(sd_bus_message *m, Context *c, sd_bus_error *err
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
-}
-
-static int method_get_lists(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, get_lists_authorized, error);
 }
 
 static bool list_exists(Context *c, const char *id, bool *system) {
@@ -575,12 +547,16 @@ static int append_media_rows(sd_bus_message *reply, sqlite3_stmt *st, const char
         return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-static int get_list_items_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
         sqlite3_stmt *st = NULL;
         const char *id;
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         if (!list_exists(c, id, NULL))
                 return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
@@ -596,10 +572,6 @@ static int get_list_items_authorized(sd_bus_message *m, Context *c, sd_bus_error
         r = append_media_rows(reply, st, names, "tu");
         sqlite3_finalize(st);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
-}
-
-static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, get_list_items_authorized, error);
 }
 
 /* AddList: the address is checked before polkit is asked; the list is read
@@ -626,10 +598,14 @@ static void add_list_answer(Context *c, const char *list_id, const sd_bus_error 
                 log_debug_errno(r, "Failed to reply to AddList: %m");
 }
 
-static int add_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_add_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         ListUrl url;
         int r = read_list_url(m, &url, error);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         /* add_list_answer() answers it later and lets go; nothing is answered when it does not start. */
         r = library_add_list(c, &url, add_list_answer, sd_bus_message_ref(m), error);
@@ -640,19 +616,15 @@ static int add_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *erro
         return 1;
 }
 
-static int method_add_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        ListUrl url;
-        int r = read_list_url(m, &url, error);
-        if (r < 0)
-                return r;
-        return bus_authorize(userdata, m, add_list_authorized, error);
-}
-
-static int remove_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         const char *id;
         bool system = false;
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         if (!list_exists(c, id, &system))
                 return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
@@ -670,17 +642,20 @@ static int remove_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *e
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, remove_list_authorized, error);
-}
-
-static int get_recommendations_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
         sqlite3_stmt *st = NULL;
         const char *kind;
         bool on = true;
         int r = sd_bus_message_read(m, "s", &kind);
         if (r < 0)
+                return r;
+        if (!streq(kind, "movie") && !streq(kind, "show"))
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
+                                         "Recommendations are for 'movie' or 'show', not '%.32s'.", kind);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
         if (r < 0)
@@ -699,17 +674,6 @@ static int get_recommendations_authorized(sd_bus_message *m, Context *c, sd_bus_
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        const char *kind;
-        int r = sd_bus_message_read(m, "s", &kind);
-        if (r < 0)
-                return r;
-        if (!streq(kind, "movie") && !streq(kind, "show"))
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
-                                         "Recommendations are for 'movie' or 'show', not '%.32s'.", kind);
-        return bus_authorize(userdata, m, get_recommendations_authorized, error);
-}
-
 /* ---- sessions, ratings, watches, collection: local first, then the outbox ---- */
 
 /* CreateSession(For): the path first, then the watchers hear of it. */
@@ -726,12 +690,13 @@ static int create_session(sd_bus_message *m, Context *c, uid_t uid, const Sessio
         return r;
 }
 
-static int create_session_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        return create_session(m, c, uid, NULL, error);
-}
-
 static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, create_session_authorized, error);
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
+                return r;
+        return create_session(m, c, uid, NULL, error);
 }
 
 /* A player's name as a person reads it: no control characters (it is shown
@@ -799,34 +764,37 @@ static int read_session_options(sd_bus_message *m, SessionOptions *ret, sd_bus_e
         return 0;
 }
 
-static int create_session_for_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         SessionOptions o;
+        uid_t uid;
         int r = read_session_options(m, &o, error);
         if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
         return create_session(m, c, uid, &o, error);
 }
 
-static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        SessionOptions o;
-        int r = read_session_options(m, &o, error); /* validate before asking polkit */
-        if (r < 0 || sd_bus_error_is_set(error))
+static int method_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
-        return bus_authorize_uid(userdata, m, create_session_for_authorized, error);
-}
-
-static int list_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
         return session_bus_reply_list(c, m, uid);
 }
 
-static int method_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, list_sessions_authorized, error);
-}
-
-static int set_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+static int method_set_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
         int on;
         int r = sd_bus_message_read(m, "b", &on);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
         r = eye_set(c, uid, on, sd_bus_message_get_sender(m));
         if (r < 0)
@@ -834,31 +802,25 @@ static int set_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int method_set_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        int on;
-        int r = sd_bus_message_read(m, "b", &on);
-        if (r < 0)
+static int method_get_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
-        return bus_authorize_uid(userdata, m, set_incognito_authorized, error);
-}
-
-static int get_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, "b", eye_on(c, uid));
 }
 
-static int method_get_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, get_incognito_authorized, error);
-}
-
-static int watch_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        int r = watchers_add(c, sd_bus_message_get_sender(m), uid);
+static int method_watch_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
+                return r;
+        r = watchers_add(c, sd_bus_message_get_sender(m), uid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Could not watch the sessions: %s", strerror(-r));
         return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_watch_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, watch_sessions_authorized, error);
 }
 
 /* Anyone may stop its own subscription: it says nothing about anybody. */
@@ -878,24 +840,20 @@ static int stored_reply(sd_bus_message *m, int r, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, NULL);
 }
 
-/* Rate's arguments, validated (before polkit, and again once authorized). */
-static int read_rate(sd_bus_message *m, TraktMedia *media, uint8_t *rating, sd_bus_error *error) {
-        int r = bus_read_media(m, media, error);
+static int method_rate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
+        uint8_t rating;
+        int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
-                return r < 0 ? r : -EINVAL;
-        r = sd_bus_message_read(m, "y", rating);
+                return r;
+        r = sd_bus_message_read(m, "y", &rating);
         if (r < 0)
                 return r;
-        if (*rating > 10)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "A rating is 1 to 10 (0 removes it), not %u.", *rating);
-        return 0;
-}
-
-static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint8_t rating;
-        int r = read_rate(m, &media, &rating, error);
-        if (r < 0)
+        if (rating > 10)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "A rating is 1 to 10 (0 removes it), not %u.", rating);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         /* Named by title: stored as Trakt's item when its ids are known already;
          * else the outbox waits for the look-up (resolve.h). */
@@ -905,15 +863,6 @@ static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         if (r >= 0)
                 log_info("Rating %u stored%s.", rating, activity_linked(c) ? " and queued for Trakt" : "");
         return stored_reply(m, r, error);
-}
-
-static int method_rate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint8_t rating;
-        int r = read_rate(m, &media, &rating, error);
-        if (r < 0)
-                return r;
-        return bus_authorize(userdata, m, rate_authorized, error);
 }
 
 /* 0 = now; a watch more than a day in the future is a clock or unit mistake. */
@@ -927,35 +876,25 @@ static int check_watched_at(uint64_t *at, sd_bus_error *error) {
         return 0;
 }
 
-/* MarkWatched's arguments, validated; 0 becomes now. */
-static int read_mark_watched(sd_bus_message *m, TraktMedia *media, uint64_t *at, sd_bus_error *error) {
-        int r = bus_read_media(m, media, error);
+static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
+        uint64_t at;
+        int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
-                return r < 0 ? r : -EINVAL;
-        r = sd_bus_message_read(m, "t", at);
+                return r;
+        r = sd_bus_message_read(m, "t", &at);
         if (r < 0)
                 return r;
-        return check_watched_at(at, error);
-}
-
-static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint64_t at;
-        int r = read_mark_watched(m, &media, &at, error);
+        r = check_watched_at(&at, error);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         if (resolve_fill(c, &media, false) < 0)
                 return -ENOMEM;
         return stored_reply(m, activity_mark_watched(c, &media, at), error);
-}
-
-static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint64_t at;
-        int r = read_mark_watched(m, &media, &at, error);
-        if (r < 0)
-                return r;
-        return bus_authorize(userdata, m, mark_watched_authorized, error);
 }
 
 #define COLLECTION_MAX 10000
@@ -1038,34 +977,28 @@ static int read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_
         return 0;
 }
 
-static int update_collection_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         CollectionEntry *added = NULL;
         TraktMedia *removed = NULL;
         size_t na = 0, nr = 0;
         int r = read_collection(m, &added, &na, &removed, &nr, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error) ? -EINVAL : r;
-        for (size_t i = 0; i < na && r >= 0; i++)
-                r = resolve_fill(c, &added[i].media, false);
-        for (size_t i = 0; i < nr && r >= 0; i++)
-                r = resolve_fill(c, &removed[i], false);
-        if (r >= 0)
-                r = activity_collection(c, added, na, removed, nr);
-        if (r >= 0)
-                log_info("Collection: %zu added or updated, %zu removed.", na, nr);
+        r = bus_authorize(c, m, NULL, error);
+        if (r == 0) {
+                for (size_t i = 0; i < na && r >= 0; i++)
+                        r = resolve_fill(c, &added[i].media, false);
+                for (size_t i = 0; i < nr && r >= 0; i++)
+                        r = resolve_fill(c, &removed[i], false);
+                if (r >= 0)
+                        r = activity_collection(c, added, na, removed, nr);
+                if (r >= 0)
+                        log_info("Collection: %zu added or updated, %zu removed.", na, nr);
+                r = stored_reply(m, r, error);
+        }
         collection_free(added, na, removed, nr);
-        return stored_reply(m, r, error);
-}
-
-static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        CollectionEntry *added = NULL;
-        TraktMedia *removed = NULL;
-        size_t na = 0, nr = 0;
-        int r = read_collection(m, &added, &na, &removed, &nr, error); /* validate before asking polkit */
-        if (r < 0 || sd_bus_error_is_set(error))
-                return sd_bus_error_is_set(error) ? -EINVAL : r;
-        collection_free(added, na, removed, nr);
-        return bus_authorize(userdata, m, update_collection_authorized, error);
+        return r;
 }
 
 static const sd_bus_vtable trakt_vtable[] = {
