@@ -7,6 +7,7 @@
 #include "errors.h"
 #include "library.h"
 #include "log.h"
+#include "sync.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"
@@ -295,6 +296,27 @@ static void on_device_code(Http *h, const HttpResponse *r, void *userdata) {
         schedule_poll(f);
 }
 
+int connect_configure(Context *c, const char *client_id, const char *client_secret, sd_bus_error *error) {
+        _cleanup_free_ char *old_id = NULL;
+
+        (void) store_get_setting(c->store, "client_id", &old_id);
+        if (store_set_credentials(c->store, client_id, client_secret) < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "Could not store the credentials in the state database; check the disk and the daemon's log.");
+        log_add_secret(client_secret);
+        http_set_client_id(c->http, client_id);
+        log_info("Trakt application configured (client id %.8s…).", client_id);
+
+        /* New application credentials invalidate a connection made with other ones. */
+        if (c->state == CONN_UNCONFIGURED || !streq_ptr(old_id, client_id)) {
+                if (c->state != CONN_UNCONFIGURED && c->state != CONN_DISCONNECTED)
+                        (void) store_clear_tokens(c->store);
+                context_set_state(c, CONN_DISCONNECTED);
+        }
+        context_notify_changed(c, "ClientId", NULL);
+        return 0;
+}
+
 int connect_start(Context *c, ConnectAnswer answer, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *id = NULL, *secret = NULL;
         int r;
@@ -380,8 +402,8 @@ int connect_finish(Context *c, bool import, sd_bus_error *error) {
         context_notify_changed(c, "Preview", NULL);
         trakt_client_schedule_refresh(c);
         log_info("Connected to Trakt%s.", import ? "; importing" : " without importing");
-        (void) import; /* the full import arrives with the sync engine */
-        return 0;
+        sync_connected(c, import);
+        return import ? sync_import_start(c, error) : 0;
 }
 
 static void on_revoked(Http *h, const HttpResponse *r, void *userdata) {
@@ -396,6 +418,8 @@ static void on_revoked(Http *h, const HttpResponse *r, void *userdata) {
 
 int connect_disconnect(Context *c, sd_bus_error *error) {
         _cleanup_free_ char *access = NULL, *id = NULL, *secret = NULL;
+
+        sync_abort(c, "Disconnected from Trakt; the sync stopped.");
 
         if (c->state != CONN_CONNECTED && c->state != CONN_EXPIRED && c->state != CONN_AUTHORIZED)
                 return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; nothing to disconnect.");

@@ -7,12 +7,18 @@
 
 #include "trakt-json.h"
 
-/* Device-code OAuth (trakt-api.md §2): Connect, the poll, the preview,
- * FinishConnect, CancelConnect and Disconnect. Each entry point runs after
+/* The Trakt application and the account: Configure, and device-code OAuth
+ * (trakt-api.md §2): Connect, the poll, the preview, FinishConnect,
+ * CancelConnect and Disconnect. Each entry point runs after
  * authorization and never waits on the network: Connect is answered when
  * Trakt's device code arrives, everything else at once. State, LastError,
  * Preview and ConnectFinished reach the bus through the context's
  * notifications. */
+
+/* Configure (the caller checked both are printable tokens): store the
+ * application's credentials; other credentials than before (or the first)
+ * end the connection: State disconnected, tokens forgotten. */
+int connect_configure(Context *c, const char *client_id, const char *client_secret, sd_bus_error *error);
 
 /* Connect's answer: code (the device code to show) or error (Trakt refused
  * or failed, or the attempt was cancelled; a refused app is NotConfigured, the
@@ -26,7 +32,11 @@ typedef void (*ConnectAnswer)(Context *c, const TraktDeviceCode *code, const sd_
  * negative errno) answer is never called. */
 int connect_start(Context *c, ConnectAnswer answer, void *userdata, sd_bus_error *error);
 int connect_cancel(Context *c, sd_bus_error *error);
+/* FinishConnect: connected from now; the sync engine starts over for this
+ * account (sync_connected) and, with import, the full import starts. */
 int connect_finish(Context *c, bool import, sd_bus_error *error);
+/* Disconnect: a running sync stops (SyncFinished false), the token is revoked
+ * in the background, local history, ratings and collection stay. */
 int connect_disconnect(Context *c, sd_bus_error *error);
 
 /* The preview counts (Preview property), NULL-terminated key list. */

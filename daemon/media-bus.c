@@ -129,7 +129,7 @@ int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
 /* A collection item: the media plus Trakt's quality metadata (trakt-api.md §5.6). */
 static const char *const collection_keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels", "3d", NULL };
 
-int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error) {
+static int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error) {
         MediaField fields[MEDIA_FIELDS_MAX];
         size_t n = 0;
         int r = read_media_fields(m, fields, &n, error);
@@ -168,3 +168,83 @@ int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_err
         return 0;
 }
 
+/* ---- UpdateCollection's two arrays ---- */
+
+#define COLLECTION_MAX 10000
+
+static void collection_entries_free(CollectionEntry *e, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                trakt_media_done(&e[i].media);
+        free(e);
+}
+
+void bus_collection_free(CollectionEntry *added, size_t na, TraktMedia *removed, size_t nr) {
+        collection_entries_free(added, na);
+        for (size_t i = 0; i < nr; i++)
+                trakt_media_done(&removed[i]);
+        free(removed);
+}
+
+int bus_read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_t *ret_n_added, TraktMedia **ret_removed,
+                        size_t *ret_n_removed, sd_bus_error *error) {
+        CollectionEntry *added = NULL;
+        TraktMedia *removed = NULL;
+        size_t na = 0, nr = 0;
+        int r;
+
+        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+                if (na >= COLLECTION_MAX) {
+                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
+                        break;
+                }
+                CollectionEntry *n = realloc(added, (na + 1) * sizeof *added);
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                added = n;
+                r = bus_read_collection_item(m, &added[na], error);
+                if (r < 0 || sd_bus_error_is_set(error)) {
+                        trakt_media_done(&added[na].media);
+                        r = r < 0 ? r : -EINVAL;
+                        break;
+                }
+                na++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r >= 0)
+                r = sd_bus_message_enter_container(m, 'a', "a{sv}");
+        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
+                if (nr >= COLLECTION_MAX) {
+                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
+                        break;
+                }
+                TraktMedia *n = realloc(removed, (nr + 1) * sizeof *removed);
+                if (!n) {
+                        r = -ENOMEM;
+                        break;
+                }
+                removed = n;
+                removed[nr] = (TraktMedia) {};
+                r = bus_read_media(m, &removed[nr], error);
+                if (r < 0 || sd_bus_error_is_set(error)) {
+                        trakt_media_done(&removed[nr]);
+                        r = r < 0 ? r : -EINVAL;
+                        break;
+                }
+                nr++;
+        }
+        if (r >= 0)
+                r = sd_bus_message_exit_container(m);
+        if (r < 0) {
+                bus_collection_free(added, na, removed, nr);
+                return r;
+        }
+        *ret_added = added;
+        *ret_n_added = na;
+        *ret_removed = removed;
+        *ret_n_removed = nr;
+        return 0;
+}

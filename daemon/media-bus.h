@@ -14,10 +14,14 @@
  * sets InvalidArgs naming the key. */
 int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error);
 
-/* An UpdateCollection item: the media plus Trakt's quality metadata
- * (media_type, resolution, hdr, audio, audio_channels as strings Trakt
- * allows, 3d as a boolean); the strings point into m. */
-int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error);
+/* UpdateCollection's arguments: the items added or updated, each with
+ * Trakt's quality metadata (media_type, resolution, hdr, audio,
+ * audio_channels as strings Trakt allows, pointing into m; 3d a boolean),
+ * and the items removed; at most 10,000 each, every one checked. Free both
+ * with bus_collection_free(). */
+int bus_read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_t *ret_n_added, TraktMedia **ret_removed,
+                        size_t *ret_n_removed, sd_bus_error *error);
+void bus_collection_free(CollectionEntry *added, size_t n_added, TraktMedia *removed, size_t n_removed);
 
 /* Append the contract's media entries for a stored item wrapper (JSON text)
  * inside an open a{sv}; what does not read is a bare {"type": "movie"}. */

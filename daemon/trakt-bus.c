@@ -1,7 +1,12 @@
 /* SPDX-License-Identifier: MIT */
+/* org.kino.Trakt on /org/kino/Trakt (trakt-bus.h). Longer than our other
+ * files for a plain reason: one interface of 26 methods, 14 properties and
+ * 5 signals, whose vtable alone is 150 lines; every handler is the same few
+ * lines (unpack and validate, bus_authorize(), one module call, the reply),
+ * and the a{sv} media marshalling lives in media-bus.c, the session objects
+ * in session-bus.c. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 
 #include "activity.h"
 #include "connect.h"
@@ -180,14 +185,7 @@ static int property_get_preview(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_unmatched(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Context *c = userdata;
-        sqlite3_stmt *st = NULL;
-        uint32_t n = 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                n = (uint32_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return sd_bus_message_append(reply, "u", n);
+        return sd_bus_message_append(reply, "u", library_unmatched_count(userdata));
 }
 
 /* ---- methods ---- */
@@ -207,7 +205,6 @@ static bool credential_valid(const char *s) {
 static int method_configure(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
         const char *id, *secret;
-        _cleanup_free_ char *old_id = NULL;
         int r;
 
         r = sd_bus_message_read(m, "ss", &id, &secret);
@@ -222,24 +219,9 @@ static int method_configure(sd_bus_message *m, void *userdata, sd_bus_error *err
         r = bus_authorize(c, m, NULL, error);
         if (r != 0)
                 return r;
-
-        (void) store_get_setting(c->store, "client_id", &old_id);
-
-        r = store_set_credentials(c->store, id, secret);
+        r = connect_configure(c, id, secret, error);
         if (r < 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
-                                        "Could not store the credentials in the state database; check the disk and the daemon's log.");
-        log_add_secret(secret);
-        http_set_client_id(c->http, id);
-        log_info("Trakt application configured (client id %.8s…).", id);
-
-        /* New application credentials invalidate a connection made with other ones. */
-        if (c->state == CONN_UNCONFIGURED || !streq_ptr(old_id, id)) {
-                if (c->state != CONN_UNCONFIGURED && c->state != CONN_DISCONNECTED)
-                        (void) store_clear_tokens(c->store);
-                context_set_state(c, CONN_DISCONNECTED);
-        }
-        context_notify_changed(c, "ClientId", NULL);
+                return r;
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -310,18 +292,7 @@ static int method_finish_connect(sd_bus_message *m, void *userdata, sd_bus_error
         r = connect_finish(c, import, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        sync_connected(c, import);
-        if (import) {
-                r = sync_import_start(c, error);
-                if (r < 0 || sd_bus_error_is_set(error))
-                        return r;
-        }
         return sd_bus_reply_method_return(m, NULL);
-}
-
-static int disconnect_action(Context *c, sd_bus_error *error) {
-        sync_abort(c, "Disconnected from Trakt; the sync stopped.");
-        return connect_disconnect(c, error);
 }
 
 /* Methods without arguments or results: authorized, the action, an empty reply. */
@@ -330,7 +301,7 @@ static const struct {
         int (*action)(Context *c, sd_bus_error *error);
 } plain_methods[] = {
         { "CancelConnect", connect_cancel },
-        { "Disconnect", disconnect_action },
+        { "Disconnect", connect_disconnect },
         { "Import", sync_import_start },
         { "SyncNow", sync_sweep_now },
 };
@@ -354,16 +325,27 @@ static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) 
 
 /* ---- history ---- */
 
-/* A private (incognito) play is its user's business: it is listed for the uid
- * whose session recorded it and for root only. Plays without a uid (recorded
- * before uids were kept, MarkWatched, imports from Trakt) are listed as
- * before. */
+static int append_history_row(const LibraryHistoryRow *row, void *userdata) {
+        sd_bus_message *reply = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = bus_append_media_json(reply, row->media_json);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "watched_at", "t", row->watched_at);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "origin", "s", row->origin);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "private", "b", (int) row->private_);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
+}
+
 static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
         uint64_t since;
         uint32_t limit;
-        sqlite3_stmt *st = NULL;
         uid_t uid;
         int r;
 
@@ -374,32 +356,12 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
         if (r != 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
-                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
-                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = library_history(c, since, limit, uid, append_history_row, reply);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the history; check the daemon's log.");
-        sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
-        sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
-        sqlite3_bind_int64(st, 3, (int64_t) uid);
-        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-                if (r >= 0)
-                        r = bus_append_media_json(reply, (const char *) sqlite3_column_text(st, 0));
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "watched_at", "t", (uint64_t) sqlite3_column_int64(st, 1));
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "origin", "s", (const char *) sqlite3_column_text(st, 2));
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "private", "b", sqlite3_column_int(st, 3));
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        sqlite3_finalize(st);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
@@ -409,148 +371,93 @@ static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *e
 
 /* ---- library: ratings, resume points, lists, recommendations ---- */
 
-/* Find the row of table (keyed by media_key) for any key the item may be
- * stored under; when it is stored under several (named by different ids at
- * different times), the newest by column newest wins. */
-static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, const char *newest,
-                        sqlite3_stmt **ret) {
-        char **keys = activity_media_keys(c, media);
-        _cleanup_free_ char *sql = NULL;
-        GString *in = g_string_new(NULL);
-        size_t n = 0;
-        int r;
-
-        for (; keys && keys[n]; n++)
-                g_string_append(in, n ? ",?" : "?");
-        if (n == 0) {
-                trakt_strv_free(keys);
-                g_string_free(in, TRUE);
-                return -ENOENT;
-        }
-        r = asprintf(&sql, "%s WHERE media_key IN (%s) ORDER BY %s DESC LIMIT 1", select_prefix, in->str, newest);
-        g_string_free(in, TRUE);
-        if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        for (size_t i = 0; i < n; i++)
-                sqlite3_bind_text(*ret, (int) i + 1, keys[i], -1, SQLITE_TRANSIENT);
-        trakt_strv_free(keys);
-        return sqlite3_step(*ret) == SQLITE_ROW ? 0 : -ENOENT;
-}
-
 static int method_get_rating(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
         Context *c = userdata;
-        sqlite3_stmt *st = NULL;
+        uint8_t rating;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
         r = bus_authorize(c, m, NULL, error);
         if (r != 0)
                 return r;
-        /* A name Trakt's ids are known for is found under those and under the name. */
-        if (resolve_fill(c, &media, true) < 0)
-                return -ENOMEM;
-        r = lookup_media(c, &media, "SELECT rating FROM ratings", "rated_at", &st);
-        uint8_t rating = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
-        sqlite3_finalize(st);
-        if (r < 0 && r != -ENOENT)
+        r = library_rating(c, &media, &rating);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the ratings; check the daemon's log.");
+        if (r < 0)
+                return r;
         return sd_bus_reply_method_return(m, "y", rating);
 }
 
 static int method_get_resume_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
         Context *c = userdata;
-        sqlite3_stmt *st = NULL;
+        double progress;
+        uint64_t paused_at;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
         r = bus_authorize(c, m, NULL, error);
         if (r != 0)
                 return r;
-        double progress = 0;
-        uint64_t paused_at = 0;
-        bool on = true;
-        (void) store_get_toggle(c->store, "resume", &on);
-        if (resolve_fill(c, &media, true) < 0)
-                return -ENOMEM;
-        r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
-        if (r >= 0) {
-                progress = sqlite3_column_double(st, 0);
-                paused_at = (uint64_t) sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
-        if (r < 0 && r != -ENOENT)
+        r = library_resume_point(c, &media, &progress, &paused_at);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the resume points; check the daemon's log.");
+        if (r < 0)
+                return r;
         return sd_bus_reply_method_return(m, "dt", progress, paused_at);
+}
+
+static int append_list_row(const LibraryListRow *row, void *userdata) {
+        return sd_bus_message_append(userdata, "(ssssu)", row->id, row->name, row->url, row->kind, row->n_items);
 }
 
 static int method_get_lists(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        sqlite3_stmt *st = NULL;
         int r = bus_authorize(c, m, NULL, error);
         if (r != 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT id, name, url, kind, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id)"
-                               " FROM lists l ORDER BY kind = 'watchlist' DESC, name",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssu)");
+        if (r >= 0)
+                r = library_lists(c, append_list_row, reply);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the lists; check the daemon's log.");
-        r = sd_bus_message_open_container(reply, 'a', "(ssssu)");
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = sd_bus_message_append(reply, "(ssssu)", (const char *) sqlite3_column_text(st, 0),
-                                          (const char *) sqlite3_column_text(st, 1), (const char *) sqlite3_column_text(st, 2),
-                                          (const char *) sqlite3_column_text(st, 3), (uint32_t) sqlite3_column_int64(st, 4));
-        sqlite3_finalize(st);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
-static bool list_exists(Context *c, const char *id, bool *system) {
-        sqlite3_stmt *st = NULL;
-        bool found = false;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-                if (sqlite3_step(st) == SQLITE_ROW) {
-                        found = true;
-                        if (system)
-                                *system = streq((const char *) sqlite3_column_text(st, 0), "watchlist");
-                }
-        }
-        sqlite3_finalize(st);
-        return found;
+/* One media dictionary per item; list items carry listed_at and rank. */
+static int append_item_row(const LibraryItemRow *row, void *userdata) {
+        sd_bus_message *reply = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = bus_append_media_json(reply, row->media_json);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
 }
 
-/* Rows of (media JSON, extra columns…) as a list of media dictionaries. */
-static int append_media_rows(sd_bus_message *reply, sqlite3_stmt *st, const char *const *extra_names, const char *extra_types) {
-        int r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-                if (r >= 0)
-                        r = bus_append_media_json(reply, (const char *) sqlite3_column_text(st, 0));
-                for (size_t i = 0; r >= 0 && extra_names && extra_names[i]; i++) {
-                        if (extra_types[i] == 't')
-                                r = sd_bus_message_append(reply, "{sv}", extra_names[i], "t", (uint64_t) sqlite3_column_int64(st, (int) i + 1));
-                        else
-                                r = sd_bus_message_append(reply, "{sv}", extra_names[i], "u", (uint32_t) sqlite3_column_int64(st, (int) i + 1));
-                }
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        return r < 0 ? r : sd_bus_message_close_container(reply);
+static int append_list_item_row(const LibraryItemRow *row, void *userdata) {
+        sd_bus_message *reply = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = bus_append_media_json(reply, row->media_json);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "listed_at", "t", row->listed_at);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "rank", "u", row->rank);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
 }
 
 static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        sqlite3_stmt *st = NULL;
         const char *id;
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
@@ -558,19 +465,17 @@ static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error
         r = bus_authorize(c, m, NULL, error);
         if (r != 0)
                 return r;
-        if (!list_exists(c, id, NULL))
-                return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
         r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, listed_at, position + 1 FROM list_items WHERE list_id = ? ORDER BY position", -1, &st,
-                               NULL) != SQLITE_OK)
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = library_list_items(c, id, append_list_item_row, reply);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the list; check the daemon's log.");
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        static const char *const names[] = { "listed_at", "rank", NULL };
-        r = append_media_rows(reply, st, names, "tu");
-        sqlite3_finalize(st);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
@@ -619,25 +524,19 @@ static int method_add_list(sd_bus_message *m, void *userdata, sd_bus_error *erro
 static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
         const char *id;
-        bool system = false;
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
                 return r;
         r = bus_authorize(c, m, NULL, error);
         if (r != 0)
                 return r;
-        if (!list_exists(c, id, &system))
+        r = library_remove_list(c, id);
+        if (r == -ENOENT)
                 return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
-        if (system)
+        if (r == -EPERM)
                 return sd_bus_error_set(error, KT_ERROR_SYSTEM_LIST,
                                         "The Trakt watchlist is a system list: it stays while Trakt is connected and goes with Disconnect.");
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not remove the list; check the daemon's log.");
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (r != SQLITE_DONE)
+        if (r < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not remove the list; check the daemon's log.");
         return sd_bus_reply_method_return(m, NULL);
 }
@@ -645,9 +544,7 @@ static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *e
 static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
         Context *c = userdata;
-        sqlite3_stmt *st = NULL;
         const char *kind;
-        bool on = true;
         int r = sd_bus_message_read(m, "s", &kind);
         if (r < 0)
                 return r;
@@ -658,19 +555,14 @@ static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_
         if (r != 0)
                 return r;
         r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        (void) store_get_toggle(c->store, "recommendations", &on);
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media FROM recommendations r WHERE kind = ? AND ?"
-                               " AND NOT EXISTS (SELECT 1 FROM history h WHERE h.media_key = r.media_key AND h.watched_at >"
-                               "  (SELECT CAST(value AS INTEGER) FROM sync_cursors WHERE name = 'recommendations.fetched_at'))"
-                               " ORDER BY position", -1, &st, NULL) != SQLITE_OK)
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = library_recommendations(c, kind, append_item_row, reply);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the recommendations; check the daemon's log.");
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty; what was watched since Trakt picked is left out */
-        r = append_media_rows(reply, st, NULL, NULL);
-        sqlite3_finalize(st);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
@@ -897,92 +789,12 @@ static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *
         return stored_reply(m, activity_mark_watched(c, &media, at), error);
 }
 
-#define COLLECTION_MAX 10000
-
-static void collection_entries_free(CollectionEntry *e, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                trakt_media_done(&e[i].media);
-        free(e);
-}
-
-static void collection_free(CollectionEntry *added, size_t na, TraktMedia *removed, size_t nr) {
-        collection_entries_free(added, na);
-        for (size_t i = 0; i < nr; i++)
-                trakt_media_done(&removed[i]);
-        free(removed);
-}
-
-/* Both arrays of UpdateCollection, validated; entries point into m. */
-static int read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_t *ret_n_added, TraktMedia **ret_removed,
-                           size_t *ret_n_removed, sd_bus_error *error) {
-        CollectionEntry *added = NULL;
-        TraktMedia *removed = NULL;
-        size_t na = 0, nr = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
-                if (na >= COLLECTION_MAX) {
-                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
-                        break;
-                }
-                CollectionEntry *n = realloc(added, (na + 1) * sizeof *added);
-                if (!n) {
-                        r = -ENOMEM;
-                        break;
-                }
-                added = n;
-                r = bus_read_collection_item(m, &added[na], error);
-                if (r < 0 || sd_bus_error_is_set(error)) {
-                        trakt_media_done(&added[na].media);
-                        r = r < 0 ? r : -EINVAL;
-                        break;
-                }
-                na++;
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
-                if (nr >= COLLECTION_MAX) {
-                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
-                        break;
-                }
-                TraktMedia *n = realloc(removed, (nr + 1) * sizeof *removed);
-                if (!n) {
-                        r = -ENOMEM;
-                        break;
-                }
-                removed = n;
-                removed[nr] = (TraktMedia) {};
-                r = bus_read_media(m, &removed[nr], error);
-                if (r < 0 || sd_bus_error_is_set(error)) {
-                        trakt_media_done(&removed[nr]);
-                        r = r < 0 ? r : -EINVAL;
-                        break;
-                }
-                nr++;
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0) {
-                collection_free(added, na, removed, nr);
-                return r;
-        }
-        *ret_added = added;
-        *ret_n_added = na;
-        *ret_removed = removed;
-        *ret_n_removed = nr;
-        return 0;
-}
-
 static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
         CollectionEntry *added = NULL;
         TraktMedia *removed = NULL;
         size_t na = 0, nr = 0;
-        int r = read_collection(m, &added, &na, &removed, &nr, error);
+        int r = bus_read_collection(m, &added, &na, &removed, &nr, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error) ? -EINVAL : r;
         r = bus_authorize(c, m, NULL, error);
@@ -997,7 +809,7 @@ static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_er
                         log_info("Collection: %zu added or updated, %zu removed.", na, nr);
                 r = stored_reply(m, r, error);
         }
-        collection_free(added, na, removed, nr);
+        bus_collection_free(added, na, removed, nr);
         return r;
 }
 
