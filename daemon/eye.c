@@ -5,6 +5,7 @@
 #include <systemd/sd-id128.h>
 
 #include "eye.h"
+#include "list.h"
 #include "log.h"
 #include "util.h"
 
@@ -16,11 +17,11 @@ struct Eye {
         Context *context;
         uid_t uid;
         sd_bus_track *holders;
-        Eye *next, *prev;
+        LIST_FIELDS(Eye, eyes);
 };
 
 static Eye *eye_find(Context *c, uid_t uid) {
-        for (Eye *e = c->eyes; e; e = e->next)
+        LIST_FOREACH(eyes, e, c->eyes)
                 if (e->uid == uid)
                         return e;
         return NULL;
@@ -34,12 +35,7 @@ static void eye_free(Eye *e) {
         if (!e)
                 return;
         Context *c = e->context;
-        if (e->prev)
-                e->prev->next = e->next;
-        else
-                c->eyes = e->next;
-        if (e->next)
-                e->next->prev = e->prev;
+        LIST_REMOVE(eyes, c->eyes, e);
         sd_bus_track_unref(e->holders);
         free(e);
 }
@@ -73,7 +69,7 @@ static void persist(Context *c) {
         struct json_object *root = json_object_new_object(), *eyes = json_object_new_object();
         json_object_object_add(root, "bus", json_object_new_string(id));
         json_object_object_add(root, "eyes", eyes);
-        for (Eye *e = c->eyes; e; e = e->next) {
+        LIST_FOREACH(eyes, e, c->eyes) {
                 char key[16];
                 struct json_object *names = json_object_new_array();
                 for (const char *n = sd_bus_track_first(e->holders); n; n = sd_bus_track_next(e->holders))
@@ -114,10 +110,7 @@ static Eye *eye_new(Context *c, uid_t uid) {
                 free(e);
                 return NULL;
         }
-        e->next = c->eyes;
-        if (e->next)
-                e->next->prev = e;
-        c->eyes = e;
+        LIST_PREPEND(eyes, c->eyes, e);
         return e;
 }
 

@@ -9,6 +9,7 @@
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
+#include "list.h"
 #include "log.h"
 #include "resolve.h"
 #include "trakt-client.h"
@@ -84,7 +85,7 @@ struct ListFetch {
         AddListAnswer answer;     /* the AddList caller, NULL for a refresh */
         void *answer_userdata;
         RefreshRun *run;          /* the refresh this pull belongs to */
-        ListFetch *next, *prev;
+        LIST_FIELDS(ListFetch, fetches);
 };
 
 typedef struct FollowedRef {
@@ -131,12 +132,8 @@ static void fetch_free(ListFetch *f) {
                 return;
         fetch_answer(f, NULL, NULL, NULL);
         struct FollowedLists *fl = f->context->followed;
-        if (f->prev)
-                f->prev->next = f->next;
-        else if (fl && fl->fetches == f)
-                fl->fetches = f->next;
-        if (f->next)
-                f->next->prev = f->prev;
+        if (fl) /* fetch_new() put it on the list */
+                LIST_REMOVE(fetches, fl->fetches, f);
         if (f->call)
                 trakt_call_cancel(f->call);
         sd_event_source_disable_unref(f->timer);
@@ -480,10 +477,7 @@ static ListFetch *fetch_new(Context *c, const char *user, const char *slug) {
         snprintf(f->slug, sizeof f->slug, "%s", slug);
         snprintf(f->id_user, sizeof f->id_user, "%s", user);
         snprintf(f->id_slug, sizeof f->id_slug, "%s", slug);
-        f->next = fl->fetches;
-        if (f->next)
-                f->next->prev = f;
-        fl->fetches = f;
+        LIST_PREPEND(fetches, fl->fetches, f);
         return f;
 }
 

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "list.h"
 #include "log.h"
 #include "polkit.h"
 #include "util.h"
@@ -64,19 +65,14 @@ struct PolkitQuery {
         bool allowed;   /* decided "yes": request is dispatched again */
         sd_event_source *forget; /* drops a verdict nobody took (idle priority) */
         char *action;
-        PolkitQuery *next, *prev;
+        LIST_FIELDS(PolkitQuery, queries);
 };
 
 static void query_free(PolkitQuery *q) {
         if (!q)
                 return;
         Context *c = q->context;
-        if (q->prev)
-                q->prev->next = q->next;
-        else
-                c->polkit_queries = q->next;
-        if (q->next)
-                q->next->prev = q->prev;
+        LIST_REMOVE(queries, c->polkit_queries, q);
         c->n_polkit_queries--;
 
         sd_bus_slot_unref(q->slot);
@@ -93,7 +89,7 @@ void polkit_queries_free(Context *c) {
 }
 
 static PolkitQuery *query_find(Context *c, sd_bus_message *m) {
-        for (PolkitQuery *q = c->polkit_queries; q; q = q->next)
+        LIST_FOREACH(queries, q, c->polkit_queries)
                 if (q->request == m)
                         return q;
         return NULL;
@@ -334,10 +330,7 @@ int bus_authorize(Context *c, sd_bus_message *m, uid_t *ret_uid, sd_bus_error *e
         q->context = c;
         q->request = sd_bus_message_ref(m);
         q->action = strdup(action);
-        q->next = c->polkit_queries;
-        if (q->next)
-                q->next->prev = q;
-        c->polkit_queries = q;
+        LIST_PREPEND(queries, c->polkit_queries, q);
         c->n_polkit_queries++;
 
         if (!q->action) {

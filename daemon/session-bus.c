@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <math.h>
 
+#include "list.h"
 #include "log.h"
 #include "media-bus.h"
 #include "polkit.h"
@@ -282,8 +283,8 @@ int session_bus_reply_list(Context *c, sd_bus_message *m, uid_t uid) {
         int r = sd_bus_message_new_method_return(m, &reply);
         if (r >= 0)
                 r = sd_bus_message_open_container(reply, 'a', "o");
-        for (Session *s = c->sessions; s && r >= 0; s = s->next)
-                if (uid == 0 || s->uid == uid)
+        LIST_FOREACH(sessions, s, c->sessions)
+                if (r >= 0 && (uid == 0 || s->uid == uid))
                         r = sd_bus_message_append(reply, "o", s->path);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
@@ -357,7 +358,7 @@ static int session_enumerate(sd_bus *bus, const char *prefix, void *userdata, ch
         char **nodes = calloc(c->n_sessions + 1, sizeof(char *));
         if (!nodes)
                 return -ENOMEM;
-        for (Session *s = c->sessions; s; s = s->next) {
+        LIST_FOREACH(sessions, s, c->sessions) {
                 bool known;
                 uid_t uid;
                 if (!visible(c, s, m, &known, &uid))

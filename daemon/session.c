@@ -5,6 +5,7 @@
 
 #include "activity.h"
 #include "eye.h"
+#include "list.h"
 #include "log.h"
 #include "outbox.h"
 #include "resolve.h"
@@ -30,7 +31,7 @@ static bool effective(Session *s) {
 bool session_lookup(Context *c, const char *id, double *ret_progress, bool *ret_playing) {
         if (!id)
                 return false;
-        for (Session *s = c->sessions; s; s = s->next)
+        LIST_FOREACH(sessions, s, c->sessions)
                 if (streq(s->id, id)) {
                         if (ret_progress)
                                 *ret_progress = s->progress;
@@ -42,7 +43,7 @@ bool session_lookup(Context *c, const char *id, double *ret_progress, bool *ret_
 }
 
 Session *session_by_number(Context *c, unsigned n) {
-        for (Session *s = c->sessions; s; s = s->next)
+        LIST_FOREACH(sessions, s, c->sessions)
                 if (s->number == n)
                         return s;
         return NULL;
@@ -52,12 +53,7 @@ static void session_free(Session *s) {
         if (!s)
                 return;
         Context *c = s->context;
-        if (s->prev)
-                s->prev->next = s->next;
-        else
-                c->sessions = s->next;
-        if (s->next)
-                s->next->prev = s->prev;
+        LIST_REMOVE(sessions, c->sessions, s);
         c->n_sessions--;
 
         context_notify_session_removed(c, s);
@@ -237,7 +233,7 @@ void session_set_incognito(Session *s, bool on) {
 }
 
 void session_eye_changed(Context *c, uid_t uid, bool on) {
-        for (Session *s = c->sessions; s; s = s->next) {
+        LIST_FOREACH(sessions, s, c->sessions) {
                 if (s->uid != uid || s->incognito)
                         continue; /* its own flag already hides it */
                 if (on)
@@ -248,7 +244,7 @@ void session_eye_changed(Context *c, uid_t uid, bool on) {
 
 /* ---- media named by title ---- */
 void session_names_resolved(Context *c) {
-        for (Session *s = c->sessions; s; s = s->next) {
+        LIST_FOREACH(sessions, s, c->sessions) {
                 if (!s->media_key || !resolve_is_name(&s->media))
                         continue;
                 TraktMedia found = {};
@@ -289,7 +285,7 @@ void session_names_resolved(Context *c) {
 }
 
 bool session_wants_lookup(Context *c, const char *key) {
-        for (Session *s = c->sessions; s; s = s->next) {
+        LIST_FOREACH(sessions, s, c->sessions) {
                 if (!s->media_key || effective(s) || !resolve_is_name(&s->media))
                         continue;
                 _cleanup_free_ char *k = resolve_lookup_key(c, &s->media);
@@ -340,10 +336,7 @@ int session_create(Context *c, const char *owner, uid_t uid, const SessionOption
                 return -ENOMEM;
         }
         /* Newest first: ListSessions and the node enumerator walk this list. */
-        s->next = c->sessions;
-        if (s->next)
-                s->next->prev = s;
-        c->sessions = s;
+        LIST_PREPEND(sessions, c->sessions, s);
         c->n_sessions++;
 
         r = sd_bus_track_new(c->bus, &s->track, on_owner_gone, s);

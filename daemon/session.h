@@ -6,6 +6,7 @@
 #include <systemd/sd-bus.h>
 
 #include "context.h"
+#include "list.h"
 #include "trakt-json.h"
 
 /* Playback sessions: the state machine behind org.kino.Trakt.Session
@@ -68,7 +69,7 @@ struct Session {
         double progress;
         bool completed; /* this playback already counted as a watch */
         char *problem;  /* NULL or one sentence about media (a title Trakt does not know) */
-        Session *next, *prev;
+        LIST_FIELDS(Session, sessions); /* c->sessions, newest first */
 };
 
 #define SESSION_NODE KT_OBJECT_PATH "/session"
