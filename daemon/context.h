@@ -12,6 +12,16 @@
 #include "http.h"
 #include "store.h"
 
+/* The context: one struct that owns everything the daemon has (the loop, the
+ * bus, the store, the HTTP engine, each module's state), created in main()
+ * and torn down there, and passed to every module. context.c keeps the state
+ * every module may touch (State, LastError, the idle countdown) and the two
+ * ways a module reaches what lies above it without including it: the
+ * notifications the bus layer registers (ContextNotify) and the hooks main.c
+ * registers (ContextHooks). Data flows one way: bus layer → modules → Trakt
+ * client → HTTP; no module includes a bus file or main.c
+ * (system-daemon-include-graph checks it). */
+
 /* Percent at which a stop counts as watched: Trakt's server-side 80 (trakt-api.md §4.2). */
 #define KT_WATCHED_THRESHOLD 80.0
 

@@ -20,6 +20,7 @@
  * watch out that the user hid. On another bus instance (after a reboot, where
  * unique names are handed out anew) it starts off. */
 
+/* Whether uid's eye is on. */
 bool eye_on(Context *c, uid_t uid);
 
 /* Turn uid's eye on (holder: the caller's unique name) or off. Returns 1 when

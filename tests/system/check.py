@@ -1,7 +1,8 @@
 """Checks of the system integration files: polkit policy, bus policy, the
 activation file, the unit and its sandbox, sysusers, the install layout, the
 man pages, the bash completion and kinoctl's own argument handling (no daemon
-needed). Each check is one meson test; run one by hand with
+needed), and the daemon's include graph. Each check is one meson test; run
+one by hand with
 
     KT_SOURCE_ROOT=. KT_BUILD_ROOT=build /usr/bin/python3 tests/system/check.py NAME
 
