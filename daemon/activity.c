@@ -7,7 +7,6 @@
 #include "log.h"
 #include "outbox.h"
 #include "resolve.h"
-#include "trakt-bus.h"
 #include "util.h"
 
 #define SAME_PLAY_WINDOW_USEC (60 * USEC_PER_SEC)

@@ -7,7 +7,7 @@
 #include "errors.h"
 #include "library.h"
 #include "log.h"
-#include "trakt-bus.h"
+#include "sync.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"
@@ -27,7 +27,8 @@ typedef struct ConnectFlow {
         Context *context;
         Step step;
         ConnState previous;        /* where a failed or cancelled attempt returns to */
-        sd_bus_message *reply_to;  /* the Connect call, until the code arrives */
+        ConnectAnswer answer;      /* Connect's caller, until the code arrives */
+        void *answer_userdata;
         char *device_code;
         uint64_t interval_usec;
         uint64_t expires_usec;     /* CLOCK_MONOTONIC */
@@ -37,15 +38,28 @@ typedef struct ConnectFlow {
         uint32_t preview[4];
 } ConnectFlow;
 
+/* Answer Connect's caller once: with the code, with an error, or with
+ * neither (dropped unanswered, so the caller's data is let go). */
+static void flow_answer(ConnectFlow *f, const TraktDeviceCode *code, const char *error_name, const char *message) {
+        ConnectAnswer answer = f->answer;
+        if (!answer)
+                return;
+        f->answer = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        if (error_name)
+                sd_bus_error_set(&e, error_name, message);
+        answer(f->context, code, error_name ? &e : NULL, f->answer_userdata);
+}
+
 static ConnectFlow *flow_free(ConnectFlow *f) {
         if (!f)
                 return NULL;
+        flow_answer(f, NULL, NULL, NULL);
         sd_event_source_disable_unref(f->timer);
         if (f->request)
                 trakt_oauth_cancel(f->request);
         if (f->call)
                 trakt_call_cancel(f->call);
-        sd_bus_message_unref(f->reply_to);
         free(f->device_code);
         free(f);
         return NULL;
@@ -64,32 +78,23 @@ uint32_t connect_preview_value(Context *c, const char *key) {
         return 0;
 }
 
-static void emit_connect_finished(Context *c, bool success, const char *error) {
-        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "ConnectFinished", "bs", success, error ?: "");
-        if (r < 0)
-                log_debug_errno(r, "Failed to emit ConnectFinished: %m");
-}
-
 /* End a failed attempt: back to where we were, with a sentence. */
 static void flow_fail(Context *c, const char *sentence) {
         ConnectFlow *f = c->connect;
         ConnState back = f ? f->previous : CONN_DISCONNECTED;
 
         log_warning("Connecting to Trakt failed: %s", sentence);
-        if (f && f->reply_to) {
-                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                sd_bus_error_set(&e, KT_ERROR_TRAKT_UNAVAILABLE, sentence);
-                (void) sd_bus_reply_method_error(f->reply_to, &e);
-        }
+        if (f)
+                flow_answer(f, NULL, KT_ERROR_TRAKT_UNAVAILABLE, sentence);
         bool had_code = f && f->step != STEP_CODE;
         c->connect = flow_free(f);
         if (had_code)
                 (void) store_clear_tokens(c->store);
         context_set_last_error(c, sentence);
         context_set_state(c, back == CONN_EXPIRED ? CONN_EXPIRED : CONN_DISCONNECTED);
-        trakt_bus_emit_changed(c, "Preview", NULL);
+        context_notify_changed(c, "Preview", NULL);
         if (had_code)
-                emit_connect_finished(c, false, sentence);
+                context_notify_connect_finished(c, false, sentence);
 }
 
 /* One sentence for a failed answer from Trakt, naming the likely fix. */
@@ -127,8 +132,8 @@ static void on_watchlist(Http *h, const HttpResponse *r, void *userdata) {
                  f->preview[0], f->preview[1], f->preview[2], f->preview[3]);
         context_set_last_error(c, NULL);
         context_set_state(c, CONN_AUTHORIZED);
-        trakt_bus_emit_changed(c, "Preview", NULL);
-        emit_connect_finished(c, true, "");
+        context_notify_changed(c, "Preview", NULL);
+        context_notify_connect_finished(c, true, "");
 }
 
 static void on_stats(Http *h, const HttpResponse *r, void *userdata) {
@@ -276,12 +281,8 @@ static void on_device_code(Http *h, const HttpResponse *r, void *userdata) {
         if (r->status < 200 || r->status >= 300 || !r->json || trakt_parse_device_code(r->json, &dc) < 0) {
                 const char *why = r->status >= 200 && r->status < 300 ? "Trakt sent a malformed device code; try again." : describe_failure(r);
                 /* A refused app is a configuration problem, not an outage. */
-                if ((r->status == 401 || r->status == 403) && f->reply_to) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                        sd_bus_error_set(&e, KT_ERROR_NOT_CONFIGURED, why);
-                        (void) sd_bus_reply_method_error(f->reply_to, &e);
-                        f->reply_to = sd_bus_message_unref(f->reply_to);
-                }
+                if (r->status == 401 || r->status == 403)
+                        flow_answer(f, NULL, KT_ERROR_NOT_CONFIGURED, why);
                 flow_fail(c, why);
                 return;
         }
@@ -293,14 +294,33 @@ static void on_device_code(Http *h, const HttpResponse *r, void *userdata) {
 
         log_info("Trakt device code issued; waiting for approval at %s (expires in %" PRIi64 " s).",
                  dc.verification_url, dc.expires_in);
-        (void) sd_bus_reply_method_return(f->reply_to, "ssu", dc.user_code, dc.verification_url,
-                                          (uint32_t) (dc.expires_in > 0 ? dc.expires_in : 0));
-        f->reply_to = sd_bus_message_unref(f->reply_to);
+        flow_answer(f, &dc, NULL, NULL);
         context_set_state(c, CONN_AUTHORIZING);
         schedule_poll(f);
 }
 
-int connect_start(Context *c, sd_bus_message *m, sd_bus_error *error) {
+int connect_configure(Context *c, const char *client_id, const char *client_secret, sd_bus_error *error) {
+        _cleanup_free_ char *old_id = NULL;
+
+        (void) store_get_setting(c->store, "client_id", &old_id);
+        if (store_set_credentials(c->store, client_id, client_secret) < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "Could not store the credentials in the state database; check the disk and the daemon's log.");
+        log_add_secret(client_secret);
+        http_set_client_id(c->http, client_id);
+        log_info("Trakt application configured (client id %.8s…).", client_id);
+
+        /* New application credentials invalidate a connection made with other ones. */
+        if (c->state == CONN_UNCONFIGURED || !streq_ptr(old_id, client_id)) {
+                if (c->state != CONN_UNCONFIGURED && c->state != CONN_DISCONNECTED)
+                        (void) store_clear_tokens(c->store);
+                context_set_state(c, CONN_DISCONNECTED);
+        }
+        context_notify_changed(c, "ClientId", NULL);
+        return 0;
+}
+
+int connect_start(Context *c, ConnectAnswer answer, void *userdata, sd_bus_error *error) {
         _cleanup_free_ char *id = NULL, *secret = NULL;
         int r;
 
@@ -333,7 +353,6 @@ int connect_start(Context *c, sd_bus_message *m, sd_bus_error *error) {
         f->context = c;
         f->step = STEP_CODE;
         f->previous = c->state;
-        f->reply_to = sd_bus_message_ref(m);
         c->connect = f;
 
         struct json_object *o = json_object_new_object();
@@ -345,7 +364,9 @@ int connect_start(Context *c, sd_bus_message *m, sd_bus_error *error) {
                 c->connect = flow_free(f);
                 return r;
         }
-        return 1; /* replied when Trakt answers */
+        f->answer = answer;
+        f->answer_userdata = userdata;
+        return 1; /* answered when Trakt answers */
 }
 
 int connect_cancel(Context *c, sd_bus_error *error) {
@@ -354,18 +375,14 @@ int connect_cancel(Context *c, sd_bus_error *error) {
 
         ConnState back = c->connect->previous == CONN_EXPIRED ? CONN_EXPIRED : CONN_DISCONNECTED;
         bool had_token = c->connect->step >= STEP_SETTINGS;
-        if (c->connect->reply_to) {
-                _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                sd_bus_error_set(&e, KT_ERROR_TRAKT_UNAVAILABLE, "The connection was cancelled.");
-                (void) sd_bus_reply_method_error(c->connect->reply_to, &e);
-        }
+        flow_answer(c->connect, NULL, KT_ERROR_TRAKT_UNAVAILABLE, "The connection was cancelled.");
         c->connect = flow_free(c->connect);
         if (had_token)
                 (void) store_clear_tokens(c->store);
         log_info("Connecting to Trakt was cancelled.");
         context_set_state(c, back);
-        trakt_bus_emit_changed(c, "Preview", NULL);
-        emit_connect_finished(c, false, "The connection was cancelled.");
+        context_notify_changed(c, "Preview", NULL);
+        context_notify_connect_finished(c, false, "The connection was cancelled.");
         return 0;
 }
 
@@ -385,11 +402,11 @@ int connect_finish(Context *c, bool import, sd_bus_error *error) {
         c->connect = flow_free(c->connect);
         context_set_last_error(c, NULL);
         context_set_state(c, CONN_CONNECTED);
-        trakt_bus_emit_changed(c, "Preview", NULL);
+        context_notify_changed(c, "Preview", NULL);
         trakt_client_schedule_refresh(c);
         log_info("Connected to Trakt%s.", import ? "; importing" : " without importing");
-        (void) import; /* the full import arrives with the sync engine */
-        return 0;
+        sync_connected(c, import);
+        return import ? sync_import_start(c, error) : 0;
 }
 
 static void on_revoked(Http *h, const HttpResponse *r, void *userdata) {
@@ -404,6 +421,8 @@ static void on_revoked(Http *h, const HttpResponse *r, void *userdata) {
 
 int connect_disconnect(Context *c, sd_bus_error *error) {
         _cleanup_free_ char *access = NULL, *id = NULL, *secret = NULL;
+
+        sync_abort(c, "Disconnected from Trakt; the sync stopped.");
 
         if (c->state != CONN_CONNECTED && c->state != CONN_EXPIRED && c->state != CONN_AUTHORIZED)
                 return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; nothing to disconnect.");
@@ -432,6 +451,6 @@ int connect_disconnect(Context *c, sd_bus_error *error) {
         (void) store_set_setting(c->store, "user_slug", NULL);
         log_info("Disconnected from Trakt; local history, ratings and collection are kept.");
         context_set_state(c, CONN_DISCONNECTED);
-        trakt_bus_emit_changed(c, "Preview", NULL);
+        context_notify_changed(c, "Preview", NULL);
         return 0;
 }

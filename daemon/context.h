@@ -12,6 +12,16 @@
 #include "http.h"
 #include "store.h"
 
+/* The context: one struct that owns everything the daemon has (the loop, the
+ * bus, the store, the HTTP engine, each module's state), created in main()
+ * and torn down there, and passed to every module. context.c keeps the state
+ * every module may touch (State, LastError, the idle countdown) and the two
+ * ways a module reaches what lies above it without including it: the
+ * notifications the bus layer registers (ContextNotify) and the hooks main.c
+ * registers (ContextHooks). Data flows one way: bus layer → modules → Trakt
+ * client → HTTP; no module includes a bus file or main.c
+ * (system-daemon-include-graph checks it). */
+
 /* Percent at which a stop counts as watched: Trakt's server-side 80 (docs/trakt-api.md §4.2). */
 #define KT_WATCHED_THRESHOLD 80.0
 
@@ -39,8 +49,50 @@ typedef enum ConnState {
 const char *conn_state_to_string(ConnState s);
 ConnState conn_state_from_string(const char *s); /* unknown → CONN_DISCONNECTED */
 
+typedef struct Context Context;
+
+/* How a module tells the world that something changed, without knowing the
+ * bus: modules call context_notify_*() (below), never a bus file or main.c.
+ * The bus layer registers one table at start (trakt_bus_register(), the way
+ * systemd's managers emit through one place); until then, and in tests
+ * without a bus, nobody hears. */
+typedef struct ContextNotify {
+        /* org.kino.Trakt's properties named (NULL-terminated) changed. */
+        void (*properties_changed)(Context *c, char **names);
+        /* The device authorization ended: approved, failed or cancelled. */
+        void (*connect_finished)(Context *c, bool success, const char *error);
+        /* An import or sweep ended (kind: "import" or "incremental"). */
+        void (*sync_finished)(Context *c, const char *kind, bool success, const char *error);
+        /* What a playback session shows changed (properties: session.h's
+         * SessionProperty bits), or the session is about to go. */
+        void (*session_changed)(Context *c, struct Session *s, unsigned properties);
+        void (*session_removed)(Context *c, struct Session *s);
+        /* uid's user-wide eye turned on or off. */
+        void (*incognito_changed)(Context *c, uid_t uid, bool on);
+} ContextNotify;
+
+/* How a lower module reaches a higher one that includes it: the few places
+ * where the flow of control runs against the flow of includes. main.c, which
+ * wires the modules together, registers the table at start. */
+typedef struct ContextHooks {
+        /* State changed (context_set_state): the outbox, the look-ups and the
+         * sweep timer follow it. */
+        void (*connection_changed)(Context *c);
+        /* Title look-ups were answered (resolve.c): the outbox sends what
+         * waited for them, the sessions show Trakt's item. */
+        void (*names_resolved)(Context *c);
+        /* Whether a session that is not incognito plays the name whose next
+         * look-up is key (resolve.c asks before it searches). */
+        bool (*session_wants_lookup)(Context *c, const char *key);
+        /* Whether the outbox's session id names a live session of this process,
+         * its progress, and whether it plays (and is not effectively incognito). */
+        bool (*session_lookup)(Context *c, const char *id, double *ret_progress, bool *ret_playing);
+        /* uid's user-wide eye turned on or off (eye.c): the sessions follow. */
+        void (*eye_changed)(Context *c, uid_t uid, bool on);
+} ContextHooks;
+
 /* One context owns everything; created in main() and torn down there. */
-typedef struct Context {
+struct Context {
         sd_event *event;
         sd_bus *bus;
         Config config;
@@ -85,7 +137,12 @@ typedef struct Context {
         /* Cached copies of what the properties show. */
         ConnState state;
         char *last_error;
-} Context;
+
+        const ContextNotify *notify; /* the bus layer's, once registered */
+        const ContextHooks *hooks;   /* main.c's */
+};
+
+/* context.c: the context's own state, what every module may touch. */
 
 /* Give back what a big job (an import) left behind: sqlite's page cache and
  * the free heap at the top of malloc's arenas. */
@@ -97,7 +154,24 @@ void context_touch(Context *c);
 /* Whether the daemon may exit for idleness right now. */
 bool context_is_idle(Context *c);
 
-/* Set State and emit PropertiesChanged. */
+/* Set State (the lasting ones stored durably), tell the bus, and let the
+ * modules follow (hooks->connection_changed); a state other than connected
+ * arms the idle countdown again. */
 void context_set_state(Context *c, ConnState s);
-/* Set LastError ("" or NULL clears it), stored durably, PropertiesChanged. */
+/* Set LastError ("" or NULL clears it), stored durably, and tell the bus. */
 void context_set_last_error(Context *c, const char *error);
+
+/* The notifications (ContextNotify), each a no-op while nobody listens. */
+void context_notify_changed(Context *c, const char *first, ...) __attribute__((sentinel));
+void context_notify_connect_finished(Context *c, bool success, const char *error);
+void context_notify_sync_finished(Context *c, const char *kind, bool success, const char *error);
+void context_notify_session_changed(Context *c, struct Session *s, unsigned properties);
+void context_notify_session_removed(Context *c, struct Session *s);
+void context_notify_incognito_changed(Context *c, uid_t uid, bool on);
+
+/* The hooks (ContextHooks); without a table: nothing follows, no session wants
+ * anything and none is alive. */
+void context_names_resolved(Context *c);
+bool context_session_wants_lookup(Context *c, const char *key);
+bool context_session_lookup(Context *c, const char *id, double *ret_progress, bool *ret_playing);
+void context_eye_changed(Context *c, uid_t uid, bool on);

@@ -5,10 +5,9 @@
 #include <systemd/sd-id128.h>
 
 #include "eye.h"
+#include "list.h"
 #include "log.h"
-#include "session.h"
 #include "util.h"
-#include "watchers.h"
 
 /* {"bus": "<the bus's id>", "eyes": {"<uid>": ["<holder>", …], …}}; absent when every eye is off. */
 #define EYE_SETTING "user_incognito"
@@ -18,11 +17,11 @@ struct Eye {
         Context *context;
         uid_t uid;
         sd_bus_track *holders;
-        Eye *next, *prev;
+        LIST_FIELDS(Eye, eyes);
 };
 
 static Eye *eye_find(Context *c, uid_t uid) {
-        for (Eye *e = c->eyes; e; e = e->next)
+        LIST_FOREACH(eyes, e, c->eyes)
                 if (e->uid == uid)
                         return e;
         return NULL;
@@ -36,12 +35,7 @@ static void eye_free(Eye *e) {
         if (!e)
                 return;
         Context *c = e->context;
-        if (e->prev)
-                e->prev->next = e->next;
-        else
-                c->eyes = e->next;
-        if (e->next)
-                e->next->prev = e->prev;
+        LIST_REMOVE(eyes, c->eyes, e);
         sd_bus_track_unref(e->holders);
         free(e);
 }
@@ -75,7 +69,7 @@ static void persist(Context *c) {
         struct json_object *root = json_object_new_object(), *eyes = json_object_new_object();
         json_object_object_add(root, "bus", json_object_new_string(id));
         json_object_object_add(root, "eyes", eyes);
-        for (Eye *e = c->eyes; e; e = e->next) {
+        LIST_FOREACH(eyes, e, c->eyes) {
                 char key[16];
                 struct json_object *names = json_object_new_array();
                 for (const char *n = sd_bus_track_first(e->holders); n; n = sd_bus_track_next(e->holders))
@@ -92,8 +86,8 @@ done:
 
 static void changed(Context *c, uid_t uid, bool on) {
         log_info("User-wide incognito of uid %u turned %s.", (unsigned) uid, on ? "on" : "off");
-        session_eye_changed(c, uid, on);
-        watchers_incognito_changed(c, uid, on);
+        context_eye_changed(c, uid, on);             /* the sessions (session.c) */
+        context_notify_incognito_changed(c, uid, on); /* the watchers */
 }
 
 static int on_holders_gone(sd_bus_track *t, void *userdata) {
@@ -116,10 +110,7 @@ static Eye *eye_new(Context *c, uid_t uid) {
                 free(e);
                 return NULL;
         }
-        e->next = c->eyes;
-        if (e->next)
-                e->next->prev = e;
-        c->eyes = e;
+        LIST_PREPEND(eyes, c->eyes, e);
         return e;
 }
 

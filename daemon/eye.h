@@ -20,11 +20,13 @@
  * watch out that the user hid. On another bus instance (after a reboot, where
  * unique names are handed out anew) it starts off. */
 
+/* Whether uid's eye is on. */
 bool eye_on(Context *c, uid_t uid);
 
 /* Turn uid's eye on (holder: the caller's unique name) or off. Returns 1 when
  * it changed, 0 when it was already so, a negative errno on failure. A change
- * reaches the sessions of uid (session.c) and the watchers (watchers.c). */
+ * reaches the sessions of uid (context_eye_changed) and then the watchers
+ * (context_notify_incognito_changed). */
 int eye_set(Context *c, uid_t uid, bool on, const char *holder);
 
 /* At start: bring back the eyes whose holders are still on this bus. */

@@ -4,10 +4,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <glib.h>
 
+#include "activity.h"
 #include "errors.h"
 #include "library.h"
+#include "list.h"
 #include "log.h"
+#include "resolve.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"
@@ -78,9 +82,10 @@ struct ListFetch {
         sd_event_source *timer; /* AddList's deadline */
         FetchedItem *items;
         size_t n, cap;
-        sd_bus_message *reply_to; /* the AddList call, NULL for a refresh */
+        AddListAnswer answer;     /* the AddList caller, NULL for a refresh */
+        void *answer_userdata;
         RefreshRun *run;          /* the refresh this pull belongs to */
-        ListFetch *next, *prev;
+        LIST_FIELDS(ListFetch, fetches);
 };
 
 typedef struct FollowedRef {
@@ -109,16 +114,26 @@ static struct FollowedLists *followed(Context *c) {
         return c->followed;
 }
 
+/* Answer the AddList caller once: with the list's id, with an error, or with
+ * neither (dropped unanswered, so the caller's data is let go). */
+static void fetch_answer(ListFetch *f, const char *list_id, const char *error_name, const char *message) {
+        AddListAnswer answer = f->answer;
+        if (!answer)
+                return;
+        f->answer = NULL;
+        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        if (error_name)
+                (void) sd_bus_error_set(&e, error_name, message);
+        answer(f->context, list_id, error_name ? &e : NULL, f->answer_userdata);
+}
+
 static void fetch_free(ListFetch *f) {
         if (!f)
                 return;
+        fetch_answer(f, NULL, NULL, NULL);
         struct FollowedLists *fl = f->context->followed;
-        if (f->prev)
-                f->prev->next = f->next;
-        else if (fl && fl->fetches == f)
-                fl->fetches = f->next;
-        if (f->next)
-                f->next->prev = f->prev;
+        if (fl) /* fetch_new() put it on the list */
+                LIST_REMOVE(fetches, fl->fetches, f);
         if (f->call)
                 trakt_call_cancel(f->call);
         sd_event_source_disable_unref(f->timer);
@@ -127,7 +142,6 @@ static void fetch_free(ListFetch *f) {
                 free(f->items[i].json);
         }
         free(f->items);
-        sd_bus_message_unref(f->reply_to);
         free(f->list_id);
         free(f->name);
         free(f);
@@ -246,18 +260,10 @@ static void fetch_finish(ListFetch *f, int error, const char *error_name, const 
         else
                 log_warning("Pulling the Trakt list %s/%s failed: %s", f->user, f->slug, message);
 
-        if (f->reply_to) {
-                int r;
-                if (error == 0)
-                        r = sd_bus_reply_method_return(f->reply_to, "s", f->list_id);
-                else {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                        (void) sd_bus_error_set(&e, error_name, message);
-                        r = sd_bus_reply_method_error(f->reply_to, &e);
-                }
-                if (r < 0)
-                        log_debug_errno(r, "Failed to reply to AddList: %m");
-        }
+        if (error == 0)
+                fetch_answer(f, f->list_id, NULL, NULL);
+        else
+                fetch_answer(f, NULL, error_name, message);
         RefreshRun *run = f->run;
         if (run) {
                 if (error < 0)
@@ -471,14 +477,11 @@ static ListFetch *fetch_new(Context *c, const char *user, const char *slug) {
         snprintf(f->slug, sizeof f->slug, "%s", slug);
         snprintf(f->id_user, sizeof f->id_user, "%s", user);
         snprintf(f->id_slug, sizeof f->id_slug, "%s", slug);
-        f->next = fl->fetches;
-        if (f->next)
-                f->next->prev = f;
-        fl->fetches = f;
+        LIST_PREPEND(fetches, fl->fetches, f);
         return f;
 }
 
-int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_error *error) {
+int library_add_list(Context *c, const ListUrl *url, AddListAnswer answer, void *userdata, sd_bus_error *error) {
         int r;
 
         if (c->state != CONN_CONNECTED)
@@ -496,7 +499,8 @@ int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_e
                         return sd_bus_error_set(error, KT_ERROR_NOT_CONNECTED, "Not connected to Trakt; connect first, then add the list.");
                 return r;
         }
-        f->reply_to = sd_bus_message_ref(m);
+        f->answer = answer;
+        f->answer_userdata = userdata;
         log_info("Resolving the Trakt list %s/%s.", f->user, f->slug);
         return 0;
 }
@@ -613,14 +617,9 @@ static void followed_end(Context *c, bool shutdown) {
                 ListFetch *f = fl->fetches;
                 /* At shutdown the bus is closed already (sd-bus closes it when the loop
                  * exits): the caller sees NoReply from the bus. */
-                if (f->reply_to && !shutdown) {
-                        _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
-                        (void) sd_bus_error_set(&e, KT_ERROR_NOT_CONNECTED,
-                                                "Trakt was disconnected before the list was read; connect again and add it again.");
-                        int r = sd_bus_reply_method_error(f->reply_to, &e);
-                        if (r < 0)
-                                log_debug_errno(r, "Failed to reply to AddList: %m");
-                }
+                if (!shutdown)
+                        fetch_answer(f, NULL, KT_ERROR_NOT_CONNECTED,
+                                     "Trakt was disconnected before the list was read; connect again and add it again.");
                 fetch_free(f);
         }
         RefreshRun *run = fl->refresh;
@@ -645,4 +644,195 @@ void library_followed_abort(Context *c) {
 
 void library_followed_free(Context *c) {
         followed_end(c, true);
+}
+
+/* ---- reading what is kept, for the bus ---- */
+
+/* A private (incognito) play is its user's business: it is listed for the uid
+ * whose session recorded it and for root only. Plays without a uid (recorded
+ * before uids were kept, MarkWatched, imports from Trakt) are listed as
+ * before. */
+int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, LibraryHistoryFn fn, void *userdata) {
+        sqlite3_stmt *st = NULL;
+        int r = 0;
+
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
+                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
+                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
+        sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
+        sqlite3_bind_int64(st, 3, (int64_t) uid);
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                r = fn(&(LibraryHistoryRow) {
+                               .media_json = (const char *) sqlite3_column_text(st, 0),
+                               .watched_at = (uint64_t) sqlite3_column_int64(st, 1),
+                               .origin = (const char *) sqlite3_column_text(st, 2),
+                               .private_ = sqlite3_column_int(st, 3),
+                       },
+                       userdata);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* The row of a table keyed by media_key for any key the item may be stored
+ * under; when it is stored under several (named by different ids at
+ * different times), the newest by column newest wins. */
+static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, const char *newest,
+                        sqlite3_stmt **ret) {
+        char **keys = activity_media_keys(c, media);
+        _cleanup_free_ char *sql = NULL;
+        GString *in = g_string_new(NULL);
+        size_t n = 0;
+        int r;
+
+        for (; keys && keys[n]; n++)
+                g_string_append(in, n ? ",?" : "?");
+        if (n == 0) {
+                trakt_strv_free(keys);
+                g_string_free(in, TRUE);
+                return -ENOENT;
+        }
+        r = asprintf(&sql, "%s WHERE media_key IN (%s) ORDER BY %s DESC LIMIT 1", select_prefix, in->str, newest);
+        g_string_free(in, TRUE);
+        if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
+                trakt_strv_free(keys);
+                return -EIO;
+        }
+        for (size_t i = 0; i < n; i++)
+                sqlite3_bind_text(*ret, (int) i + 1, keys[i], -1, SQLITE_TRANSIENT);
+        trakt_strv_free(keys);
+        return sqlite3_step(*ret) == SQLITE_ROW ? 0 : -ENOENT;
+}
+
+int library_rating(Context *c, TraktMedia *media, uint8_t *ret) {
+        sqlite3_stmt *st = NULL;
+        /* A name Trakt's ids are known for is found under those and under the name. */
+        if (resolve_fill(c, media, true) < 0)
+                return -ENOMEM;
+        int r = lookup_media(c, media, "SELECT rating FROM ratings", "rated_at", &st);
+        *ret = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
+        sqlite3_finalize(st);
+        return r == -ENOENT ? 0 : r;
+}
+
+int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at) {
+        sqlite3_stmt *st = NULL;
+        bool on = true;
+        *ret_progress = 0;
+        *ret_paused_at = 0;
+        (void) store_get_toggle(c->store, "resume", &on);
+        if (resolve_fill(c, media, true) < 0)
+                return -ENOMEM;
+        int r = on ? lookup_media(c, media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
+        if (r >= 0) {
+                *ret_progress = sqlite3_column_double(st, 0);
+                *ret_paused_at = (uint64_t) sqlite3_column_int64(st, 1);
+        }
+        sqlite3_finalize(st);
+        return r == -ENOENT ? 0 : r;
+}
+
+int library_lists(Context *c, LibraryListFn fn, void *userdata) {
+        sqlite3_stmt *st = NULL;
+        int r = 0;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT id, name, url, kind, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id)"
+                               " FROM lists l ORDER BY kind = 'watchlist' DESC, name",
+                               -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                r = fn(&(LibraryListRow) {
+                               .id = (const char *) sqlite3_column_text(st, 0),
+                               .name = (const char *) sqlite3_column_text(st, 1),
+                               .url = (const char *) sqlite3_column_text(st, 2),
+                               .kind = (const char *) sqlite3_column_text(st, 3),
+                               .n_items = (uint32_t) sqlite3_column_int64(st, 4),
+                       },
+                       userdata);
+        sqlite3_finalize(st);
+        return r;
+}
+
+/* 1 when the list exists (*system: it is the watchlist), 0 when not. */
+static int list_exists(Context *c, const char *id, bool *system) {
+        sqlite3_stmt *st = NULL;
+        int found = 0;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+                if (sqlite3_step(st) == SQLITE_ROW) {
+                        found = 1;
+                        if (system)
+                                *system = streq((const char *) sqlite3_column_text(st, 0), "watchlist");
+                }
+        }
+        sqlite3_finalize(st);
+        return found;
+}
+
+int library_list_items(Context *c, const char *list_id, LibraryItemFn fn, void *userdata) {
+        sqlite3_stmt *st = NULL;
+        int r = 0;
+        if (!list_exists(c, list_id, NULL))
+                return -ENOENT;
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT media, listed_at, position + 1 FROM list_items WHERE list_id = ? ORDER BY position", -1, &st,
+                               NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                r = fn(&(LibraryItemRow) {
+                               .media_json = (const char *) sqlite3_column_text(st, 0),
+                               .listed_at = (uint64_t) sqlite3_column_int64(st, 1),
+                               .rank = (uint32_t) sqlite3_column_int64(st, 2),
+                       },
+                       userdata);
+        sqlite3_finalize(st);
+        return r;
+}
+
+int library_remove_list(Context *c, const char *list_id) {
+        bool system = false;
+        if (!list_exists(c, list_id, &system))
+                return -ENOENT;
+        if (system)
+                return -EPERM;
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
+        int r = sqlite3_step(st);
+        sqlite3_finalize(st);
+        return r == SQLITE_DONE ? 0 : -EIO;
+}
+
+int library_recommendations(Context *c, const char *kind, LibraryItemFn fn, void *userdata) {
+        sqlite3_stmt *st = NULL;
+        bool on = true;
+        int r = 0;
+        (void) store_get_toggle(c->store, "recommendations", &on);
+        if (sqlite3_prepare_v2(store_db(c->store),
+                               "SELECT media FROM recommendations r WHERE kind = ? AND ?"
+                               " AND NOT EXISTS (SELECT 1 FROM history h WHERE h.media_key = r.media_key AND h.watched_at >"
+                               "  (SELECT CAST(value AS INTEGER) FROM sync_cursors WHERE name = 'recommendations.fetched_at'))"
+                               " ORDER BY position", -1, &st, NULL) != SQLITE_OK)
+                return -EIO;
+        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
+        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty; what was watched since Trakt picked is left out */
+        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
+                r = fn(&(LibraryItemRow) { .media_json = (const char *) sqlite3_column_text(st, 0) }, userdata);
+        sqlite3_finalize(st);
+        return r;
+}
+
+uint32_t library_unmatched_count(Context *c) {
+        sqlite3_stmt *st = NULL;
+        uint32_t n = 0;
+        if (sqlite3_prepare_v2(store_db(c->store), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
+            sqlite3_step(st) == SQLITE_ROW)
+                n = (uint32_t) sqlite3_column_int64(st, 0);
+        sqlite3_finalize(st);
+        return n;
 }

@@ -8,11 +8,15 @@
 #include "context.h"
 #include "listurl.h"
 #include "store.h"
+#include "trakt-json.h"
 
-/* The local media library kept in the state database: watch history, the
- * lists (the watchlist system list and followed custom lists). Items are
- * stored as (media_key, media JSON); media_key is trakt-json.h's canonical
- * key, the JSON is Trakt's own object for the item so it can be sent back. */
+/* The local media library kept in the state database: watch history,
+ * ratings, resume points, the lists (the watchlist system list and followed
+ * custom lists) and the recommendations. Items are stored as (media_key,
+ * media JSON); media_key is trakt-json.h's canonical key, the JSON is Trakt's
+ * own object for the item so it can be sent back. What the user does is
+ * written by activity.c and the imports by sync.c; this module reads it for
+ * the bus, and keeps the followed lists. */
 
 #define LIBRARY_WATCHLIST_ID "watchlist"
 
@@ -33,14 +37,19 @@ bool library_has_watchlist(Store *s);
  * what was stored before. Items keep Trakt's order (position), their
  * listed_at and Trakt's item JSON (with its rank). */
 
-/* AddList, after authorization: resolve url asynchronously and reply to m
- * later with (s) the list id, or with an error: NotFound (Trakt has no such
- * list, or it is someone else's private list), TraktUnavailable (network,
- * 5xx, 429 after the HTTP engine's retries, or no answer within 20 s),
- * NotConnected, or Failed (a malformed answer, the database). Adding a list
- * again refreshes it and returns the same id. Returns 0 when started, or sets
- * error / returns a negative errno (then nothing was replied). */
-int library_add_list(Context *c, sd_bus_message *m, const ListUrl *url, sd_bus_error *error);
+/* AddList's answer: list_id, or error: NotFound (Trakt has no such list, or
+ * it is someone else's private list), TraktUnavailable (network, 5xx, 429
+ * after the HTTP engine's retries, or no answer within 20 s), NotConnected,
+ * or Failed (a malformed answer, the database). Called once, from the event
+ * loop; when the pull is dropped at shutdown it is called with neither, so
+ * the caller's userdata is let go. */
+typedef void (*AddListAnswer)(Context *c, const char *list_id, const sd_bus_error *error, void *userdata);
+
+/* AddList, after authorization: resolve url asynchronously; answer follows.
+ * Adding a list again refreshes it and answers the same id. Returns 0 when
+ * started, or sets error / returns a negative errno (then answer is never
+ * called). */
+int library_add_list(Context *c, const ListUrl *url, AddListAnswer answer, void *userdata, sd_bus_error *error);
 
 /* Pull every followed (custom) list again, one after the other. done is
  * called exactly once, from the event loop (never from inside this call),
@@ -59,3 +68,60 @@ void library_followed_abort(Context *c);
 /* Shutdown: pending pulls are dropped (AddList callers get NoReply from the
  * bus, which sd-bus has closed by then); a refresh's done is not called. */
 void library_followed_free(Context *c);
+
+/* ---- reading what is kept (GetHistory, GetRating, GetResumePoint, GetLists,
+ * GetListItems, GetRecommendations, UnmatchedItems) ----
+ *
+ * The iterating readers call fn once per row, in order, with values valid
+ * during the call; a negative return from fn stops and is returned. Each
+ * returns 0, that, or -EIO when the state database cannot be read. */
+
+typedef struct LibraryHistoryRow {
+        const char *media_json;
+        uint64_t watched_at; /* µs since the epoch */
+        const char *origin;  /* "local" or "trakt" */
+        bool private_;       /* recorded in incognito */
+} LibraryHistoryRow;
+typedef int (*LibraryHistoryFn)(const LibraryHistoryRow *row, void *userdata);
+
+/* Plays at or after since, newest first, at most limit (0: all). A private
+ * play is listed only to the uid that recorded it and to root (uid 0); plays
+ * without a uid to everyone. */
+int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, LibraryHistoryFn fn, void *userdata);
+
+/* The rating (0: none) and the resume point (0, 0: none, or the resume
+ * toggle is off) of media under any key it may be stored under. A name whose
+ * ids the title cache knows is filled in place (resolve_fill) and found
+ * under those and under the name. 0, -ENOMEM or -EIO. */
+int library_rating(Context *c, TraktMedia *media, uint8_t *ret);
+int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at);
+
+typedef struct LibraryListRow {
+        const char *id, *name, *url, *kind; /* kind: "watchlist" or "custom" */
+        uint32_t n_items;
+} LibraryListRow;
+typedef int (*LibraryListFn)(const LibraryListRow *row, void *userdata);
+
+/* Every list, the watchlist first, then by name. */
+int library_lists(Context *c, LibraryListFn fn, void *userdata);
+
+typedef struct LibraryItemRow {
+        const char *media_json;
+        uint64_t listed_at; /* list items: µs since the epoch */
+        uint32_t rank;      /* list items: 1, 2, … in Trakt's order */
+} LibraryItemRow;
+typedef int (*LibraryItemFn)(const LibraryItemRow *row, void *userdata);
+
+/* The items of list_id in Trakt's order; -ENOENT when there is no such list. */
+int library_list_items(Context *c, const char *list_id, LibraryItemFn fn, void *userdata);
+
+/* RemoveList: -ENOENT no such list, -EPERM the watchlist (a system list). */
+int library_remove_list(Context *c, const char *list_id);
+
+/* Trakt's recommendations of kind ("movie" or "show") in its order, without
+ * what was watched since Trakt picked them; none while the recommendations
+ * toggle is off. */
+int library_recommendations(Context *c, const char *kind, LibraryItemFn fn, void *userdata);
+
+/* Items Trakt did not match (the UnmatchedItems property). */
+uint32_t library_unmatched_count(Context *c);

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
-#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,84 +26,33 @@
 
 #define DEFAULT_IDLE_TIMEOUT_SEC 30
 
-static const char *const state_names[] = {
-        [CONN_UNCONFIGURED] = "unconfigured",
-        [CONN_DISCONNECTED] = "disconnected",
-        [CONN_AUTHORIZING] = "authorizing",
-        [CONN_AUTHORIZED] = "authorized",
-        [CONN_CONNECTED] = "connected",
-        [CONN_EXPIRED] = "expired",
-};
+/* ---- the wiring: where control runs against the includes (context.h's ContextHooks) ---- */
 
-const char *conn_state_to_string(ConnState s) {
-        if ((size_t) s >= ELEMENTSOF(state_names))
-                return "disconnected";
-        return state_names[s];
-}
-
-ConnState conn_state_from_string(const char *s) {
-        for (size_t i = 0; i < ELEMENTSOF(state_names); i++)
-                if (streq_ptr(state_names[i], s))
-                        return (ConnState) i;
-        return CONN_DISCONNECTED;
-}
-
-void context_release_memory(Context *c) {
-        if (c->store)
-                (void) sqlite3_db_release_memory(store_db(c->store));
-        (void) malloc_trim(0);
-}
-
-void context_touch(Context *c) {
-        c->last_activity_usec = now_monotonic_usec();
-}
-
-bool context_is_idle(Context *c) {
-        if (c->state == CONN_CONNECTED || c->state == CONN_AUTHORIZING || c->state == CONN_AUTHORIZED)
-                return false;
-        if (c->connect || c->sync || c->n_sessions > 0)
-                return false;
-        if (c->n_polkit_queries > 0)
-                return false;
-        if (c->http && http_pending(c->http) > 0)
-                return false;
-        return true;
-}
-
-void context_set_state(Context *c, ConnState s) {
-        if (c->state == s)
-                return;
-        log_info("State %s → %s.", conn_state_to_string(c->state), conn_state_to_string(s));
-        c->state = s;
-        /* Only the lasting states survive a restart; a pending authorization does not. */
-        if (s == CONN_CONNECTED || s == CONN_EXPIRED || s == CONN_DISCONNECTED)
-                (void) store_set_setting(c->store, "connection", conn_state_to_string(s));
-        trakt_bus_emit_changed(c, "State", "Username", "ConnectedAt", NULL);
-        context_touch(c);
+static void on_connection_changed(Context *c) {
         /* Connected again: what waited in the outbox goes now; expired: the dot turns red. */
         outbox_connection_changed(c);
         resolve_connection_changed(c);
         /* Sweeps run only while connected. */
         sync_connection_changed(c);
-        /* The idle countdown sleeps while connected; any other state may end in an idle exit. */
-        int enabled = SD_EVENT_OFF;
-        if (c->idle_timer && sd_event_source_get_enabled(c->idle_timer, &enabled) >= 0 && enabled == SD_EVENT_OFF &&
-            sd_event_source_set_time(c->idle_timer, now_monotonic_usec() + c->idle_timeout_usec) >= 0)
-                (void) sd_event_source_set_enabled(c->idle_timer, SD_EVENT_ONESHOT);
 }
 
-void context_set_last_error(Context *c, const char *error) {
-        if (streq_ptr(c->last_error ?: "", error ?: ""))
-                return;
-        free(c->last_error);
-        c->last_error = isempty(error) ? NULL : strdup(error);
-        (void) store_set_setting(c->store, "last_error", c->last_error);
-        trakt_bus_emit_changed(c, "LastError", NULL);
+static void on_names_resolved(Context *c) {
+        outbox_kick(c);
+        session_names_resolved(c);
 }
+
+static const ContextHooks hooks = {
+        .connection_changed = on_connection_changed,
+        .names_resolved = on_names_resolved,
+        .session_wants_lookup = session_wants_lookup,
+        .session_lookup = session_lookup,
+        .eye_changed = session_eye_changed,
+};
 
 static void context_done(Context *c) {
         polkit_queries_free(c);
         sessions_free(c);
+        trakt_bus_unregister(c);
         /* Before the bus closes: closing it would count every holder as gone. */
         watchers_free(c);
         eyes_free(c);
@@ -296,6 +244,8 @@ static int run(int argc, char **argv) {
         _cleanup_(context_done) Context c = {};
         Args a = { .idle_timeout_sec = DEFAULT_IDLE_TIMEOUT_SEC };
         int r;
+
+        c.hooks = &hooks;
 
         r = parse_args(argc, argv, &a);
         if (r <= 0)

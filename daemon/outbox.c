@@ -8,8 +8,6 @@
 #include "log.h"
 #include "outbox.h"
 #include "resolve.h"
-#include "session.h"
-#include "trakt-bus.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"
@@ -215,7 +213,7 @@ static bool superseded(Context *c, int64_t id, const char *session) {
 
 static const char *status_for(Context *c, unsigned pending) {
         Outbox *o = ob(c);
-        bool busy = pending > 0 || session_count(c) > 0;
+        bool busy = pending > 0 || c->n_sessions > 0;
 
         if (c->state == CONN_EXPIRED && pending > 0)
                 return "failed";
@@ -250,11 +248,11 @@ void outbox_update_status(Context *c) {
         o->pending_cache = pending;
         o->cache_valid = true;
         if (s_changed && p_changed)
-                trakt_bus_emit_changed(c, "ScrobbleStatus", "PendingEvents", NULL);
+                context_notify_changed(c, "ScrobbleStatus", "PendingEvents", NULL);
         else if (s_changed)
-                trakt_bus_emit_changed(c, "ScrobbleStatus", NULL);
+                context_notify_changed(c, "ScrobbleStatus", NULL);
         else if (p_changed)
-                trakt_bus_emit_changed(c, "PendingEvents", NULL);
+                context_notify_changed(c, "PendingEvents", NULL);
 }
 
 static void set_failed(Outbox *o, const char *sentence) {
@@ -331,7 +329,7 @@ static void record_unmatched(Context *c, struct json_object *payload, const char
         sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
         (void) sqlite3_step(st);
         sqlite3_finalize(st);
-        trakt_bus_emit_changed(c, "UnmatchedItems", NULL);
+        context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
 static unsigned body_flags(struct json_object *payload);
@@ -874,7 +872,7 @@ static int deliver_next(Outbox *o) {
 
                 if (streq(kind, "start") || streq(kind, "pause")) {
                         double progress = 0;
-                        bool playing = false, alive = session_lookup(c, session, &progress, &playing);
+                        bool playing = false, alive = context_session_lookup(c, session, &progress, &playing);
                         if (superseded(c, id, session) || (streq(kind, "start") && (!alive || !playing))) {
                                 log_debug("Outbox event %" PRId64 " (%s) is stale: dropped.", id, kind);
                                 row_done(c, id, "dropped", "superseded");

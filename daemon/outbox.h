@@ -52,7 +52,9 @@ void outbox_connection_changed(Context *c);
 /* Look for work now (after adding rows, a toggle or State change). */
 void outbox_kick(Context *c);
 
-/* Recompute ScrobbleStatus / PendingEvents and emit PropertiesChanged if they changed. */
+/* Recompute ScrobbleStatus / PendingEvents; what changed goes to the bus
+ * (context_notify_changed). Whether a session is alive or playing is asked
+ * through context_session_lookup(), never of session.c directly. */
 void outbox_update_status(Context *c);
 const char *outbox_status(Context *c);
 unsigned outbox_pending(Context *c);

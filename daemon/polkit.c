@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
+#include "list.h"
 #include "log.h"
 #include "polkit.h"
 #include "util.h"
@@ -54,30 +55,28 @@ const char *polkit_action_for(const char *interface, const char *member) {
         return NULL;
 }
 
+/* One authorization check, kept in c->polkit_queries keyed by the message
+ * it is for until the handler, dispatched again, takes the verdict. */
 struct PolkitQuery {
         Context *context;
         sd_bus_message *request;
         sd_bus_slot *slot;
-        AuthorizedHandler handler;
-        AuthorizedUidHandler uid_handler;
-        uid_t uid; /* the caller's, once the bus driver said */
+        uid_t uid;      /* the caller's, once the bus driver said */
+        bool allowed;   /* decided "yes": request is dispatched again */
+        sd_event_source *forget; /* drops a verdict nobody took (idle priority) */
         char *action;
-        PolkitQuery *next, *prev;
+        LIST_FIELDS(PolkitQuery, queries);
 };
 
 static void query_free(PolkitQuery *q) {
         if (!q)
                 return;
         Context *c = q->context;
-        if (q->prev)
-                q->prev->next = q->next;
-        else
-                c->polkit_queries = q->next;
-        if (q->next)
-                q->next->prev = q->prev;
+        LIST_REMOVE(queries, c->polkit_queries, q);
         c->n_polkit_queries--;
 
         sd_bus_slot_unref(q->slot);
+        sd_event_source_disable_unref(q->forget);
         sd_bus_message_unref(q->request);
         free(q->action);
         free(q);
@@ -87,6 +86,13 @@ static void query_free(PolkitQuery *q) {
 void polkit_queries_free(Context *c) {
         while (c->polkit_queries)
                 query_free(c->polkit_queries);
+}
+
+static PolkitQuery *query_find(Context *c, sd_bus_message *m) {
+        LIST_FOREACH(queries, q, c->polkit_queries)
+                if (q->request == m)
+                        return q;
+        return NULL;
 }
 
 static void query_reply_error(PolkitQuery *q, const sd_bus_error *e) {
@@ -151,19 +157,40 @@ static void query_needs_authentication(PolkitQuery *q) {
         query_reply_error(q, &e);
 }
 
-static void query_run(PolkitQuery *q) {
+/* The handler dispatched again should have taken the verdict by the time
+ * the loop is idle; one it did not take (it failed before asking again) goes
+ * here, so it cannot keep the daemon busy. */
+static int on_forget(sd_event_source *s, void *userdata) {
+        PolkitQuery *q = userdata;
+        log_debug("Nobody took the verdict on %s from %s; dropped.", sd_bus_message_get_member(q->request),
+                  sd_bus_message_get_sender(q->request));
+        query_free(q);
+        return 0;
+}
+
+/* "Yes": the original call goes through the bus's dispatch again, from the
+ * start, and this time its handler finds the verdict (bus_authorize). Returns
+ * whether the query lives on for that; on failure the caller is answered here. */
+static bool query_allow(PolkitQuery *q) {
         _cleanup_(sd_bus_error_free) sd_bus_error e = SD_BUS_ERROR_NULL;
+        Context *c = q->context;
         int r;
 
-        r = sd_bus_message_rewind(q->request, true);
+        q->allowed = true;
+        r = sd_event_add_defer(c->event, &q->forget, on_forget, q);
         if (r >= 0)
-                r = q->uid_handler ? q->uid_handler(q->request, q->context, q->uid, &e)
-                                   : q->handler(q->request, q->context, &e);
-        if (r < 0 || sd_bus_error_is_set(&e)) {
-                if (!sd_bus_error_is_set(&e))
-                        sd_bus_error_set_errno(&e, r);
-                query_reply_error(q, &e);
-        }
+                r = sd_event_source_set_priority(q->forget, SD_EVENT_PRIORITY_IDLE);
+        if (r >= 0)
+                r = sd_bus_message_rewind(q->request, true);
+        if (r >= 0)
+                r = sd_bus_enqueue_for_read(c->bus, q->request);
+        if (r >= 0)
+                return true;
+        log_warning_errno(r, "Could not dispatch %s from %s again: %m", sd_bus_message_get_member(q->request),
+                          sd_bus_message_get_sender(q->request));
+        sd_bus_error_set_errno(&e, r);
+        query_reply_error(q, &e);
+        return false;
 }
 
 /* Reads polkit's details dictionary for "polkit.dismissed" = "true": the
@@ -191,6 +218,8 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
         bool dismissed = false;
         int r;
 
+        q->slot = sd_bus_slot_unref(q->slot);
+
         if (e) {
                 /* polkitd absent or broken: the answer is no. */
                 query_polkit_failed(q, e);
@@ -210,9 +239,10 @@ static int on_check_authorization(sd_bus_message *reply, void *userdata, sd_bus_
                 goto finish;
         }
 
-        if (authorized)
-                query_run(q);
-        else if (challenge)
+        if (authorized) {
+                if (query_allow(q))
+                        return 0;
+        } else if (challenge)
                 query_needs_authentication(q);
         else
                 query_deny(q, dismissed ? "the authentication was dismissed" : "polkit said no", dismissed);
@@ -244,8 +274,9 @@ static int on_unix_user(sd_bus_message *reply, void *userdata, sd_bus_error *ret
 
         q->uid = (uid_t) uid;
         if (uid == 0 || isempty(q->action)) {
-                query_run(q);
-                goto fail; /* done either way */
+                if (query_allow(q))
+                        return 0;
+                goto fail;
         }
 
         r = sd_bus_message_new_method_call(c->bus, &call, "org.freedesktop.PolicyKit1",
@@ -274,27 +305,32 @@ fail:
         return 0;
 }
 
-static int authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, AuthorizedUidHandler uid_handler,
-                     sd_bus_error *error) {
-        const char *action = polkit_action_for(sd_bus_message_get_interface(m), sd_bus_message_get_member(m));
+int bus_authorize(Context *c, sd_bus_message *m, uid_t *ret_uid, sd_bus_error *error) {
         int r;
 
+        /* Dispatched again after a "yes": the verdict is here. */
+        PolkitQuery *q = query_find(c, m);
+        if (q) {
+                if (!q->allowed)
+                        return 1; /* still asking (the same call cannot arrive twice; be safe) */
+                if (ret_uid)
+                        *ret_uid = q->uid;
+                query_free(q);
+                return 0;
+        }
+
+        const char *action = polkit_action_for(sd_bus_message_get_interface(m), sd_bus_message_get_member(m));
         if (!action)
                 return sd_bus_error_setf(error, SD_BUS_ERROR_ACCESS_DENIED,
                                          "Permission denied: %s is not open to callers.", sd_bus_message_get_member(m));
 
-        PolkitQuery *q = calloc(1, sizeof(*q));
+        q = calloc(1, sizeof(*q));
         if (!q)
                 return -ENOMEM;
         q->context = c;
-        q->handler = handler;
-        q->uid_handler = uid_handler;
         q->request = sd_bus_message_ref(m);
         q->action = strdup(action);
-        q->next = c->polkit_queries;
-        if (q->next)
-                q->next->prev = q;
-        c->polkit_queries = q;
+        LIST_PREPEND(queries, c->polkit_queries, q);
         c->n_polkit_queries++;
 
         if (!q->action) {
@@ -310,15 +346,7 @@ static int authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, A
                 query_free(q);
                 return r;
         }
-        return 1; /* the reply comes later */
-}
-
-int bus_authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, sd_bus_error *error) {
-        return authorize(c, m, handler, NULL, error);
-}
-
-int bus_authorize_uid(Context *c, sd_bus_message *m, AuthorizedUidHandler handler, sd_bus_error *error) {
-        return authorize(c, m, NULL, handler, error);
+        return 1; /* decided later: answered with a refusal here, or dispatched again */
 }
 
 int bus_caller_uid(Context *c, sd_bus_message *m, uid_t *ret) {

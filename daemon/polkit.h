@@ -17,25 +17,27 @@
  * polkitd is absent or answers with an error, the answer is "no" and a
  * warning with polkit's message is logged; refusals are logged at info.
  *
- * Callers validate their arguments first, then return bus_authorize(...)
- * from the method handler. Once the verdict is "yes", handler runs with the
- * original message (rewound) and must reply to it (or return a negative
- * errno / set the error, and an error reply is sent). On "no", the caller
- * gets org.freedesktop.DBus.Error.AccessDenied; when polkit would allow it
+ * One handler per method: it validates its arguments first, then asks
+ *
+ *     r = bus_authorize(c, m, &uid, error);
+ *     if (r != 0)
+ *             return r;
+ *     ... change state, reply ...
+ *
+ * 0 is "yes" (uid, when asked for, is the caller's). The first time the
+ * answer is not known: bus_authorize() returns 1, which the handler returns
+ * to sd-bus as "handled, answered later". On "yes" the original message is
+ * dispatched again (sd_bus_enqueue_for_read()): the handler runs from the
+ * start, validates the same way, and this time bus_authorize() returns 0. On
+ * "no" the caller is answered from here and the handler does not run again:
+ * org.freedesktop.DBus.Error.AccessDenied, or, when polkit would allow it
  * after authentication that nobody could give (the caller did not allow
- * interaction, or polkitd found no agent), it gets
- * org.freedesktop.DBus.Error.InteractiveAuthorizationRequired. */
-
-typedef int (*AuthorizedHandler)(sd_bus_message *m, Context *c, sd_bus_error *error);
-
-int bus_authorize(Context *c, sd_bus_message *m, AuthorizedHandler handler, sd_bus_error *error);
-
-/* The same, for methods that act for the caller's user (sessions, the
- * user-wide incognito): handler also gets the caller's uid, the one the
- * authorization was decided for. */
-typedef int (*AuthorizedUidHandler)(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error);
-
-int bus_authorize_uid(Context *c, sd_bus_message *m, AuthorizedUidHandler handler, sd_bus_error *error);
+ * interaction, or polkitd found no agent),
+ * org.freedesktop.DBus.Error.InteractiveAuthorizationRequired. A method not
+ * in the table: AccessDenied at once (error set, a negative return). A
+ * verdict that the handler does not come back for (it failed before asking
+ * again) is dropped once the loop is idle. */
+int bus_authorize(Context *c, sd_bus_message *m, uid_t *ret_uid, sd_bus_error *error);
 
 /* The uid of the sender of m, asked from the bus driver synchronously (one
  * local round trip, remembered for the last sender: a unique name never

@@ -5,9 +5,7 @@
 #include <stdio.h>
 
 #include "log.h"
-#include "outbox.h"
 #include "resolve.h"
-#include "session.h"
 #include "title.h"
 #include "trakt-client.h"
 #include "util.h"
@@ -473,12 +471,11 @@ static bool wanted(Resolver *r, Job *j) {
                 }
         }
         sqlite3_finalize(st);
-        return yes || session_wants_lookup(c, j->key);
+        return yes || context_session_wants_lookup(c, j->key);
 }
 
 static void notify(Context *c) {
-        outbox_kick(c);
-        session_names_resolved(c);
+        context_names_resolved(c); /* the outbox and the sessions */
 }
 
 static void on_answer(Http *h, const HttpResponse *resp, void *userdata);

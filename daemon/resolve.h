@@ -25,13 +25,14 @@
  * answer: the look-up is tried again (5 s, doubling to 5 minutes).
  *
  * Nothing here is asked on the bus path: callers read the cache
- * (resolve_cached, resolve_fill) and ask for a look-up (resolve_want); the
- * answer reaches the outbox (outbox_kick: events about a name wait there
- * until it is resolved, then go with the ids, or are dropped when Trakt does
- * not know it) and the sessions (session_names_resolved: Media, Problem).
- * A look-up is made only while something still wants it: a waiting outbox
- * row, or a session playing the name that is not incognito. A search tells
- * Trakt the title, so nothing about an incognito session is ever searched. */
+ * (resolve_cached, resolve_fill) and ask for a look-up (resolve_want); an
+ * answer is announced with context_names_resolved(), which main.c wires to
+ * the outbox (events about a name wait there until it is resolved, then go
+ * with the ids, or are dropped when Trakt does not know it) and to the
+ * sessions (Media, Problem). A look-up is made only while something still
+ * wants it: a waiting outbox row, or a session playing the name that is not
+ * incognito (context_session_wants_lookup()). A search tells Trakt the
+ * title, so nothing about an incognito session is ever searched. */
 
 typedef enum ResolveState {
         RESOLVE_NAMED,     /* the media names itself by ids: nothing to look up */

@@ -6,37 +6,105 @@
 #include <systemd/sd-bus.h>
 
 #include "context.h"
+#include "list.h"
+#include "trakt-json.h"
 
-/* Playback sessions: /org/kino/Trakt/session/N, interface org.kino.Trakt.Session.
+/* Playback sessions: the state machine behind org.kino.Trakt.Session
+ * (session-bus.c puts it on the bus).
  *
  * A session belongs to the unique bus name that created it (sd_bus_track):
- * only that name may call its methods; when it leaves the bus or calls Close
- * the object goes, after queuing a pause at the last known progress if it was
- * playing (never in incognito).
+ * when that name leaves the bus or the session is closed, it goes, after
+ * queuing a pause at the last known progress if it was playing (never in
+ * incognito). What it plays becomes local records and outbox events
+ * (activity.c) by Trakt's 2026 rules (docs/trakt-api.md §4.2): a pause or a stop at
+ * or above the threshold is a completed watch, once per playback; below it a
+ * resume point; a stop below 1 % is nothing. A session is incognito by its own
+ * flag or by its user's eye (eye.c): then nothing about watching is queued,
+ * and becoming so withdraws what the playback still has waiting.
  *
- * Privacy between local users (docs/dbus-api.md, version 2): a session is visible
- * only to callers with its owner's uid and to root. The objects hang off one
- * fallback vtable whose look-up consults the caller's uid, so for anyone else
- * every session path answers the same AccessDenied whether a session lives
- * there or not, and the node enumerator (introspection, GetManagedObjects)
- * lists only the caller's sessions. Nothing about a session is broadcast:
- * PropertiesChanged goes to the owner alone, and the watchers of its uid get
- * SessionChanged / SessionRemoved (watchers.c). */
+ * Every change a client sees goes out through context_notify_session_changed()
+ * (the properties as SessionProperty bits), and the end through
+ * context_notify_session_removed(); the operations called from a method
+ * (start, pause, stop) instead return what changed, so the caller answers
+ * first and tells the owner after. */
+
+typedef enum PlaybackState {
+        PLAYBACK_STOPPED,
+        PLAYBACK_PLAYING,
+        PLAYBACK_PAUSED,
+} PlaybackState;
+
+const char *playback_state_to_string(PlaybackState s);
+
+/* What a session shows, one bit per property of org.kino.Trakt.Session. */
+typedef enum SessionProperty {
+        SESSION_INCOGNITO = 1 << 0,
+        SESSION_PLAYBACK_STATE = 1 << 1,
+        SESSION_MEDIA = 1 << 2,
+        SESSION_PROGRESS = 1 << 3,
+        SESSION_LAST_ACTIVE = 1 << 4,
+        SESSION_EFFECTIVE_INCOGNITO = 1 << 5,
+        SESSION_PROBLEM = 1 << 6,
+} SessionProperty;
+
+/* Read-only outside session.c. */
+typedef struct Session Session;
+struct Session {
+        Context *context;
+        unsigned number;
+        char *path;         /* /org/kino/Trakt/session/N */
+        char *id;           /* the outbox's session id: "<instance>:<number>" */
+        char *owner;        /* the unique bus name that created it */
+        uid_t uid;          /* the owner's */
+        char *application;  /* CreateSessionFor's "application", "" otherwise */
+        sd_bus_track *track;
+        sd_event_source *close_later;
+        bool incognito;     /* the session's own flag; see session_effective_incognito() */
+        uint64_t last_active;    /* µs since the epoch of the last Start/Pause/Stop, 0 before */
+        uint64_t playback_since; /* µs since the epoch: when the current (or last) playback began */
+        PlaybackState state;
+        TraktMedia media;
+        char *media_key;  /* NULL until Start */
+        char *media_json; /* the wrapper, for the Media property */
+        double progress;
+        bool completed; /* this playback already counted as a watch */
+        char *problem;  /* NULL or one sentence about media (a title Trakt does not know) */
+        LIST_FIELDS(Session, sessions); /* c->sessions, newest first */
+};
+
+#define SESSION_NODE KT_OBJECT_PATH "/session"
+#define SESSION_PATH_PREFIX SESSION_NODE "/"
 
 typedef struct SessionOptions {
         const char *application; /* "" when not given */
         bool incognito;
 } SessionOptions;
 
-/* Register the fallback vtable and the node enumerator. */
-int session_setup(Context *c);
+/* A new session for owner (a unique bus name) of uid, newest first in
+ * c->sessions. Fails with error set when the owner cannot be tracked. */
+int session_create(Context *c, const char *owner, uid_t uid, const SessionOptions *options, Session **ret,
+                   sd_bus_error *error);
 
-/* CreateSession / CreateSessionFor for the sender of m (its uid: uid);
- * replies with the object path. */
-int session_create(Context *c, sd_bus_message *m, uid_t uid, const SessionOptions *options, sd_bus_error *error);
+/* The session's own Incognito or its user's eye. */
+bool session_effective_incognito(Session *s);
 
-/* ListSessions: the paths of uid's sessions (root: all), newest first. */
-int session_list_reply(Context *c, sd_bus_message *m, uid_t uid);
+/* Start (media taken over, progress 0–100 checked by the caller), Pause and
+ * Stop. Each returns 0 or a negative errno and sets *ret_changed to what the
+ * session now shows differently. Refused (nothing playing, media naming no
+ * item): error is set and nothing changed. When the state database fails the
+ * session still moved on (*ret_changed) and a negative errno says the event
+ * was not recorded. A second Stop changes nothing and returns 0. */
+int session_start(Session *s, TraktMedia *media, double progress, unsigned *ret_changed, sd_bus_error *error);
+int session_pause(Session *s, double progress, unsigned *ret_changed, sd_bus_error *error);
+int session_stop(Session *s, double progress, unsigned *ret_changed, sd_bus_error *error);
+
+/* Close, or its owner left the bus: a final pause if it was playing, then it
+ * is freed (why goes to the log). */
+void session_end(Session *s, const char *why);
+
+/* The session's own Incognito; becoming effectively incognito withdraws what
+ * the playback still has waiting in the outbox. */
+void session_set_incognito(Session *s, bool on);
 
 /* uid's user-wide eye turned on or off: EffectiveIncognito follows; turned on,
  * what the playing sessions of uid still had waiting in the outbox is
@@ -51,8 +119,11 @@ void session_names_resolved(Context *c);
  * is key (resolve_lookup_key). */
 bool session_wants_lookup(Context *c, const char *key);
 
-unsigned session_count(Context *c);
 /* Whether the outbox's session id names a live session of this process, and
  * its state (playing: and not effectively incognito). */
 bool session_lookup(Context *c, const char *id, double *ret_progress, bool *ret_playing);
+
+/* The session numbered n, NULL when there is none. */
+Session *session_by_number(Context *c, unsigned n);
+
 void sessions_free(Context *c);

@@ -8,7 +8,6 @@
 #include "library.h"
 #include "log.h"
 #include "sync.h"
-#include "trakt-bus.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"
@@ -183,7 +182,7 @@ void sync_free(Context *c) {
 }
 
 static void progress_changed(SyncRun *s) {
-        trakt_bus_emit_changed(s->context, "SyncProgress", NULL);
+        context_notify_changed(s->context, "SyncProgress", NULL);
 }
 
 static void arm_sweep(Context *c, uint64_t delay);
@@ -243,10 +242,8 @@ static void finish(SyncRun *s, const char *error) {
                 if (rr < 0 && rr != -EBUSY)
                         log_warning_errno(rr, "Could not refresh the followed lists: %m");
         }
-        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", "LastSync", NULL);
-        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", "sbs", kind, !error, error ?: "");
-        if (r < 0)
-                log_debug_errno(r, "Failed to emit SyncFinished: %m");
+        context_notify_changed(c, "Syncing", "SyncProgress", "LastSync", NULL);
+        context_notify_sync_finished(c, kind, !error, error);
         context_touch(c);
         context_release_memory(c); /* an import's pages are not needed while idle */
         /* Either kind leaves Trakt and us in step: the next sweep is a full interval away. */
@@ -266,10 +263,8 @@ void sync_abort(Context *c, const char *why) {
         log_info("Sync (%s) stopped: %s", kind, why);
         c->sync = NULL;
         run_free(s);
-        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
-        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", "sbs", kind, false, why);
-        if (r < 0)
-                log_debug_errno(r, "Failed to emit SyncFinished: %m");
+        context_notify_changed(c, "Syncing", "SyncProgress", NULL);
+        context_notify_sync_finished(c, kind, false, why);
 }
 
 static void next_step(SyncRun *s);
@@ -1088,7 +1083,7 @@ static void record_not_found(Context *c, struct json_object *answer, const char 
                 }
         }
         sqlite3_finalize(st);
-        trakt_bus_emit_changed(c, "UnmatchedItems", NULL);
+        context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
 static void add_to_body(struct json_object *body, const char *media_json_text, struct json_object *extra, unsigned flags) {
@@ -1816,7 +1811,7 @@ static int run_start(Context *c, bool incremental) {
         if (c->sweep_timer)
                 (void) sd_event_source_set_enabled(c->sweep_timer, SD_EVENT_OFF);
         next_step(s);
-        trakt_bus_emit_changed(c, "Syncing", "SyncProgress", NULL);
+        context_notify_changed(c, "Syncing", "SyncProgress", NULL);
         return 0;
 }
 

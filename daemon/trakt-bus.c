@@ -1,45 +1,67 @@
 /* SPDX-License-Identifier: MIT */
+/* org.kino.Trakt on /org/kino/Trakt (trakt-bus.h). Longer than our other
+ * files for a plain reason: one interface of 26 methods, 14 properties and
+ * 5 signals, whose vtable alone is 150 lines; every handler is the same few
+ * lines (unpack and validate, bus_authorize(), one module call, the reply),
+ * and the a{sv} media marshalling lives in media-bus.c, the session objects
+ * in session-bus.c. */
 #include <ctype.h>
 #include <errno.h>
-#include <stdarg.h>
 
 #include "activity.h"
 #include "connect.h"
-#include "eye.h"
-#include "outbox.h"
-#include "session.h"
 #include "errors.h"
+#include "eye.h"
 #include "library.h"
-#include "media.h"
-#include "sync.h"
-#include "trakt-json.h"
 #include "log.h"
+#include "media-bus.h"
+#include "outbox.h"
 #include "polkit.h"
 #include "resolve.h"
+#include "session-bus.h"
+#include "sync.h"
 #include "trakt-bus.h"
+#include "trakt-json.h"
 #include "util.h"
 #include "watchers.h"
 
 #define CREDENTIAL_MAX 1024
 #define APPLICATION_MAX 256
 
-void trakt_bus_emit_changed(Context *c, const char *first, ...) {
-        char *names[32];
-        size_t n = 0;
-        va_list ap;
+/* ---- what the modules report (context.h's ContextNotify) ---- */
 
+static void emit_properties_changed(Context *c, char **names) {
         if (!c->bus)
                 return;
-        va_start(ap, first);
-        for (const char *p = first; p && n < ELEMENTSOF(names) - 1; p = va_arg(ap, const char *))
-                names[n++] = (char *) p;
-        va_end(ap);
-        names[n] = NULL;
-
         int r = sd_bus_emit_properties_changed_strv(c->bus, KT_OBJECT_PATH, KT_INTERFACE, names);
         if (r < 0)
                 log_debug_errno(r, "Failed to emit PropertiesChanged: %m");
 }
+
+static void emit_connect_finished(Context *c, bool success, const char *error) {
+        if (!c->bus)
+                return;
+        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "ConnectFinished", "bs", success, error);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit ConnectFinished: %m");
+}
+
+static void emit_sync_finished(Context *c, const char *kind, bool success, const char *error) {
+        if (!c->bus)
+                return;
+        int r = sd_bus_emit_signal(c->bus, KT_OBJECT_PATH, KT_INTERFACE, "SyncFinished", "sbs", kind, success, error);
+        if (r < 0)
+                log_debug_errno(r, "Failed to emit SyncFinished: %m");
+}
+
+static const ContextNotify bus_notify = {
+        .properties_changed = emit_properties_changed,
+        .connect_finished = emit_connect_finished,
+        .sync_finished = emit_sync_finished,
+        .session_changed = session_bus_changed,
+        .session_removed = session_bus_removed,
+        .incognito_changed = watchers_incognito_changed,
+};
 
 /* ---- properties ---- */
 
@@ -163,14 +185,7 @@ static int property_get_preview(sd_bus *bus, const char *path, const char *inter
 
 static int property_get_unmatched(sd_bus *bus, const char *path, const char *interface, const char *property,
                                   sd_bus_message *reply, void *userdata, sd_bus_error *error) {
-        Context *c = userdata;
-        sqlite3_stmt *st = NULL;
-        uint32_t n = 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                n = (uint32_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return sd_bus_message_append(reply, "u", n);
+        return sd_bus_message_append(reply, "u", library_unmatched_count(userdata));
 }
 
 /* ---- methods ---- */
@@ -187,35 +202,6 @@ static bool credential_valid(const char *s) {
         return true;
 }
 
-static int configure_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        const char *id, *secret;
-        _cleanup_free_ char *old_id = NULL;
-        int r;
-
-        r = sd_bus_message_read(m, "ss", &id, &secret);
-        if (r < 0)
-                return r;
-
-        (void) store_get_setting(c->store, "client_id", &old_id);
-
-        r = store_set_credentials(c->store, id, secret);
-        if (r < 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
-                                        "Could not store the credentials in the state database; check the disk and the daemon's log.");
-        log_add_secret(secret);
-        http_set_client_id(c->http, id);
-        log_info("Trakt application configured (client id %.8s…).", id);
-
-        /* New application credentials invalidate a connection made with other ones. */
-        if (c->state == CONN_UNCONFIGURED || !streq_ptr(old_id, id)) {
-                if (c->state != CONN_UNCONFIGURED && c->state != CONN_DISCONNECTED)
-                        (void) store_clear_tokens(c->store);
-                context_set_state(c, CONN_DISCONNECTED);
-        }
-        trakt_bus_emit_changed(c, "ClientId", NULL);
-        return sd_bus_reply_method_return(m, NULL);
-}
-
 static int method_configure(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         Context *c = userdata;
         const char *id, *secret;
@@ -230,24 +216,12 @@ static int method_configure(sd_bus_message *m, void *userdata, sd_bus_error *err
         if (!credential_valid(secret))
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS,
                                         "The client secret must be 1 to 1024 printable characters without spaces; copy it again from trakt.tv/oauth/applications.");
-
-        return bus_authorize(c, m, configure_authorized, error);
-}
-
-static int set_sync_enabled_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        const char *category;
-        int enabled, r;
-
-        r = sd_bus_message_read(m, "sb", &category, &enabled);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = connect_configure(c, id, secret, error);
         if (r < 0)
                 return r;
-        r = store_set_toggle(c->store, category, enabled);
-        if (r < 0)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
-                                        "Could not store the setting in the state database; check the disk and the daemon's log.");
-        log_info("Sync category %s %s.", category, enabled ? "enabled" : "disabled");
-        trakt_bus_emit_changed(c, "SyncEnabled", NULL);
-        outbox_kick(c); /* queued events of a category turned back on go now */
         return sd_bus_reply_method_return(m, NULL);
 }
 
@@ -263,48 +237,62 @@ static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_err
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Unknown sync category '%.64s'; use one of " KT_CATEGORIES_TEXT ".",
                                          category);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
 
-        return bus_authorize(c, m, set_sync_enabled_authorized, error);
+        r = store_set_toggle(c->store, category, enabled);
+        if (r < 0)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
+                                        "Could not store the setting in the state database; check the disk and the daemon's log.");
+        log_info("Sync category %s %s.", category, enabled ? "enabled" : "disabled");
+        context_notify_changed(c, "SyncEnabled", NULL);
+        outbox_kick(c); /* queued events of a category turned back on go now */
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 /* ---- connection ---- */
 
-static int connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        int r = connect_start(c, m, error);
-        return r; /* > 0: the reply follows when Trakt answers */
+/* Connect's answer, once Trakt sent the device code (connect.h). */
+static void connect_answer(Context *c, const TraktDeviceCode *code, const sd_bus_error *e, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+        int r = 0;
+        if (code)
+                r = sd_bus_reply_method_return(m, "ssu", code->user_code, code->verification_url,
+                                               (uint32_t) (code->expires_in > 0 ? code->expires_in : 0));
+        else if (e)
+                r = sd_bus_reply_method_error(m, e);
+        if (r < 0)
+                log_debug_errno(r, "Failed to reply to Connect: %m");
 }
 
 static int method_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, connect_authorized, error);
-}
-
-static int finish_connect_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        int import, r;
-        r = sd_bus_message_read(m, "b", &import);
-        if (r < 0)
+        Context *c = userdata;
+        int r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
-        r = connect_finish(c, import, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        sync_connected(c, import);
-        if (import) {
-                r = sync_import_start(c, error);
-                if (r < 0 || sd_bus_error_is_set(error))
-                        return r;
-        }
-        return sd_bus_reply_method_return(m, NULL);
+        /* connect_answer() answers it later and lets go; nothing is answered when it does not start. */
+        r = connect_start(c, connect_answer, sd_bus_message_ref(m), error);
+        if (r <= 0 || sd_bus_error_is_set(error))
+                sd_bus_message_unref(m);
+        return r; /* > 0: the reply follows when Trakt answers */
 }
 
 static int method_finish_connect(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        int import, r = sd_bus_message_read(m, "b", &import);
+        Context *c = userdata;
+        int import, r;
+
+        r = sd_bus_message_read(m, "b", &import);
         if (r < 0)
                 return r;
-        return bus_authorize(userdata, m, finish_connect_authorized, error);
-}
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
 
-static int disconnect_action(Context *c, sd_bus_error *error) {
-        sync_abort(c, "Disconnected from Trakt; the sync stopped.");
-        return connect_disconnect(c, error);
+        r = connect_finish(c, import, error);
+        if (r < 0 || sd_bus_error_is_set(error))
+                return r;
+        return sd_bus_reply_method_return(m, NULL);
 }
 
 /* Methods without arguments or results: authorized, the action, an empty reply. */
@@ -313,17 +301,21 @@ static const struct {
         int (*action)(Context *c, sd_bus_error *error);
 } plain_methods[] = {
         { "CancelConnect", connect_cancel },
-        { "Disconnect", disconnect_action },
+        { "Disconnect", connect_disconnect },
         { "Import", sync_import_start },
         { "SyncNow", sync_sweep_now },
 };
 
-static int plain_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         const char *member = sd_bus_message_get_member(m);
         for (size_t i = 0; i < ELEMENTSOF(plain_methods); i++) {
                 if (!streq_ptr(member, plain_methods[i].member))
                         continue;
-                int r = plain_methods[i].action(c, error);
+                int r = bus_authorize(c, m, NULL, error);
+                if (r != 0)
+                        return r;
+                r = plain_methods[i].action(c, error);
                 if (r < 0 || sd_bus_error_is_set(error))
                         return r;
                 return sd_bus_reply_method_return(m, NULL);
@@ -331,113 +323,45 @@ static int plain_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) 
         return -EBADMSG; /* not one of ours: the vtable names only the members above */
 }
 
-static int method_plain(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, plain_authorized, error);
-}
-
 /* ---- history ---- */
 
-static int append_ids(sd_bus_message *reply, const TraktIds *ids, const char *prefix) {
-        char k[32];
-        int r = 0;
-        if (ids->trakt && r >= 0) {
-                snprintf(k, sizeof k, "%strakt", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->trakt);
-        }
-        if (ids->tmdb && r >= 0) {
-                snprintf(k, sizeof k, "%stmdb", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->tmdb);
-        }
-        if (ids->tvdb && r >= 0) {
-                snprintf(k, sizeof k, "%stvdb", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "u", (uint32_t) ids->tvdb);
-        }
-        if (ids->imdb && r >= 0) {
-                snprintf(k, sizeof k, "%simdb", prefix);
-                r = sd_bus_message_append(reply, "{sv}", k, "s", ids->imdb);
-        }
-        if (ids->slug && r >= 0 && !*prefix)
-                r = sd_bus_message_append(reply, "{sv}", "slug", "s", ids->slug);
-        return r;
-}
-
-/* The contract's media dictionary entries for a stored item (inside an open a{sv}). */
-static int append_media(sd_bus_message *reply, const char *json) {
-        struct json_object *o = json_tokener_parse(json);
-        TraktMedia m = {};
-        int r = o ? trakt_parse_media(o, TRAKT_NONE, &m) : -EBADMSG;
-        json_object_put(o);
-        if (r < 0)
-                return sd_bus_message_append(reply, "{sv}", "type", "s", "movie");
-        r = sd_bus_message_append(reply, "{sv}", "type", "s", trakt_media_type_to_string(m.type));
+static int append_history_row(const LibraryHistoryRow *row, void *userdata) {
+        sd_bus_message *reply = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
         if (r >= 0)
-                r = append_ids(reply, &m.ids, "");
-        if (r >= 0 && m.type == TRAKT_EPISODE) {
-                if (m.show_title)
-                        r = sd_bus_message_append(reply, "{sv}", "show_title", "s", m.show_title);
-                if (r >= 0 && m.show_year)
-                        r = sd_bus_message_append(reply, "{sv}", "show_year", "u", (uint32_t) m.show_year);
-                if (r >= 0)
-                        r = append_ids(reply, &m.show_ids, "show_");
-                if (r >= 0 && m.season)
-                        r = sd_bus_message_append(reply, "{sv}", "season", "u", (uint32_t) m.season);
-                if (r >= 0 && m.number)
-                        r = sd_bus_message_append(reply, "{sv}", "episode", "u", (uint32_t) m.number);
-        } else if (r >= 0) {
-                if (m.title)
-                        r = sd_bus_message_append(reply, "{sv}", "title", "s", m.title);
-                if (r >= 0 && m.year)
-                        r = sd_bus_message_append(reply, "{sv}", "year", "u", (uint32_t) m.year);
-        }
-        trakt_media_done(&m);
+                r = bus_append_media_json(reply, row->media_json);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "watched_at", "t", row->watched_at);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "origin", "s", row->origin);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "private", "b", (int) row->private_);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         return r;
 }
 
-int bus_append_media_json(sd_bus_message *reply, const char *json) {
-        return append_media(reply, json);
-}
-
-/* A private (incognito) play is its user's business: it is listed for the uid
- * whose session recorded it and for root only. Plays without a uid (recorded
- * before uids were kept, MarkWatched, imports from Trakt) are listed as
- * before. */
-static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
         uint64_t since;
         uint32_t limit;
-        sqlite3_stmt *st = NULL;
+        uid_t uid;
         int r;
 
         r = sd_bus_message_read(m, "tu", &since, &limit);
         if (r < 0)
                 return r;
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
+        r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
-                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
-                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
-                               -1, &st, NULL) != SQLITE_OK)
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = library_history(c, since, limit, uid, append_history_row, reply);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the history; check the daemon's log.");
-        sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
-        sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
-        sqlite3_bind_int64(st, 3, (int64_t) uid);
-        r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-                if (r >= 0)
-                        r = append_media(reply, (const char *) sqlite3_column_text(st, 0));
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "watched_at", "t", (uint64_t) sqlite3_column_int64(st, 1));
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "origin", "s", (const char *) sqlite3_column_text(st, 2));
-                if (r >= 0)
-                        r = sd_bus_message_append(reply, "{sv}", "private", "b", sqlite3_column_int(st, 3));
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        sqlite3_finalize(st);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         if (r < 0)
@@ -445,291 +369,114 @@ static int get_history_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_b
         return sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_history(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        uint64_t since;
-        uint32_t limit;
-        int r = sd_bus_message_read(m, "tu", &since, &limit);
-        if (r < 0)
-                return r;
-        return bus_authorize_uid(userdata, m, get_history_authorized, error);
-}
-
 /* ---- library: ratings, resume points, lists, recommendations ---- */
-
-#define MEDIA_FIELDS_MAX 48
-
-/* Unpack an a{sv} media dictionary into fields (media.c checks them).
- * Entries of other variant types are kept as their type so media.c can name
- * them; booleans are read too (the collection's "3d"). */
-static int read_media_fields(sd_bus_message *m, MediaField *fields, size_t *ret_n, sd_bus_error *error) {
-        size_t n = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "{sv}");
-        if (r < 0)
-                return r;
-        while ((r = sd_bus_message_enter_container(m, 'e', "sv")) > 0) {
-                const char *key, *contents;
-                char type;
-                if (n >= MEDIA_FIELDS_MAX)
-                        return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The media dictionary has too many keys.");
-                r = sd_bus_message_read(m, "s", &key);
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_peek_type(m, &type, &contents);
-                if (r < 0)
-                        return r;
-                MediaField *f = &fields[n++];
-                *f = (MediaField) { .key = key, .type = contents[0] };
-                if (streq(contents, "s"))
-                        r = sd_bus_message_read(m, "v", "s", &f->s);
-                else if (streq(contents, "u"))
-                        r = sd_bus_message_read(m, "v", "u", &f->u);
-                else if (streq(contents, "b")) {
-                        int b = 0;
-                        r = sd_bus_message_read(m, "v", "b", &b);
-                        f->u = b;
-                } else
-                        r = sd_bus_message_skip(m, "v");
-                if (r < 0)
-                        return r;
-                r = sd_bus_message_exit_container(m);
-                if (r < 0)
-                        return r;
-        }
-        if (r < 0)
-                return r;
-        *ret_n = n;
-        return sd_bus_message_exit_container(m);
-}
-
-int bus_read_media(sd_bus_message *m, TraktMedia *ret, sd_bus_error *error) {
-        MediaField fields[MEDIA_FIELDS_MAX];
-        size_t n = 0;
-        int r = read_media_fields(m, fields, &n, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-
-        _cleanup_free_ char *why = NULL;
-        r = media_from_fields(fields, n, NULL, ret, &why);
-        if (r == -EINVAL)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
-        return r;
-}
-
-/* A collection item: the media plus Trakt's quality metadata (docs/trakt-api.md §5.6). */
-static const char *const collection_keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels", "3d", NULL };
-
-static int bus_read_collection_item(sd_bus_message *m, CollectionEntry *ret, sd_bus_error *error) {
-        MediaField fields[MEDIA_FIELDS_MAX];
-        size_t n = 0;
-        int r = read_media_fields(m, fields, &n, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-
-        _cleanup_free_ char *why = NULL;
-        *ret = (CollectionEntry) {};
-        r = media_from_fields(fields, n, collection_keys, &ret->media, &why);
-        if (r == -EINVAL)
-                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, why ?: "Invalid media dictionary.");
-        if (r < 0)
-                return r;
-        for (size_t i = 0; i < n; i++) {
-                const MediaField *f = &fields[i];
-                if (streq(f->key, "3d")) {
-                        if (f->type != 'b')
-                                return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Key '3d' must be a boolean (b).");
-                        ret->is_3d = f->u;
-                        continue;
-                }
-                const char **slot = streq(f->key, "media_type") ? &ret->media_type :
-                                    streq(f->key, "resolution") ? &ret->resolution :
-                                    streq(f->key, "hdr") ? &ret->hdr :
-                                    streq(f->key, "audio") ? &ret->audio :
-                                    streq(f->key, "audio_channels") ? &ret->audio_channels : NULL;
-                if (!slot)
-                        continue;
-                if (f->type != 's')
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Key '%s' must be a string (s).", f->key);
-                if (!trakt_metadata_valid(f->key, f->s))
-                        return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "Key '%s' cannot be '%.64s'; Trakt allows: %s.",
-                                                 f->key, f->s, trakt_metadata_allowed(f->key));
-                *slot = f->s; /* points into m: valid while the message lives */
-        }
-        return 0;
-}
-
-/* Find the row of table (keyed by media_key) for any key the item may be
- * stored under; when it is stored under several (named by different ids at
- * different times), the newest by column newest wins. */
-static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, const char *newest,
-                        sqlite3_stmt **ret) {
-        char **keys = activity_media_keys(c, media);
-        _cleanup_free_ char *sql = NULL;
-        GString *in = g_string_new(NULL);
-        size_t n = 0;
-        int r;
-
-        for (; keys && keys[n]; n++)
-                g_string_append(in, n ? ",?" : "?");
-        if (n == 0) {
-                trakt_strv_free(keys);
-                g_string_free(in, TRUE);
-                return -ENOENT;
-        }
-        r = asprintf(&sql, "%s WHERE media_key IN (%s) ORDER BY %s DESC LIMIT 1", select_prefix, in->str, newest);
-        g_string_free(in, TRUE);
-        if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        for (size_t i = 0; i < n; i++)
-                sqlite3_bind_text(*ret, (int) i + 1, keys[i], -1, SQLITE_TRANSIENT);
-        trakt_strv_free(keys);
-        return sqlite3_step(*ret) == SQLITE_ROW ? 0 : -ENOENT;
-}
-
-static int get_rating_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        sqlite3_stmt *st = NULL;
-        int r = bus_read_media(m, &media, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        /* A name Trakt's ids are known for is found under those and under the name. */
-        if (resolve_fill(c, &media, true) < 0)
-                return -ENOMEM;
-        r = lookup_media(c, &media, "SELECT rating FROM ratings", "rated_at", &st);
-        uint8_t rating = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
-        sqlite3_finalize(st);
-        if (r < 0 && r != -ENOENT)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the ratings; check the daemon's log.");
-        return sd_bus_reply_method_return(m, "y", rating);
-}
 
 static int method_get_rating(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
-        int r = bus_read_media(m, &media, error); /* validate before asking polkit */
-        if (r < 0 || sd_bus_error_is_set(error))
-                return r;
-        return bus_authorize(userdata, m, get_rating_authorized, error);
-}
-
-static int get_resume_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        sqlite3_stmt *st = NULL;
+        Context *c = userdata;
+        uint8_t rating;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        double progress = 0;
-        uint64_t paused_at = 0;
-        bool on = true;
-        (void) store_get_toggle(c->store, "resume", &on);
-        if (resolve_fill(c, &media, true) < 0)
-                return -ENOMEM;
-        r = on ? lookup_media(c, &media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
-        if (r >= 0) {
-                progress = sqlite3_column_double(st, 0);
-                paused_at = (uint64_t) sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
-        if (r < 0 && r != -ENOENT)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the resume points; check the daemon's log.");
-        return sd_bus_reply_method_return(m, "dt", progress, paused_at);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = library_rating(c, &media, &rating);
+        if (r == -EIO)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the ratings; check the daemon's log.");
+        if (r < 0)
+                return r;
+        return sd_bus_reply_method_return(m, "y", rating);
 }
 
 static int method_get_resume_point(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
+        double progress;
+        uint64_t paused_at;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        return bus_authorize(userdata, m, get_resume_authorized, error);
-}
-
-static int get_lists_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        sqlite3_stmt *st = NULL;
-        int r = sd_bus_message_new_method_return(m, &reply);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = library_resume_point(c, &media, &progress, &paused_at);
+        if (r == -EIO)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the resume points; check the daemon's log.");
         if (r < 0)
                 return r;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT id, name, url, kind, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id)"
-                               " FROM lists l ORDER BY kind = 'watchlist' DESC, name",
-                               -1, &st, NULL) != SQLITE_OK)
+        return sd_bus_reply_method_return(m, "dt", progress, paused_at);
+}
+
+static int append_list_row(const LibraryListRow *row, void *userdata) {
+        return sd_bus_message_append(userdata, "(ssssu)", row->id, row->name, row->url, row->kind, row->n_items);
+}
+
+static int method_get_lists(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
+        int r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "(ssssu)");
+        if (r >= 0)
+                r = library_lists(c, append_list_row, reply);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the lists; check the daemon's log.");
-        r = sd_bus_message_open_container(reply, 'a', "(ssssu)");
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = sd_bus_message_append(reply, "(ssssu)", (const char *) sqlite3_column_text(st, 0),
-                                          (const char *) sqlite3_column_text(st, 1), (const char *) sqlite3_column_text(st, 2),
-                                          (const char *) sqlite3_column_text(st, 3), (uint32_t) sqlite3_column_int64(st, 4));
-        sqlite3_finalize(st);
         if (r >= 0)
                 r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
-static int method_get_lists(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, get_lists_authorized, error);
+/* One media dictionary per item; list items carry listed_at and rank. */
+static int append_item_row(const LibraryItemRow *row, void *userdata) {
+        sd_bus_message *reply = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = bus_append_media_json(reply, row->media_json);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
 }
 
-static bool list_exists(Context *c, const char *id, bool *system) {
-        sqlite3_stmt *st = NULL;
-        bool found = false;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-                if (sqlite3_step(st) == SQLITE_ROW) {
-                        found = true;
-                        if (system)
-                                *system = streq((const char *) sqlite3_column_text(st, 0), "watchlist");
-                }
-        }
-        sqlite3_finalize(st);
-        return found;
+static int append_list_item_row(const LibraryItemRow *row, void *userdata) {
+        sd_bus_message *reply = userdata;
+        int r = sd_bus_message_open_container(reply, 'a', "{sv}");
+        if (r >= 0)
+                r = bus_append_media_json(reply, row->media_json);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "listed_at", "t", row->listed_at);
+        if (r >= 0)
+                r = sd_bus_message_append(reply, "{sv}", "rank", "u", row->rank);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r;
 }
 
-/* Rows of (media JSON, extra columns…) as a list of media dictionaries. */
-static int append_media_rows(sd_bus_message *reply, sqlite3_stmt *st, const char *const *extra_names, const char *extra_types) {
-        int r = sd_bus_message_open_container(reply, 'a', "a{sv}");
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                r = sd_bus_message_open_container(reply, 'a', "{sv}");
-                if (r >= 0)
-                        r = append_media(reply, (const char *) sqlite3_column_text(st, 0));
-                for (size_t i = 0; r >= 0 && extra_names && extra_names[i]; i++) {
-                        if (extra_types[i] == 't')
-                                r = sd_bus_message_append(reply, "{sv}", extra_names[i], "t", (uint64_t) sqlite3_column_int64(st, (int) i + 1));
-                        else
-                                r = sd_bus_message_append(reply, "{sv}", extra_names[i], "u", (uint32_t) sqlite3_column_int64(st, (int) i + 1));
-                }
-                if (r >= 0)
-                        r = sd_bus_message_close_container(reply);
-        }
-        return r < 0 ? r : sd_bus_message_close_container(reply);
-}
-
-static int get_list_items_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error *error) {
         _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        sqlite3_stmt *st = NULL;
+        Context *c = userdata;
         const char *id;
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
                 return r;
-        if (!list_exists(c, id, NULL))
-                return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, listed_at, position + 1 FROM list_items WHERE list_id = ? ORDER BY position", -1, &st,
-                               NULL) != SQLITE_OK)
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = library_list_items(c, id, append_list_item_row, reply);
+        if (r == -ENOENT)
+                return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
+        if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the list; check the daemon's log.");
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        static const char *const names[] = { "listed_at", "rank", NULL };
-        r = append_media_rows(reply, st, names, "tu");
-        sqlite3_finalize(st);
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
         return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
-}
-
-static int method_get_list_items(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, get_list_items_authorized, error);
 }
 
 /* AddList: the address is checked before polkit is asked; the list is read
@@ -744,74 +491,59 @@ static int read_list_url(sd_bus_message *m, ListUrl *ret, sd_bus_error *error) {
         return 0;
 }
 
-static int add_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        ListUrl url;
-        int r = read_list_url(m, &url, error);
+/* AddList's answer, once the list is in (library.h). */
+static void add_list_answer(Context *c, const char *list_id, const sd_bus_error *e, void *userdata) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *m = userdata;
+        int r = 0;
+        if (list_id)
+                r = sd_bus_reply_method_return(m, "s", list_id);
+        else if (e)
+                r = sd_bus_reply_method_error(m, e);
         if (r < 0)
-                return r;
-        return library_add_list(c, m, &url, error);
+                log_debug_errno(r, "Failed to reply to AddList: %m");
 }
 
 static int method_add_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         ListUrl url;
         int r = read_list_url(m, &url, error);
         if (r < 0)
                 return r;
-        return bus_authorize(userdata, m, add_list_authorized, error);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        /* add_list_answer() answers it later and lets go; nothing is answered when it does not start. */
+        r = library_add_list(c, &url, add_list_answer, sd_bus_message_ref(m), error);
+        if (r < 0 || sd_bus_error_is_set(error)) {
+                sd_bus_message_unref(m);
+                return r;
+        }
+        return 1;
 }
 
-static int remove_list_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
+static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         const char *id;
-        bool system = false;
         int r = sd_bus_message_read(m, "s", &id);
         if (r < 0)
                 return r;
-        if (!list_exists(c, id, &system))
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = library_remove_list(c, id);
+        if (r == -ENOENT)
                 return sd_bus_error_setf(error, KT_ERROR_NOT_FOUND, "There is no list '%.64s'; GetLists names the lists there are.", id);
-        if (system)
+        if (r == -EPERM)
                 return sd_bus_error_set(error, KT_ERROR_SYSTEM_LIST,
                                         "The Trakt watchlist is a system list: it stays while Trakt is connected and goes with Disconnect.");
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not remove the list; check the daemon's log.");
-        sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (r != SQLITE_DONE)
+        if (r < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not remove the list; check the daemon's log.");
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int method_remove_list(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize(userdata, m, remove_list_authorized, error);
-}
-
-static int get_recommendations_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
-        sqlite3_stmt *st = NULL;
-        const char *kind;
-        bool on = true;
-        int r = sd_bus_message_read(m, "s", &kind);
-        if (r < 0)
-                return r;
-        r = sd_bus_message_new_method_return(m, &reply);
-        if (r < 0)
-                return r;
-        (void) store_get_toggle(c->store, "recommendations", &on);
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media FROM recommendations r WHERE kind = ? AND ?"
-                               " AND NOT EXISTS (SELECT 1 FROM history h WHERE h.media_key = r.media_key AND h.watched_at >"
-                               "  (SELECT CAST(value AS INTEGER) FROM sync_cursors WHERE name = 'recommendations.fetched_at'))"
-                               " ORDER BY position", -1, &st, NULL) != SQLITE_OK)
-                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the recommendations; check the daemon's log.");
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty; what was watched since Trakt picked is left out */
-        r = append_media_rows(reply, st, NULL, NULL);
-        sqlite3_finalize(st);
-        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
-}
-
 static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(sd_bus_message_unrefp) sd_bus_message *reply = NULL;
+        Context *c = userdata;
         const char *kind;
         int r = sd_bus_message_read(m, "s", &kind);
         if (r < 0)
@@ -819,17 +551,44 @@ static int method_get_recommendations(sd_bus_message *m, void *userdata, sd_bus_
         if (!streq(kind, "movie") && !streq(kind, "show"))
                 return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS,
                                          "Recommendations are for 'movie' or 'show', not '%.32s'.", kind);
-        return bus_authorize(userdata, m, get_recommendations_authorized, error);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
+                return r;
+        r = sd_bus_message_new_method_return(m, &reply);
+        if (r >= 0)
+                r = sd_bus_message_open_container(reply, 'a', "a{sv}");
+        if (r >= 0)
+                r = library_recommendations(c, kind, append_item_row, reply);
+        if (r == -EIO)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the recommendations; check the daemon's log.");
+        if (r >= 0)
+                r = sd_bus_message_close_container(reply);
+        return r < 0 ? r : sd_bus_send(NULL, reply, NULL);
 }
 
 /* ---- sessions, ratings, watches, collection: local first, then the outbox ---- */
 
-static int create_session_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        return session_create(c, m, uid, NULL, error);
+/* CreateSession(For): the path first, then the watchers hear of it. */
+static int create_session(sd_bus_message *m, Context *c, uid_t uid, const SessionOptions *options, sd_bus_error *error) {
+        const char *sender = sd_bus_message_get_sender(m);
+        Session *s;
+        if (!sender)
+                return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Sessions need a caller with a bus name.");
+        int r = session_create(c, sender, uid, options, &s, error);
+        if (r < 0)
+                return r;
+        r = sd_bus_reply_method_return(m, "o", s->path);
+        session_bus_announce(s);
+        return r;
 }
 
 static int method_create_session(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, create_session_authorized, error);
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
+                return r;
+        return create_session(m, c, uid, NULL, error);
 }
 
 /* A player's name as a person reads it: no control characters (it is shown
@@ -897,34 +656,37 @@ static int read_session_options(sd_bus_message *m, SessionOptions *ret, sd_bus_e
         return 0;
 }
 
-static int create_session_for_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         SessionOptions o;
+        uid_t uid;
         int r = read_session_options(m, &o, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        return session_create(c, m, uid, &o, error);
-}
-
-static int method_create_session_for(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        SessionOptions o;
-        int r = read_session_options(m, &o, error); /* validate before asking polkit */
-        if (r < 0 || sd_bus_error_is_set(error))
+        r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
-        return bus_authorize_uid(userdata, m, create_session_for_authorized, error);
-}
-
-static int list_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        return session_list_reply(c, m, uid);
+        return create_session(m, c, uid, &o, error);
 }
 
 static int method_list_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, list_sessions_authorized, error);
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
+                return r;
+        return session_bus_reply_list(c, m, uid);
 }
 
-static int set_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
+static int method_set_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
         int on;
         int r = sd_bus_message_read(m, "b", &on);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
         r = eye_set(c, uid, on, sd_bus_message_get_sender(m));
         if (r < 0)
@@ -932,31 +694,25 @@ static int set_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd
         return sd_bus_reply_method_return(m, NULL);
 }
 
-static int method_set_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        int on;
-        int r = sd_bus_message_read(m, "b", &on);
-        if (r < 0)
+static int method_get_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
                 return r;
-        return bus_authorize_uid(userdata, m, set_incognito_authorized, error);
-}
-
-static int get_incognito_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, "b", eye_on(c, uid));
 }
 
-static int method_get_incognito(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, get_incognito_authorized, error);
-}
-
-static int watch_sessions_authorized(sd_bus_message *m, Context *c, uid_t uid, sd_bus_error *error) {
-        int r = watchers_add(c, sd_bus_message_get_sender(m), uid);
+static int method_watch_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
+        uid_t uid;
+        int r = bus_authorize(c, m, &uid, error);
+        if (r != 0)
+                return r;
+        r = watchers_add(c, sd_bus_message_get_sender(m), uid);
         if (r < 0)
                 return sd_bus_error_set_errnof(error, r, "Could not watch the sessions: %s", strerror(-r));
         return sd_bus_reply_method_return(m, NULL);
-}
-
-static int method_watch_sessions(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        return bus_authorize_uid(userdata, m, watch_sessions_authorized, error);
 }
 
 /* Anyone may stop its own subscription: it says nothing about anybody. */
@@ -976,24 +732,20 @@ static int stored_reply(sd_bus_message *m, int r, sd_bus_error *error) {
         return sd_bus_reply_method_return(m, NULL);
 }
 
-/* Rate's arguments, validated (before polkit, and again once authorized). */
-static int read_rate(sd_bus_message *m, TraktMedia *media, uint8_t *rating, sd_bus_error *error) {
-        int r = bus_read_media(m, media, error);
+static int method_rate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
+        uint8_t rating;
+        int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
-                return r < 0 ? r : -EINVAL;
-        r = sd_bus_message_read(m, "y", rating);
+                return r;
+        r = sd_bus_message_read(m, "y", &rating);
         if (r < 0)
                 return r;
-        if (*rating > 10)
-                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "A rating is 1 to 10 (0 removes it), not %u.", *rating);
-        return 0;
-}
-
-static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint8_t rating;
-        int r = read_rate(m, &media, &rating, error);
-        if (r < 0)
+        if (rating > 10)
+                return sd_bus_error_setf(error, SD_BUS_ERROR_INVALID_ARGS, "A rating is 1 to 10 (0 removes it), not %u.", rating);
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         /* Named by title: stored as Trakt's item when its ids are known already;
          * else the outbox waits for the look-up (resolve.h). */
@@ -1003,15 +755,6 @@ static int rate_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
         if (r >= 0)
                 log_info("Rating %u stored%s.", rating, activity_linked(c) ? " and queued for Trakt" : "");
         return stored_reply(m, r, error);
-}
-
-static int method_rate(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint8_t rating;
-        int r = read_rate(m, &media, &rating, error);
-        if (r < 0)
-                return r;
-        return bus_authorize(userdata, m, rate_authorized, error);
 }
 
 /* 0 = now; a watch more than a day in the future is a clock or unit mistake. */
@@ -1025,145 +768,49 @@ static int check_watched_at(uint64_t *at, sd_bus_error *error) {
         return 0;
 }
 
-/* MarkWatched's arguments, validated; 0 becomes now. */
-static int read_mark_watched(sd_bus_message *m, TraktMedia *media, uint64_t *at, sd_bus_error *error) {
-        int r = bus_read_media(m, media, error);
+static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        _cleanup_(trakt_media_done) TraktMedia media = {};
+        Context *c = userdata;
+        uint64_t at;
+        int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
-                return r < 0 ? r : -EINVAL;
-        r = sd_bus_message_read(m, "t", at);
+                return r;
+        r = sd_bus_message_read(m, "t", &at);
         if (r < 0)
                 return r;
-        return check_watched_at(at, error);
-}
-
-static int mark_watched_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint64_t at;
-        int r = read_mark_watched(m, &media, &at, error);
+        r = check_watched_at(&at, error);
         if (r < 0)
+                return r;
+        r = bus_authorize(c, m, NULL, error);
+        if (r != 0)
                 return r;
         if (resolve_fill(c, &media, false) < 0)
                 return -ENOMEM;
         return stored_reply(m, activity_mark_watched(c, &media, at), error);
 }
 
-static int method_mark_watched(sd_bus_message *m, void *userdata, sd_bus_error *error) {
-        _cleanup_(trakt_media_done) TraktMedia media = {};
-        uint64_t at;
-        int r = read_mark_watched(m, &media, &at, error);
-        if (r < 0)
-                return r;
-        return bus_authorize(userdata, m, mark_watched_authorized, error);
-}
-
-#define COLLECTION_MAX 10000
-
-static void collection_entries_free(CollectionEntry *e, size_t n) {
-        for (size_t i = 0; i < n; i++)
-                trakt_media_done(&e[i].media);
-        free(e);
-}
-
-static void collection_free(CollectionEntry *added, size_t na, TraktMedia *removed, size_t nr) {
-        collection_entries_free(added, na);
-        for (size_t i = 0; i < nr; i++)
-                trakt_media_done(&removed[i]);
-        free(removed);
-}
-
-/* Both arrays of UpdateCollection, validated; entries point into m. */
-static int read_collection(sd_bus_message *m, CollectionEntry **ret_added, size_t *ret_n_added, TraktMedia **ret_removed,
-                           size_t *ret_n_removed, sd_bus_error *error) {
-        CollectionEntry *added = NULL;
-        TraktMedia *removed = NULL;
-        size_t na = 0, nr = 0;
-        int r;
-
-        r = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
-                if (na >= COLLECTION_MAX) {
-                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
-                        break;
-                }
-                CollectionEntry *n = realloc(added, (na + 1) * sizeof *added);
-                if (!n) {
-                        r = -ENOMEM;
-                        break;
-                }
-                added = n;
-                r = bus_read_collection_item(m, &added[na], error);
-                if (r < 0 || sd_bus_error_is_set(error)) {
-                        trakt_media_done(&added[na].media);
-                        r = r < 0 ? r : -EINVAL;
-                        break;
-                }
-                na++;
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r >= 0)
-                r = sd_bus_message_enter_container(m, 'a', "a{sv}");
-        while (r >= 0 && (r = sd_bus_message_at_end(m, false)) == 0) {
-                if (nr >= COLLECTION_MAX) {
-                        r = sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "Send at most 10000 items per UpdateCollection call.");
-                        break;
-                }
-                TraktMedia *n = realloc(removed, (nr + 1) * sizeof *removed);
-                if (!n) {
-                        r = -ENOMEM;
-                        break;
-                }
-                removed = n;
-                removed[nr] = (TraktMedia) {};
-                r = bus_read_media(m, &removed[nr], error);
-                if (r < 0 || sd_bus_error_is_set(error)) {
-                        trakt_media_done(&removed[nr]);
-                        r = r < 0 ? r : -EINVAL;
-                        break;
-                }
-                nr++;
-        }
-        if (r >= 0)
-                r = sd_bus_message_exit_container(m);
-        if (r < 0) {
-                collection_free(added, na, removed, nr);
-                return r;
-        }
-        *ret_added = added;
-        *ret_n_added = na;
-        *ret_removed = removed;
-        *ret_n_removed = nr;
-        return 0;
-}
-
-static int update_collection_authorized(sd_bus_message *m, Context *c, sd_bus_error *error) {
-        CollectionEntry *added = NULL;
-        TraktMedia *removed = NULL;
-        size_t na = 0, nr = 0;
-        int r = read_collection(m, &added, &na, &removed, &nr, error);
-        if (r < 0 || sd_bus_error_is_set(error))
-                return sd_bus_error_is_set(error) ? -EINVAL : r;
-        for (size_t i = 0; i < na && r >= 0; i++)
-                r = resolve_fill(c, &added[i].media, false);
-        for (size_t i = 0; i < nr && r >= 0; i++)
-                r = resolve_fill(c, &removed[i], false);
-        if (r >= 0)
-                r = activity_collection(c, added, na, removed, nr);
-        if (r >= 0)
-                log_info("Collection: %zu added or updated, %zu removed.", na, nr);
-        collection_free(added, na, removed, nr);
-        return stored_reply(m, r, error);
-}
-
 static int method_update_collection(sd_bus_message *m, void *userdata, sd_bus_error *error) {
+        Context *c = userdata;
         CollectionEntry *added = NULL;
         TraktMedia *removed = NULL;
         size_t na = 0, nr = 0;
-        int r = read_collection(m, &added, &na, &removed, &nr, error); /* validate before asking polkit */
+        int r = bus_read_collection(m, &added, &na, &removed, &nr, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return sd_bus_error_is_set(error) ? -EINVAL : r;
-        collection_free(added, na, removed, nr);
-        return bus_authorize(userdata, m, update_collection_authorized, error);
+        r = bus_authorize(c, m, NULL, error);
+        if (r == 0) {
+                for (size_t i = 0; i < na && r >= 0; i++)
+                        r = resolve_fill(c, &added[i].media, false);
+                for (size_t i = 0; i < nr && r >= 0; i++)
+                        r = resolve_fill(c, &removed[i], false);
+                if (r >= 0)
+                        r = activity_collection(c, added, na, removed, nr);
+                if (r >= 0)
+                        log_info("Collection: %zu added or updated, %zu removed.", na, nr);
+                r = stored_reply(m, r, error);
+        }
+        bus_collection_free(added, na, removed, nr);
+        return r;
 }
 
 static const sd_bus_vtable trakt_vtable[] = {
@@ -1307,8 +954,13 @@ int trakt_bus_register(Context *c) {
         r = sd_bus_add_object_manager(c->bus, NULL, "/org/kino/Trakt");
         if (r < 0)
                 return log_error_errno(r, "Failed to add the object manager: %m");
-        r = session_setup(c);
+        r = session_bus_register(c);
         if (r < 0)
                 return log_error_errno(r, "Failed to register the session objects: %m");
+        c->notify = &bus_notify;
         return 0;
+}
+
+void trakt_bus_unregister(Context *c) {
+        session_bus_unregister(c);
 }

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdio.h>
 
+#include "list.h"
 #include "log.h"
-#include "trakt-bus.h"
 #include "trakt-client.h"
 #include "trakt-json.h"
 #include "util.h"
@@ -20,7 +20,7 @@ struct TraktCall {
         void *userdata;
         HttpRequest *request;   /* in flight, or NULL while waiting for a refresh */
         bool retried_after_401;
-        TraktCall *next, *prev;
+        LIST_FIELDS(TraktCall, calls);
 };
 
 struct TraktOAuth {
@@ -32,7 +32,7 @@ struct TraktOAuth {
         char *base;             /* the host the request in flight went to */
         bool tried_other;       /* the other OAuth host was tried too */
         HttpRequest *request;
-        TraktOAuth *next, *prev;
+        LIST_FIELDS(TraktOAuth, oauths);
 };
 
 struct TraktClient {
@@ -57,12 +57,7 @@ int64_t trakt_refresh_margin(int64_t lifetime_sec) {
 
 static void call_free(TraktCall *call) {
         struct TraktClient *tc = call->context->trakt_client;
-        if (call->prev)
-                call->prev->next = call->next;
-        else
-                tc->calls = call->next;
-        if (call->next)
-                call->next->prev = call->prev;
+        LIST_REMOVE(calls, tc->calls, call);
         free(call->url);
         free(call->body);
         free(call);
@@ -157,10 +152,7 @@ int trakt_api(Context *c, HttpMethod method, const char *path, const char *body,
                 return -ENOMEM;
         }
         call->body = body ? strdup(body) : NULL;
-        call->next = tc->calls;
-        if (call->next)
-                call->next->prev = call;
-        tc->calls = call;
+        LIST_PREPEND(calls, tc->calls, call);
 
         if (tc->refresh || token_due(c)) {
                 r = refresh_start(c);
@@ -212,12 +204,7 @@ static char *oauth_first(Context *c) {
 
 static void oauth_free(TraktOAuth *q) {
         struct TraktClient *tc = q->context->trakt_client;
-        if (q->prev)
-                q->prev->next = q->next;
-        else
-                tc->oauths = q->next;
-        if (q->next)
-                q->next->prev = q->prev;
+        LIST_REMOVE(oauths, tc->oauths, q);
         if (tc->refresh == q)
                 tc->refresh = NULL;
         free(q->path);
@@ -293,10 +280,7 @@ int trakt_oauth(Context *c, const char *path, const char *body, unsigned flags, 
         q->path = strdup(path);
         q->body = body ? strdup(body) : NULL;
         q->base = oauth_first(c);
-        q->next = tc->oauths;
-        if (q->next)
-                q->next->prev = q;
-        tc->oauths = q;
+        LIST_PREPEND(oauths, tc->oauths, q);
         int r = !q->path || (body && !q->body) || !q->base ? -ENOMEM : oauth_send(q);
         if (r < 0) {
                 oauth_free(q);
@@ -313,7 +297,7 @@ static void flush_waiting(Context *c, const HttpResponse *failure) {
         TraktCall *next;
 
         for (TraktCall *call = tc->calls; call; call = next) {
-                next = call->next;
+                next = call->calls_next;
                 if (call->request)
                         continue;
                 if (failure) {

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <systemd/sd-id128.h>
 
+#include "list.h"
 #include "log.h"
 #include "util.h"
 #include "watchers.h"
@@ -17,19 +18,14 @@ struct Watcher {
         char *name;
         uid_t uid;
         sd_bus_track *track;
-        Watcher *next, *prev;
+        LIST_FIELDS(Watcher, watchers);
 };
 
 static void watcher_free(Watcher *w) {
         if (!w)
                 return;
         Context *c = w->context;
-        if (w->prev)
-                w->prev->next = w->next;
-        else
-                c->watchers = w->next;
-        if (w->next)
-                w->next->prev = w->prev;
+        LIST_REMOVE(watchers, c->watchers, w);
         sd_bus_track_unref(w->track);
         free(w->name);
         free(w);
@@ -55,7 +51,7 @@ static void persist(Context *c) {
         struct json_object *root = json_object_new_object(), *names = json_object_new_array();
         json_object_object_add(root, "bus", json_object_new_string(sd_id128_to_string(id, ids)));
         json_object_object_add(root, "names", names);
-        for (Watcher *w = c->watchers; w; w = w->next)
+        LIST_FOREACH(watchers, w, c->watchers)
                 json_object_array_add(names, json_object_new_string(w->name));
         r = store_set_setting(c->store, WATCHERS_SETTING, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
         json_object_put(root);
@@ -74,7 +70,7 @@ static int on_watcher_gone(sd_bus_track *t, void *userdata) {
 }
 
 static int watcher_new(Context *c, const char *name, uid_t uid) {
-        for (Watcher *w = c->watchers; w; w = w->next)
+        LIST_FOREACH(watchers, w, c->watchers)
                 if (streq(w->name, name))
                         return 0;
 
@@ -84,10 +80,7 @@ static int watcher_new(Context *c, const char *name, uid_t uid) {
         w->context = c;
         w->uid = uid;
         w->name = strdup(name);
-        w->next = c->watchers;
-        if (w->next)
-                w->next->prev = w;
-        c->watchers = w;
+        LIST_PREPEND(watchers, c->watchers, w);
         if (!w->name) {
                 watcher_free(w);
                 return -ENOMEM;
@@ -111,7 +104,7 @@ int watchers_add(Context *c, const char *name, uid_t uid) {
 }
 
 int watchers_remove(Context *c, const char *name) {
-        for (Watcher *w = c->watchers; w; w = w->next)
+        LIST_FOREACH(watchers, w, c->watchers)
                 if (streq_ptr(w->name, name)) {
                         log_debug("%s stopped watching sessions.", w->name);
                         watcher_free(w);
@@ -175,7 +168,7 @@ static void send_to(Context *c, const char *destination, const char *member, con
 void watchers_session_changed(Context *c, uid_t owner, const char *path, bool removed) {
         if (!c->bus)
                 return;
-        for (Watcher *w = c->watchers; w; w = w->next)
+        LIST_FOREACH(watchers, w, c->watchers)
                 if (w->uid == owner || w->uid == 0)
                         send_to(c, w->name, removed ? "SessionRemoved" : "SessionChanged", "o", path);
 }
@@ -183,7 +176,7 @@ void watchers_session_changed(Context *c, uid_t owner, const char *path, bool re
 void watchers_incognito_changed(Context *c, uid_t uid, bool on) {
         if (!c->bus)
                 return;
-        for (Watcher *w = c->watchers; w; w = w->next)
+        LIST_FOREACH(watchers, w, c->watchers)
                 if (w->uid == uid)
                         send_to(c, w->name, "IncognitoChanged", "b", (int) on);
 }

@@ -15,8 +15,11 @@
  * user-wide eye. It stays a watcher until it leaves the bus (sd_bus_track);
  * asking again changes nothing. The watchers' names are kept in the state
  * database with the bus's id, so a daemon that restarts (idle exit, crash,
- * upgrade) keeps telling those still on the same bus. */
+ * upgrade) keeps telling those still on the same bus. Only the bus layer
+ * calls in here: the handlers of WatchSessions/UnwatchSessions, and the
+ * notifications of sessions and eyes (session-bus.c, trakt-bus.c). */
 
+/* WatchSessions: name (of uid) becomes a watcher; 1 when new, 0 when it was one. */
 int watchers_add(Context *c, const char *name, uid_t uid);
 /* UnwatchSessions: name stops being a watcher (0 when it was none). */
 int watchers_remove(Context *c, const char *name);

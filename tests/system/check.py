@@ -1,7 +1,8 @@
 """Checks of the system integration files: polkit policy, bus policy, the
 activation file, the unit and its sandbox, sysusers, the install layout, the
 man pages, the bash completion, kinoctl's own argument handling (no daemon
-needed) and the comments' citations of docs/trakt-api.md. Each check is one meson test; run one by hand with
+needed), the comments' citations of docs/trakt-api.md and the daemon's include
+graph. Each check is one meson test; run one by hand with
 
     KT_SOURCE_ROOT=. KT_BUILD_ROOT=build /usr/bin/python3 tests/system/check.py NAME
 
@@ -1210,12 +1211,122 @@ def docs_citations():
         fail('comments cite what docs/' + CITED_DOC + ' does not have:\n  ' + '\n  '.join(problems))
     if total < 20:
         fail(f'only {total} citations found: the comment reader misses them')
+# ---------------------------------------------------------------- the daemon's include graph
+
+def daemon_include_graph():
+    """Data flows one way (issue #14): the bus layer (daemon/*-bus.[ch]) calls
+    the modules, the modules call the Trakt client and HTTP, never back up. A
+    module is a daemon/NAME.c with its NAME.h; an #include "X.h" of another
+    daemon module is an edge. It fails on any cycle among modules, and on any
+    module outside the bus layer (and main.c, which wires everything) that
+    includes a bus header or main. Headers from common/ and the build are
+    leaves and do not count."""
+    daemon = os.path.join(SRC, 'daemon')
+    files = sorted(f for f in os.listdir(daemon) if f.endswith(('.c', '.h')))
+    modules = {f.rsplit('.', 1)[0] for f in files}
+    edges = {m: set() for m in modules}
+    problems = []
+    for f in files:
+        module = f.rsplit('.', 1)[0]
+        for n, line in enumerate(read(daemon, f).splitlines(), 1):
+            m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
+            if not m:
+                continue
+            target = os.path.basename(m.group(1)).rsplit('.', 1)[0]
+            if target not in modules or target == module:
+                continue
+            edges[module].add(target)
+            if module != 'main' and not module.endswith('-bus') and (target.endswith('-bus') or target == 'main'):
+                problems.append(f'daemon/{f}:{n} includes "{m.group(1)}": a module below the bus layer reaches up into it')
+
+    # A header is its own module's contract: what daemon/NAME.h declares,
+    # daemon/NAME.c defines. Otherwise a module calls another through a header
+    # that names neither (context.h once declared what main.c defined), and the
+    # edge hides from the graph above.
+    for f in files:
+        stem = f[:-2]
+        if not f.endswith('.h'):
+            continue
+        text = re.sub(r'//.*', '', re.sub(r'/\*.*?\*/', '', read(daemon, f), flags=re.S))
+        src = read(daemon, stem + '.c') if stem + '.c' in files else ''
+        for name in re.findall(r'^(?!typedef|static|extern|#|\s|\})[^;{}#]*?\b(\w+)\s*\([^;{}]*\)\s*(?:__attribute__\s*\(\(.*?\)\)\s*)?;',
+                               text, re.M):
+            if name.isupper():
+                continue  # a macro that declares something
+            if not re.search(r'^[^\s#].*\b' + name + r'\s*\([^;{]*\)\s*\{', src, re.M):
+                owners = [g for g in files if g.endswith('.c') and
+                          re.search(r'^[^\s#].*\b' + name + r'\s*\([^;{]*\)\s*\{', read(daemon, g), re.M)]
+                problems.append(f'daemon/{f} declares {name}() but daemon/{stem}.c does not define it'
+                                + (f' ({", ".join(owners)} does)' if owners else ''))
+
+    # Tarjan's strongly connected components: a component of more than one
+    # module (or a module including itself) is a cycle.
+    index, low, stack, on_stack, sccs = {}, {}, [], set(), []
+
+    def strong(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(edges[v]):
+            if w not in index:
+                strong(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            scc = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                scc.append(w)
+                if w == v:
+                    break
+            sccs.append(sorted(scc))
+
+    for v in sorted(modules):
+        if v not in index:
+            strong(v)
+
+    def one_cycle(scc):
+        """A shortest way round from the component's first module back to it."""
+        start, inside = scc[0], set(scc)
+        paths, seen = [[start]], {start}
+        while paths:
+            path = paths.pop(0)
+            for w in sorted(edges[path[-1]] & inside):
+                if w == start:
+                    return path + [start]
+                if w not in seen:
+                    seen.add(w)
+                    paths.append(path + [w])
+        return scc
+
+    cycles = [s for s in sccs if len(s) > 1]
+    for scc in cycles:
+        problems.append(f'include cycle among {len(scc)} modules ({", ".join(scc)}), e.g. ' + ' → '.join(one_cycle(scc)))
+
+    # Print the layers, bottom first: each module after everything it includes.
+    if not cycles:
+        level = {}
+
+        def depth(v):
+            if v not in level:
+                level[v] = 1 + max((depth(w) for w in edges[v]), default=-1)
+            return level[v]
+
+        for v in modules:
+            depth(v)
+        for d in range(max(level.values()) + 1):
+            print(f'layer {d}:', ' '.join(sorted(v for v in modules if level[v] == d)))
+    print(f'{len(modules)} modules, {sum(len(e) for e in edges.values())} includes between them')
+    if problems:
+        fail('\n  '.join([f'{len(problems)} problem(s) in the daemon\'s include graph:'] + problems))
 
 
 CHECKS = {f.__name__.replace('_', '-'): f for f in (
     polkit_policy, bus_policy, bus_policy_behaviour, bus_unicast_signals, bus_private_users, activation_file, sysusers,
     unit_verify, unit_security, install_destdir, install_live_steps, install_distro_layout, kinoctl_usage, kinoctl_no_daemon,
-    man_pages, completion, shell_extension_zips, docs_citations)}
+    man_pages, completion, shell_extension_zips, docs_citations, daemon_include_graph)}
 
 if __name__ == '__main__':
     if len(sys.argv) != 2 or sys.argv[1] not in CHECKS:

@@ -7,6 +7,7 @@
 #include "bus-names.h"
 #include "categories.h"
 #include "errors.h"
+#include "list.h"
 #include "util.h"
 
 static void test_categories(void) {
@@ -71,10 +72,75 @@ static void test_error_map(void) {
         }
 }
 
+/* list.h: the links stay consistent in both directions whatever is removed. */
+typedef struct Item Item;
+struct Item {
+        int n;
+        LIST_FIELDS(Item, items);
+        LIST_FIELDS(Item, others); /* one item on two lists at once */
+};
+
+static void check_list(Item *head, const char *want) {
+        GString *got = g_string_new(NULL);
+        Item *last = NULL;
+        LIST_FOREACH(items, i, head) {
+                g_assert_true(i->items_prev == last);
+                g_string_append_printf(got, "%d", i->n);
+                last = i;
+        }
+        /* …and back again. */
+        GString *back = g_string_new(NULL);
+        for (Item *i = last; i; i = i->items_prev)
+                g_string_prepend_c(back, (char) ('0' + i->n));
+        g_assert_cmpstr(got->str, ==, want);
+        g_assert_cmpstr(back->str, ==, want);
+        g_string_free(got, TRUE);
+        g_string_free(back, TRUE);
+}
+
+static void test_list(void) {
+        Item it[5];
+        LIST_HEAD(Item, head) = NULL;
+        LIST_HEAD(Item, others) = NULL;
+
+        check_list(head, "");
+        for (int i = 0; i < 5; i++) {
+                it[i] = (Item) { .n = i };
+                LIST_PREPEND(items, head, &it[i]);
+                if (i % 2 == 0)
+                        LIST_PREPEND(others, others, &it[i]);
+        }
+        check_list(head, "43210");
+
+        LIST_REMOVE(items, head, &it[2]); /* the middle */
+        g_assert_null(it[2].items_next);
+        g_assert_null(it[2].items_prev);
+        check_list(head, "4310");
+        LIST_REMOVE(items, head, &it[4]); /* the first */
+        check_list(head, "310");
+        LIST_REMOVE(items, head, &it[0]); /* the last */
+        check_list(head, "31");
+
+        /* The other list did not notice. */
+        GString *o = g_string_new(NULL);
+        LIST_FOREACH(others, i, others)
+                g_string_append_printf(o, "%d", i->n);
+        g_assert_cmpstr(o->str, ==, "420");
+        g_string_free(o, TRUE);
+
+        /* Removing every item while walking. */
+        LIST_PREPEND(items, head, &it[4]);
+        LIST_FOREACH_SAFE(items, i, n, head)
+                LIST_REMOVE(items, head, i);
+        g_assert_null(head);
+        check_list(head, "");
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/common/categories", test_categories);
         g_test_add_func("/common/names", test_names);
         g_test_add_func("/common/error-map", test_error_map);
+        g_test_add_func("/common/list", test_list);
         return g_test_run();
 }
