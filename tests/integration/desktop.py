@@ -226,7 +226,8 @@ class Desktop:
         log = open(os.path.join(self.dir, f'bridge{n}.log'), 'w+')
         # KT_MPRIS_WRAPPER (scripts/valgrind.sh): a command put before the bridge.
         wrapper = shlex.split(os.environ.get('KT_MPRIS_WRAPPER', ''))
-        p = subprocess.Popen(as_user(self.uid) + wrapper + [self.exe, '-v', *args], env=self.bridge_env,
+        env = dict(self.bridge_env, KT_TEST_ID=os.environ.get('KT_TEST_ID', 'mpris')) if wrapper else self.bridge_env
+        p = subprocess.Popen(as_user(self.uid) + wrapper + [self.exe, '-v', *args], env=env,
                              stdout=log, stderr=subprocess.STDOUT)
         p.log = log
         self.bridges.append(p)
