@@ -7,6 +7,8 @@
 #include "log.h"
 #include "outbox.h"
 #include "resolve.h"
+#include "trakt-parse.h"
+#include "trakt-time.h"
 #include "util.h"
 
 #define SAME_PLAY_WINDOW_USEC (60 * USEC_PER_SEC)

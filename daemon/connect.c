@@ -9,7 +9,7 @@
 #include "log.h"
 #include "sync.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 const char *const connect_preview_keys[] = { "watched_movies", "watched_episodes", "ratings", "watchlist", NULL };

@@ -9,7 +9,9 @@
 #include "outbox.h"
 #include "resolve.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
+#include "trakt-time.h"
 #include "util.h"
 
 #define BACKOFF_BASE_USEC (5 * USEC_PER_SEC)

@@ -8,6 +8,7 @@
 #include "resolve.h"
 #include "title.h"
 #include "trakt-client.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 #define HIT_TTL_USEC (30ULL * 24 * 3600 * USEC_PER_SEC) /* Trakt's ids for a title do not change */

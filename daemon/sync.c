@@ -9,7 +9,10 @@
 #include "log.h"
 #include "sync.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
+#include "trakt-parse-text.h"
+#include "trakt-time.h"
 #include "util.h"
 
 #define PAGE_LIMIT 250 /* Trakt's maximum (docs/trakt-api.md §6) */

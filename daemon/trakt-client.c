@@ -5,7 +5,7 @@
 #include "list.h"
 #include "log.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 #define OOB_REDIRECT "urn:ietf:wg:oauth:2.0:oob"

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
-/* Every mapper of Trakt's answers (daemon/trakt-json.c) on one input: the
+/* Every mapper of Trakt's answers (daemon/trakt-parse.c, trakt-parse-text.c)
+ * and what is built from them (trakt-media.c, trakt-body.c) on one input: the
  * bytes are parsed as JSON the way the HTTP engine does (strict), then handed
  * to each parser with each item kind and hint. None may crash, leak or read
  * out of bounds, whatever Trakt (or something pretending to be it) sends. */
@@ -9,7 +10,10 @@
 #include <string.h>
 
 #include "fuzz.h"
-#include "trakt-json.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
+#include "trakt-parse-text.h"
+#include "trakt-time.h"
 
 static bool same_str(const char *a, const char *b) {
         return a == b || (a && b && strcmp(a, b) == 0);

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Titles named by players against Trakt's search answers (daemon/title.c),
- * and the search answers themselves (trakt-json.c), on real answers captured
+ * and the search answers themselves (trakt-parse.c), on real answers captured
  * from Trakt (tests/fixtures/trakt-real/trakt.py/search/…). */
 #include <glib.h>
 #include <string.h>
 
 #include "title.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 
 static void test_normalize(void) {
         static const struct {

@@ -1,0 +1,191 @@
+/* SPDX-License-Identifier: MIT */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "trakt-body.h"
+
+/* ---- request bodies (docs/trakt-api.md §4.1, §5; Trakt's 2026 idsRequestSchema) ---- */
+
+/* The ids an object may carry in a request: a movie any but tvdb, a show any,
+ * an episode only trakt and tvdb (Trakt matches episodes by nothing else).
+ * NULL when none is left. */
+static struct json_object *request_ids(struct json_object *obj, const char *type) {
+        struct json_object *ids, *out = NULL;
+        if (!obj || !json_object_object_get_ex(obj, "ids", &ids) || !json_object_is_type(ids, json_type_object))
+                return NULL;
+        bool episode = streq(type, "episode");
+        json_object_object_foreach(ids, k, v) {
+                if (json_object_is_type(v, json_type_null))
+                        continue;
+                if (episode ? !(streq(k, "trakt") || streq(k, "tvdb")) : (streq(type, "movie") && streq(k, "tvdb")))
+                        continue;
+                if (!out)
+                        out = json_object_new_object();
+                json_object_object_add(out, k, json_object_get(v));
+        }
+        return out;
+}
+
+/* A copy of a movie/show/season object for a request: title, year and the
+ * ids the request schema takes. */
+static struct json_object *request_object(struct json_object *obj, const char *type) {
+        struct json_object *out = json_object_new_object(), *v, *ids;
+        if (json_object_object_get_ex(obj, "title", &v) && json_object_is_type(v, json_type_string))
+                json_object_object_add(out, "title", json_object_get(v));
+        if (json_object_object_get_ex(obj, "year", &v) && json_object_is_type(v, json_type_int))
+                json_object_object_add(out, "year", json_object_get(v));
+        if (json_object_object_get_ex(obj, "number", &v) && streq(type, "season"))
+                json_object_object_add(out, "number", json_object_get(v));
+        if ((ids = request_ids(obj, type)))
+                json_object_object_add(out, "ids", ids);
+        return out;
+}
+
+static bool episode_numbers(struct json_object *episode, struct json_object **ret_season, struct json_object **ret_number) {
+        return json_object_object_get_ex(episode, "season", ret_season) && json_object_is_type(*ret_season, json_type_int) &&
+               json_object_object_get_ex(episode, "number", ret_number) && json_object_is_type(*ret_number, json_type_int);
+}
+
+/* The parts of an item wrapper: its type and object, and for an episode its show. */
+static const char *wrapper_parts(struct json_object *wrapper, struct json_object **ret_obj, struct json_object **ret_show) {
+        struct json_object *type;
+        *ret_obj = *ret_show = NULL;
+        if (!wrapper || !json_object_is_type(wrapper, json_type_object) || !json_object_object_get_ex(wrapper, "type", &type) ||
+            !json_object_is_type(type, json_type_string))
+                return NULL;
+        const char *t = json_object_get_string(type);
+        if (!json_object_object_get_ex(wrapper, t, ret_obj) || !json_object_is_type(*ret_obj, json_type_object))
+                return NULL;
+        if (json_object_object_get_ex(wrapper, "show", ret_show) && !json_object_is_type(*ret_show, json_type_object))
+                *ret_show = NULL;
+        return t;
+}
+
+bool trakt_wrapper_episode_by_id(struct json_object *wrapper) {
+        struct json_object *obj, *show;
+        const char *t = wrapper_parts(wrapper, &obj, &show);
+        struct json_object *ids = t && streq(t, "episode") ? request_ids(obj, "episode") : NULL;
+        json_object_put(ids);
+        return ids != NULL;
+}
+
+bool trakt_wrapper_episode_by_numbers(struct json_object *wrapper) {
+        struct json_object *obj, *show, *season, *number;
+        const char *t = wrapper_parts(wrapper, &obj, &show);
+        if (!t || !streq(t, "episode") || !show || !episode_numbers(obj, &season, &number))
+                return false;
+        struct json_object *ids = request_ids(show, "show"), *title;
+        bool named = ids || (json_object_object_get_ex(show, "title", &title) && json_object_is_type(title, json_type_string));
+        json_object_put(ids);
+        return named;
+}
+
+void trakt_sync_body_add_flags(struct json_object *body, struct json_object *wrapper, struct json_object *extra, unsigned flags) {
+        struct json_object *obj, *show, *list, *season_n, *number_n;
+        const char *t = wrapper_parts(wrapper, &obj, &show);
+        if (!t)
+                goto out;
+        const char *arr = streq(t, "movie") ? "movies" : streq(t, "show") ? "shows" : streq(t, "season") ? "seasons" : "episodes";
+        bool by_id = streq(t, "episode") && !(flags & TRAKT_BODY_BY_NUMBERS) && trakt_wrapper_episode_by_id(wrapper);
+
+        if (streq(t, "episode") && !by_id && trakt_wrapper_episode_by_numbers(wrapper) && episode_numbers(obj, &season_n, &number_n)) {
+                /* No trakt/tvdb id of its own (or asked to): named by its show and
+                 * numbers, shows[{…show, seasons[{number, episodes[{number, extra…}]}]}] (§5.2). */
+                struct json_object *s = request_object(show, "show"), *season = json_object_new_object(),
+                                   *ep = json_object_new_object(), *seasons = json_object_new_array(),
+                                   *eps = json_object_new_array();
+                json_object_object_add(season, "number", json_object_get(season_n));
+                json_object_object_add(ep, "number", json_object_get(number_n));
+                if (extra) {
+                        json_object_object_foreach(extra, k, val) json_object_object_add(ep, k, json_object_get(val));
+                }
+                json_object_array_add(eps, ep);
+                json_object_object_add(season, "episodes", eps);
+                json_object_array_add(seasons, season);
+                json_object_object_add(s, "seasons", seasons);
+                arr = "shows";
+                obj = s;
+        } else {
+                struct json_object *copy;
+                if (streq(t, "episode")) {
+                        /* By its trakt/tvdb id; with neither and no show to name it by,
+                         * the ids it has are the best left (Trakt will say not_found). */
+                        struct json_object *ids = by_id ? request_ids(obj, "episode") : NULL, *all;
+                        copy = json_object_new_object();
+                        if (!ids && json_object_object_get_ex(obj, "ids", &all))
+                                ids = json_object_get(all);
+                        if (ids)
+                                json_object_object_add(copy, "ids", ids);
+                } else
+                        copy = request_object(obj, t);
+                if (extra) {
+                        json_object_object_foreach(extra, k, val) json_object_object_add(copy, k, json_object_get(val));
+                }
+                obj = copy;
+        }
+        if (!json_object_object_get_ex(body, arr, &list)) {
+                list = json_object_new_array();
+                json_object_object_add(body, arr, list);
+        }
+        json_object_array_add(list, obj);
+out:
+        json_object_put(extra);
+}
+
+void trakt_sync_body_add(struct json_object *body, struct json_object *wrapper, struct json_object *extra) {
+        trakt_sync_body_add_flags(body, wrapper, extra, 0);
+}
+
+double trakt_scrobble_progress(const char *action, double progress) {
+        if (!isfinite(progress) || progress < 0)
+                progress = 0;
+        if (progress > 100)
+                progress = 100;
+        /* Two decimals, never rounded up: 79.996 must not become 80.00. */
+        progress = floor(progress * 100) / 100;
+        /* A pause Trakt accepts is 1 % to under 80 % (§4.2: 422 otherwise). */
+        if (streq(action, "pause")) {
+                if (progress < 1)
+                        progress = 1;
+                if (progress >= 80)
+                        progress = 79.99;
+        }
+        return progress;
+}
+
+struct json_object *trakt_scrobble_body(struct json_object *wrapper, const char *action, double progress, const char *app_version,
+                                        unsigned flags) {
+        struct json_object *obj, *show, *season_n, *number_n;
+        const char *t = wrapper_parts(wrapper, &obj, &show);
+        char num[32];
+
+        if (!t || (!streq(t, "movie") && !streq(t, "episode")))
+                return NULL;
+        struct json_object *body = json_object_new_object();
+        if (streq(t, "movie"))
+                json_object_object_add(body, "movie", request_object(obj, "movie"));
+        else {
+                bool by_id = !(flags & TRAKT_BODY_BY_NUMBERS) && trakt_wrapper_episode_by_id(wrapper);
+                bool numbers = trakt_wrapper_episode_by_numbers(wrapper) && episode_numbers(obj, &season_n, &number_n);
+                struct json_object *ep = json_object_new_object(), *all;
+                if (by_id)
+                        json_object_object_add(ep, "ids", request_ids(obj, "episode"));
+                else if (!numbers && json_object_object_get_ex(obj, "ids", &all))
+                        json_object_object_add(ep, "ids", json_object_get(all));
+                /* The show and the numbers go along (§4.1's third form): by them
+                 * Trakt finds the episode when the ids do not name it. */
+                if (numbers) {
+                        json_object_object_add(ep, "season", json_object_get(season_n));
+                        json_object_object_add(ep, "number", json_object_get(number_n));
+                }
+                json_object_object_add(body, "episode", ep);
+                if (numbers)
+                        json_object_object_add(body, "show", request_object(show, "show"));
+        }
+        snprintf(num, sizeof num, "%.2f", trakt_scrobble_progress(action, progress));
+        json_object_object_add(body, "progress", json_object_new_double_s(strtod(num, NULL), num));
+        if (app_version)
+                json_object_object_add(body, "app_version", json_object_new_string(app_version));
+        return body;
+}
