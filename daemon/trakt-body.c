@@ -1,9 +1,11 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "trakt-body.h"
+#include "trakt-time.h"
 
 /* ---- request bodies (docs/trakt-api.md §4.1, §5; Trakt's 2026 idsRequestSchema) ---- */
 
@@ -81,7 +83,9 @@ bool trakt_wrapper_episode_by_numbers(struct json_object *wrapper) {
         return named;
 }
 
-void trakt_sync_body_add_flags(struct json_object *body, struct json_object *wrapper, struct json_object *extra, unsigned flags) {
+/* Append one item to the json body, with the fields of extra (taken over,
+ * may be NULL) merged into it. */
+static void body_add(struct json_object *body, struct json_object *wrapper, struct json_object *extra, unsigned flags) {
         struct json_object *obj, *show, *list, *season_n, *number_n;
         const char *t = wrapper_parts(wrapper, &obj, &show);
         if (!t)
@@ -133,8 +137,73 @@ out:
         json_object_put(extra);
 }
 
-void trakt_sync_body_add(struct json_object *body, struct json_object *wrapper, struct json_object *extra) {
-        trakt_sync_body_add_flags(body, wrapper, extra, 0);
+struct TraktSyncBody {
+        struct json_object *o;
+};
+
+TraktSyncBody *trakt_sync_body_new(void) {
+        TraktSyncBody *b = calloc(1, sizeof *b);
+        if (b && !(b->o = json_object_new_object())) {
+                free(b);
+                return NULL;
+        }
+        return b;
+}
+
+TraktSyncBody *trakt_sync_body_free(TraktSyncBody *b) {
+        if (b) {
+                json_object_put(b->o);
+                free(b);
+        }
+        return NULL;
+}
+
+void trakt_sync_body_add(TraktSyncBody *b, struct json_object *wrapper, unsigned flags) {
+        body_add(b->o, wrapper, NULL, flags);
+}
+
+/* A time in Trakt's format, as a new json string. */
+static struct json_object *time_string(int64_t usec) {
+        char when[32];
+        return json_object_new_string(trakt_format_time(usec, when, sizeof when));
+}
+
+void trakt_sync_body_add_watched(TraktSyncBody *b, struct json_object *wrapper, int64_t watched_at, unsigned flags) {
+        struct json_object *extra = json_object_new_object();
+        json_object_object_add(extra, "watched_at", time_string(watched_at));
+        body_add(b->o, wrapper, extra, flags);
+}
+
+void trakt_sync_body_add_rating(TraktSyncBody *b, struct json_object *wrapper, int rating, int64_t rated_at, unsigned flags) {
+        struct json_object *extra = json_object_new_object();
+        json_object_object_add(extra, "rating", json_object_new_int(rating));
+        json_object_object_add(extra, "rated_at", time_string(rated_at));
+        body_add(b->o, wrapper, extra, flags);
+}
+
+struct json_object *trakt_collected_extra(const TraktCollected *c) {
+        struct json_object *x = json_object_new_object();
+        json_object_object_add(x, "collected_at", time_string(c->collected_at));
+        const char *const keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
+        const char *const values[] = { c->media_type, c->resolution, c->hdr, c->audio, c->audio_channels };
+        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
+                if (values[i])
+                        json_object_object_add(x, keys[i], json_object_new_string(values[i]));
+        if (c->is_3d)
+                json_object_object_add(x, "3d", json_object_new_boolean(1));
+        return x;
+}
+
+void trakt_sync_body_add_collected(TraktSyncBody *b, struct json_object *wrapper, const TraktCollected *c, unsigned flags) {
+        body_add(b->o, wrapper, trakt_collected_extra(c), flags);
+}
+
+void trakt_sync_body_add_extra(TraktSyncBody *b, struct json_object *wrapper, struct json_object *extra, unsigned flags) {
+        body_add(b->o, wrapper, json_object_is_type(extra, json_type_object) ? json_object_get(extra) : NULL, flags);
+}
+
+char *trakt_sync_body_text(const TraktSyncBody *b) {
+        return strdup(json_object_to_json_string_ext(b->o, JSON_C_TO_STRING_PLAIN));
 }
 
 double trakt_scrobble_progress(const char *action, double progress) {
@@ -154,8 +223,8 @@ double trakt_scrobble_progress(const char *action, double progress) {
         return progress;
 }
 
-struct json_object *trakt_scrobble_body(struct json_object *wrapper, const char *action, double progress, const char *app_version,
-                                        unsigned flags) {
+static struct json_object *scrobble_body(struct json_object *wrapper, const char *action, double progress, const char *app_version,
+                                         unsigned flags) {
         struct json_object *obj, *show, *season_n, *number_n;
         const char *t = wrapper_parts(wrapper, &obj, &show);
         char num[32];
@@ -188,4 +257,14 @@ struct json_object *trakt_scrobble_body(struct json_object *wrapper, const char 
         if (app_version)
                 json_object_object_add(body, "app_version", json_object_new_string(app_version));
         return body;
+}
+
+int trakt_scrobble_body(struct json_object *wrapper, const char *action, double progress, const char *app_version, unsigned flags,
+                        char **ret) {
+        struct json_object *body = scrobble_body(wrapper, action, progress, app_version, flags);
+        if (!body)
+                return -EBADMSG;
+        *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
+        json_object_put(body);
+        return *ret ? 0 : -ENOMEM;
 }

@@ -3,15 +3,22 @@
 
 #include <json-c/json.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "trakt-media.h"
 
-/* ---- request bodies (what Trakt's 2026 request schema accepts, §4.1, §5) ----
- * Built from an item wrapper (trakt-media.h, or as Trakt sent it). A movie keeps
- * its title, year and ids but tvdb; an episode is matched by Trakt through its
- * own trakt or tvdb id only, so one without either is named by its show and
- * numbers. With TRAKT_BODY_BY_NUMBERS an episode is named by show and numbers
- * even when it has an id: the retry after Trakt did not find it by id. */
+/* Every request body kino sends to Trakt, in one place: what Trakt's 2026
+ * request schema accepts (docs/trakt-api.md §4.1, §5). Callers hand over
+ * typed values and get the body's text; they build no JSON themselves.
+ * Pure functions: no I/O, no logging of content.
+ *
+ * Items are given as their item wrapper (trakt-media.h's, as the state
+ * database keeps it, or as Trakt sent it). A movie keeps its title, year and
+ * ids but tvdb; an episode is matched by Trakt through its own trakt or tvdb
+ * id only, so one without either is named by its show and numbers. With
+ * TRAKT_BODY_BY_NUMBERS an episode is named by show and numbers even when it
+ * has an id: the retry after Trakt did not find it by id. Wrappers are never
+ * modified. */
 enum {
         TRAKT_BODY_BY_NUMBERS = 1u << 0,
 };
@@ -21,13 +28,7 @@ enum {
 bool trakt_wrapper_episode_by_id(struct json_object *wrapper);
 bool trakt_wrapper_episode_by_numbers(struct json_object *wrapper);
 
-/* Append one item to a /sync/… body, under movies, shows, seasons or episodes,
- * with the fields of extra (watched_at, rating, collected_at, metadata…)
- * merged in; an episode named by show + numbers goes under
- * shows[].seasons[].episodes[]. Takes ownership of extra (may be NULL); the
- * wrapper is not modified. */
-void trakt_sync_body_add(struct json_object *body, struct json_object *wrapper, struct json_object *extra);
-void trakt_sync_body_add_flags(struct json_object *body, struct json_object *wrapper, struct json_object *extra, unsigned flags);
+/* ---- POST /scrobble/{start,pause,stop} (§4) ---- */
 
 /* The progress a scrobble sends for action ("start", "pause", "stop"): 0–100
  * with two decimals, never rounded up (79.996 → 79.99); a pause is kept within
@@ -37,7 +38,46 @@ double trakt_scrobble_progress(const char *action, double progress);
 
 /* The body of POST /scrobble/{action}: the movie, or the episode (by id, with
  * its show and numbers alongside when known), progress and app_version
- * (omitted when NULL: Trakt refuses null). NULL for a wrapper that is neither
- * a movie nor an episode. */
-struct json_object *trakt_scrobble_body(struct json_object *wrapper, const char *action, double progress, const char *app_version,
-                                        unsigned flags);
+ * (omitted when NULL: Trakt refuses null). 0 with the text in *ret, -EBADMSG
+ * for a wrapper that is neither a movie nor an episode, -ENOMEM. */
+int trakt_scrobble_body(struct json_object *wrapper, const char *action, double progress, const char *app_version, unsigned flags,
+                        char **ret);
+
+/* ---- /sync/{history,ratings,collection} and their /remove (§5) ----
+ * One body of items under movies, shows, seasons or episodes; an episode
+ * named by its show and numbers goes under shows[].seasons[].episodes[].
+ * What goes with an item (watched_at, rating, collected_at and metadata)
+ * sits in the item's object. A wrapper that names nothing is left out. */
+typedef struct TraktSyncBody TraktSyncBody;
+
+TraktSyncBody *trakt_sync_body_new(void); /* NULL when out of memory */
+TraktSyncBody *trakt_sync_body_free(TraktSyncBody *b); /* returns NULL */
+DEFINE_TRIVIAL_CLEANUP_FUNC(TraktSyncBody *, trakt_sync_body_free);
+
+/* The item alone: a remove. */
+void trakt_sync_body_add(TraktSyncBody *b, struct json_object *wrapper, unsigned flags);
+/* A play at watched_at (µs): /sync/history. */
+void trakt_sync_body_add_watched(TraktSyncBody *b, struct json_object *wrapper, int64_t watched_at, unsigned flags);
+/* A rating (1–10) given at rated_at (µs): /sync/ratings. */
+void trakt_sync_body_add_rating(TraktSyncBody *b, struct json_object *wrapper, int rating, int64_t rated_at, unsigned flags);
+
+/* A collected copy: when, and its quality (docs/trakt-api.md §5.6; strings
+ * trakt_metadata_valid() accepts, NULL = not given). Borrowed. */
+typedef struct TraktCollected {
+        int64_t collected_at; /* µs */
+        const char *media_type, *resolution, *hdr, *audio, *audio_channels;
+        bool is_3d;
+} TraktCollected;
+
+/* /sync/collection: the item collected as c says. */
+void trakt_sync_body_add_collected(TraktSyncBody *b, struct json_object *wrapper, const TraktCollected *c, unsigned flags);
+/* What goes with a collected item in a /sync/collection body,
+ * {"collected_at":…, "media_type":…, …, "3d":true}: the outbox keeps it in a
+ * queued event until it is sent (with trakt_sync_body_add_extra()). */
+struct json_object *trakt_collected_extra(const TraktCollected *c);
+/* The item with a kept extra (trakt_collected_extra(), borrowed; NULL or not
+ * an object = none). */
+void trakt_sync_body_add_extra(TraktSyncBody *b, struct json_object *wrapper, struct json_object *extra, unsigned flags);
+
+/* The body's text, to send; NULL when out of memory. */
+char *trakt_sync_body_text(const TraktSyncBody *b);

@@ -11,6 +11,19 @@ static char *plain(struct json_object *o) {
         return g_strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
 }
 
+static char *sync_text(TraktSyncBody *b) {
+        char *t = trakt_sync_body_text(b);
+        g_assert_nonnull(t);
+        trakt_sync_body_free(b);
+        return t;
+}
+
+static char *scrobble(struct json_object *wrapper, const char *action, double progress, const char *app_version, unsigned flags) {
+        char *t = NULL;
+        g_assert_cmpint(trakt_scrobble_body(wrapper, action, progress, app_version, flags, &t), ==, 0);
+        return t;
+}
+
 /* /sync bodies from stored wrappers: the wrapper is not modified. */
 static void test_sync_bodies(void) {
         TraktMedia byshow = { .type = TRAKT_EPISODE, .show_title = (char *) "Breaking Bad", .show_year = 2008,
@@ -21,32 +34,84 @@ static void test_sync_bodies(void) {
                                  "\"show\":{\"title\":\"Breaking Bad\",\"year\":2008,\"ids\":{\"tvdb\":81189}}}");
 
         /* An episode named by its show goes under shows[].seasons[].episodes[] with the extras. */
-        struct json_object *body = json_object_new_object(), *extra = json_object_new_object();
-        json_object_object_add(extra, "watched_at", json_object_new_string("2026-01-02T20:00:00.000Z"));
-        trakt_sync_body_add(body, w, extra);
+        TraktSyncBody *body = trakt_sync_body_new();
+        trakt_sync_body_add_watched(body, w, INT64_C(1767384000) * 1000000, 0); /* 2026-01-02T20:00:00Z */
         TraktMedia movie = { .type = TRAKT_MOVIE, .ids = { .trakt = 28 } };
-        struct json_object *mw = trakt_media_wrapper(&movie);
-        extra = json_object_new_object();
+        struct json_object *mw = trakt_media_wrapper(&movie), *extra = json_object_new_object();
         json_object_object_add(extra, "rating", json_object_new_int(9));
-        trakt_sync_body_add(body, mw, extra);
-        trakt_sync_body_add(body, mw, NULL);
-        trakt_sync_body_add(body, NULL, NULL); /* nothing to add: ignored */
-        g_autofree char *bs = plain(body);
+        trakt_sync_body_add_extra(body, mw, extra, 0);
+        json_object_put(extra);
+        trakt_sync_body_add(body, mw, 0);
+        trakt_sync_body_add(body, NULL, 0); /* nothing to add: ignored */
+        g_autofree char *bs = sync_text(body);
         g_assert_cmpstr(bs, ==, "{\"shows\":[{\"title\":\"Breaking Bad\",\"year\":2008,\"ids\":{\"tvdb\":81189},"
                                  "\"seasons\":[{\"number\":1,\"episodes\":[{\"number\":2,\"watched_at\":\"2026-01-02T20:00:00.000Z\"}]}]}],"
                                  "\"movies\":[{\"ids\":{\"trakt\":28},\"rating\":9},{\"ids\":{\"trakt\":28}}]}");
         /* The wrapper itself is not modified by building bodies. */
         g_autofree char *ws2 = plain(w);
         g_assert_cmpstr(ws, ==, ws2);
-        json_object_put(body);
         json_object_put(w);
         json_object_put(mw);
 }
 
-static char *request(struct json_object *body) {
-        char *t = g_strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
-        json_object_put(body);
-        return t;
+/* The typed extras: a rating with its time; a collected copy with its
+ * metadata, the same mapping whether it goes straight into a body (the
+ * import's push) or waits in the outbox as an extra (UpdateCollection). */
+static void test_sync_extras(void) {
+        TraktMedia movie = { .type = TRAKT_MOVIE, .title = (char *) "Primer", .year = 2004, .ids = { .trakt = 8, .tvdb = 9 } };
+        TraktMedia ep = { .type = TRAKT_EPISODE, .show_title = (char *) "Breaking Bad", .show_ids = { .tvdb = 81189 }, .season = 1,
+                          .number = 2 };
+        struct json_object *mw = trakt_media_wrapper(&movie), *ew = trakt_media_wrapper(&ep);
+        int64_t at = INT64_C(1767384000) * 1000000 + 123000;
+
+        TraktSyncBody *b = trakt_sync_body_new();
+        trakt_sync_body_add_rating(b, mw, 9, at, 0);
+        trakt_sync_body_add_rating(b, ew, 7, at, 0);
+        g_autofree char *rs = sync_text(b);
+        g_assert_cmpstr(rs, ==, "{\"movies\":[{\"title\":\"Primer\",\"year\":2004,\"ids\":{\"trakt\":8},\"rating\":9,"
+                                 "\"rated_at\":\"2026-01-02T20:00:00.123Z\"}],"
+                                 "\"shows\":[{\"title\":\"Breaking Bad\",\"ids\":{\"tvdb\":81189},\"seasons\":[{\"number\":1,"
+                                 "\"episodes\":[{\"number\":2,\"rating\":7,\"rated_at\":\"2026-01-02T20:00:00.123Z\"}]}]}]}");
+
+        const TraktCollected full = { .collected_at = at, .media_type = "bluray", .resolution = "uhd_4k", .hdr = "dolby_vision",
+                                      .audio = "dts_x", .audio_channels = "7.1", .is_3d = true };
+        const TraktCollected bare = { .collected_at = at, .audio = "" };
+        b = trakt_sync_body_new();
+        trakt_sync_body_add_collected(b, mw, &full, 0);
+        trakt_sync_body_add_collected(b, ew, &bare, 0);
+        g_autofree char *cs = sync_text(b);
+        g_assert_cmpstr(cs, ==, "{\"movies\":[{\"title\":\"Primer\",\"year\":2004,\"ids\":{\"trakt\":8},"
+                                 "\"collected_at\":\"2026-01-02T20:00:00.123Z\",\"media_type\":\"bluray\",\"resolution\":\"uhd_4k\","
+                                 "\"hdr\":\"dolby_vision\",\"audio\":\"dts_x\",\"audio_channels\":\"7.1\",\"3d\":true}],"
+                                 "\"shows\":[{\"title\":\"Breaking Bad\",\"ids\":{\"tvdb\":81189},\"seasons\":[{\"number\":1,"
+                                 "\"episodes\":[{\"number\":2,\"collected_at\":\"2026-01-02T20:00:00.123Z\",\"audio\":\"\"}]}]}]}");
+
+        /* Kept as an extra and added later: the same body. */
+        struct json_object *x1 = trakt_collected_extra(&full), *x2 = trakt_collected_extra(&bare);
+        b = trakt_sync_body_new();
+        trakt_sync_body_add_extra(b, mw, x1, 0);
+        trakt_sync_body_add_extra(b, ew, x2, 0);
+        g_autofree char *ks = sync_text(b);
+        g_assert_cmpstr(ks, ==, cs);
+        /* An extra that is not an object adds nothing to the item. */
+        struct json_object *odd = json_object_new_array();
+        b = trakt_sync_body_new();
+        trakt_sync_body_add_extra(b, mw, odd, 0);
+        trakt_sync_body_add_extra(b, mw, NULL, 0);
+        g_autofree char *os = sync_text(b);
+        g_assert_cmpstr(os, ==, "{\"movies\":[{\"title\":\"Primer\",\"year\":2004,\"ids\":{\"trakt\":8}},"
+                                 "{\"title\":\"Primer\",\"year\":2004,\"ids\":{\"trakt\":8}}]}");
+        json_object_put(odd);
+        json_object_put(x1);
+        json_object_put(x2);
+        json_object_put(mw);
+        json_object_put(ew);
+
+        /* An empty body is an empty object. */
+        b = trakt_sync_body_new();
+        g_autofree char *es = sync_text(b);
+        g_assert_cmpstr(es, ==, "{}");
+        g_assert_null(trakt_sync_body_free(NULL));
 }
 
 /* Trakt's 2026 request schema: an episode by its trakt or tvdb id only, else
@@ -70,13 +135,13 @@ static void test_request_bodies(void) {
         g_assert_false(trakt_wrapper_episode_by_id(NULL));
 
         /* /sync bodies */
-        struct json_object *b = json_object_new_object();
-        trakt_sync_body_add(b, by_imdb, NULL);
-        trakt_sync_body_add(b, by_id, NULL);
-        trakt_sync_body_add_flags(b, by_id, NULL, TRAKT_BODY_BY_NUMBERS);
-        trakt_sync_body_add(b, bare, NULL);
-        trakt_sync_body_add(b, movie, NULL);
-        g_autofree char *bs = request(b);
+        TraktSyncBody *b = trakt_sync_body_new();
+        trakt_sync_body_add(b, by_imdb, 0);
+        trakt_sync_body_add(b, by_id, 0);
+        trakt_sync_body_add(b, by_id, TRAKT_BODY_BY_NUMBERS);
+        trakt_sync_body_add(b, bare, 0);
+        trakt_sync_body_add(b, movie, 0);
+        g_autofree char *bs = sync_text(b);
         g_assert_cmpstr(bs, ==,
                         "{\"shows\":[{\"title\":\"Breaking Bad\",\"year\":2008,\"ids\":{\"tvdb\":81189,\"imdb\":\"tt0903747\"},"
                         "\"seasons\":[{\"number\":1,\"episodes\":[{\"number\":2}]}]},"
@@ -85,19 +150,25 @@ static void test_request_bodies(void) {
                         "\"movies\":[{\"title\":\"Primer\",\"year\":2004,\"ids\":{\"trakt\":8,\"imdb\":\"tt0390384\"}}]}");
 
         /* scrobble bodies: the show and numbers go along with the id */
-        g_autofree char *s1 = request(trakt_scrobble_body(by_id, "start", 12.345, "1.0", 0));
+        g_autofree char *s1 = scrobble(by_id, "start", 12.345, "1.0", 0);
         g_assert_cmpstr(s1, ==, "{\"episode\":{\"ids\":{\"trakt\":73483},\"season\":1,\"number\":2},"
                                  "\"show\":{\"title\":\"Breaking Bad\",\"ids\":{\"tvdb\":81189}},\"progress\":12.34,\"app_version\":\"1.0\"}");
-        g_autofree char *s2 = request(trakt_scrobble_body(by_id, "stop", 97, NULL, TRAKT_BODY_BY_NUMBERS));
+        g_autofree char *s2 = scrobble(by_id, "stop", 97, NULL, TRAKT_BODY_BY_NUMBERS);
         g_assert_cmpstr(s2, ==, "{\"episode\":{\"season\":1,\"number\":2},"
                                  "\"show\":{\"title\":\"Breaking Bad\",\"ids\":{\"tvdb\":81189}},\"progress\":97.00}");
-        g_autofree char *s3 = request(trakt_scrobble_body(by_imdb, "pause", 79.996, NULL, 0));
+        g_autofree char *s3 = scrobble(by_imdb, "pause", 79.996, NULL, 0);
         g_assert_cmpstr(s3, ==, "{\"episode\":{\"season\":1,\"number\":2},"
                                  "\"show\":{\"title\":\"Breaking Bad\",\"year\":2008,\"ids\":{\"tvdb\":81189,\"imdb\":\"tt0903747\"}},"
                                  "\"progress\":79.99}");
-        g_autofree char *s4 = request(trakt_scrobble_body(movie, "pause", 0.5, NULL, 0));
+        g_autofree char *s4 = scrobble(movie, "pause", 0.5, NULL, 0);
         g_assert_cmpstr(s4, ==, "{\"movie\":{\"title\":\"Primer\",\"year\":2004,\"ids\":{\"trakt\":8,\"imdb\":\"tt0390384\"}},\"progress\":1.00}");
-        g_assert_null(trakt_scrobble_body(NULL, "start", 1, NULL, 0));
+        char *none = NULL;
+        g_assert_cmpint(trakt_scrobble_body(NULL, "start", 1, NULL, 0, &none), ==, -EBADMSG);
+        g_assert_cmpint(trakt_scrobble_body(bare, "start", 1, NULL, 0, &none), ==, 0); /* named by the ids it has */
+        g_free(none);
+        struct json_object *show = json_tokener_parse("{\"type\":\"show\",\"show\":{\"title\":\"Breaking Bad\"}}");
+        g_assert_cmpint(trakt_scrobble_body(show, "start", 1, NULL, 0, &none), ==, -EBADMSG); /* only films and episodes are scrobbled */
+        json_object_put(show);
 
         json_object_put(by_imdb);
         json_object_put(by_id);
@@ -122,6 +193,7 @@ static void test_scrobble_progress(void) {
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/trakt-body/sync-bodies", test_sync_bodies);
+        g_test_add_func("/trakt-body/sync-extras", test_sync_extras);
         g_test_add_func("/trakt-body/request-bodies", test_request_bodies);
         g_test_add_func("/trakt-body/scrobble-progress", test_scrobble_progress);
         return g_test_run();
