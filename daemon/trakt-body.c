@@ -268,3 +268,44 @@ int trakt_scrobble_body(struct json_object *wrapper, const char *action, double 
         json_object_put(body);
         return *ret ? 0 : -ENOMEM;
 }
+
+/* ---- OAuth (docs/trakt-api.md §2) ---- */
+
+#define OOB_REDIRECT "urn:ietf:wg:oauth:2.0:oob"
+
+/* {"k1":"v1",…} of n string members, in order; NULL when a value is NULL. */
+static char *string_object(size_t n, const char *const keys[], const char *const values[]) {
+        struct json_object *o = json_object_new_object();
+        char *text = NULL;
+        for (size_t i = 0; o && i < n; i++) {
+                struct json_object *v = values[i] ? json_object_new_string(values[i]) : NULL;
+                if (!v || json_object_object_add(o, keys[i], v) < 0) {
+                        json_object_put(v);
+                        goto out;
+                }
+        }
+        if (o)
+                text = strdup(json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN));
+out:
+        json_object_put(o);
+        return text;
+}
+
+char *trakt_oauth_device_code_body(const char *client_id) {
+        return string_object(1, (const char *const[]) { "client_id" }, (const char *const[]) { client_id });
+}
+
+char *trakt_oauth_device_token_body(const char *device_code, const char *client_id, const char *client_secret) {
+        return string_object(3, (const char *const[]) { "code", "client_id", "client_secret" },
+                             (const char *const[]) { device_code, client_id, client_secret });
+}
+
+char *trakt_oauth_refresh_body(const char *refresh_token, const char *client_id, const char *client_secret) {
+        return string_object(5, (const char *const[]) { "refresh_token", "client_id", "client_secret", "redirect_uri", "grant_type" },
+                             (const char *const[]) { refresh_token, client_id, client_secret, OOB_REDIRECT, "refresh_token" });
+}
+
+char *trakt_oauth_revoke_body(const char *access_token, const char *client_id, const char *client_secret) {
+        return string_object(3, (const char *const[]) { "token", "client_id", "client_secret" },
+                             (const char *const[]) { access_token, client_id, client_secret });
+}

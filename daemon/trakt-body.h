@@ -81,3 +81,17 @@ void trakt_sync_body_add_extra(TraktSyncBody *b, struct json_object *wrapper, st
 
 /* The body's text, to send; NULL when out of memory. */
 char *trakt_sync_body_text(const TraktSyncBody *b);
+
+/* ---- OAuth (§2): the device flow, the refresh and the revoke ----
+ * The bodies' text, or NULL when out of memory or an argument is NULL. They
+ * hold secrets: never log them. */
+
+/* POST /oauth/device/code (§2.1) */
+char *trakt_oauth_device_code_body(const char *client_id);
+/* POST /oauth/device/token (§2.2): polling with the device code. */
+char *trakt_oauth_device_token_body(const char *device_code, const char *client_id, const char *client_secret);
+/* POST /oauth/token (§2.4): a new token for the refresh token, with the
+ * out-of-band redirect URI the application is registered with. */
+char *trakt_oauth_refresh_body(const char *refresh_token, const char *client_id, const char *client_secret);
+/* POST /oauth/revoke (§2.5) */
+char *trakt_oauth_revoke_body(const char *access_token, const char *client_id, const char *client_secret);

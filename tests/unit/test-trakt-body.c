@@ -190,11 +190,36 @@ static void test_scrobble_progress(void) {
         g_assert_cmpfloat(trakt_scrobble_progress("start", NAN), ==, 0);
 }
 
+/* The OAuth bodies: the members Trakt's device flow, refresh and revoke take,
+ * in order, escaped as JSON; nothing for a missing value. */
+static void test_oauth_bodies(void) {
+        g_autofree char *code = trakt_oauth_device_code_body("client-1");
+        g_assert_cmpstr(code, ==, "{\"client_id\":\"client-1\"}");
+        g_autofree char *poll = trakt_oauth_device_token_body("dev-1", "client-1", "se\"cr/et\\");
+        g_assert_cmpstr(poll, ==, "{\"code\":\"dev-1\",\"client_id\":\"client-1\",\"client_secret\":\"se\\\"cr\\/et\\\\\"}");
+        g_autofree char *refresh = trakt_oauth_refresh_body("refresh-1", "client-1", "secret-1");
+        g_assert_cmpstr(refresh, ==, "{\"refresh_token\":\"refresh-1\",\"client_id\":\"client-1\",\"client_secret\":\"secret-1\","
+                                      "\"redirect_uri\":\"urn:ietf:wg:oauth:2.0:oob\",\"grant_type\":\"refresh_token\"}");
+        g_autofree char *revoke = trakt_oauth_revoke_body("access-1", "client-1", "secret-1");
+        g_assert_cmpstr(revoke, ==, "{\"token\":\"access-1\",\"client_id\":\"client-1\",\"client_secret\":\"secret-1\"}");
+        /* Each reads back as the same strings. */
+        struct json_object *o = json_tokener_parse(poll), *v;
+        g_assert_true(json_object_object_get_ex(o, "client_secret", &v));
+        g_assert_cmpstr(json_object_get_string(v), ==, "se\"cr/et\\");
+        json_object_put(o);
+
+        g_assert_null(trakt_oauth_device_code_body(NULL));
+        g_assert_null(trakt_oauth_device_token_body("dev-1", NULL, "secret-1"));
+        g_assert_null(trakt_oauth_refresh_body("refresh-1", "client-1", NULL));
+        g_assert_null(trakt_oauth_revoke_body(NULL, "client-1", "secret-1"));
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/trakt-body/sync-bodies", test_sync_bodies);
         g_test_add_func("/trakt-body/sync-extras", test_sync_extras);
         g_test_add_func("/trakt-body/request-bodies", test_request_bodies);
         g_test_add_func("/trakt-body/scrobble-progress", test_scrobble_progress);
+        g_test_add_func("/trakt-body/oauth-bodies", test_oauth_bodies);
         return g_test_run();
 }
