@@ -1,8 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+
+#include <glib.h>
 
 #include "trakt-body.h"
 #include "trakt-time.h"
@@ -308,4 +312,49 @@ char *trakt_oauth_refresh_body(const char *refresh_token, const char *client_id,
 char *trakt_oauth_revoke_body(const char *access_token, const char *client_id, const char *client_secret) {
         return string_object(3, (const char *const[]) { "token", "client_id", "client_secret" },
                              (const char *const[]) { access_token, client_id, client_secret });
+}
+
+/* ---- look-ups (docs/trakt-api.md §8) ---- */
+
+char *trakt_search_query(const char *title) {
+        static const char special[] = "+-&|!(){}[]^\"~*?:/\\";
+        GString *g = g_string_new(NULL);
+        for (const char *p = title ? title : ""; *p; p++) {
+                if (strchr(special, *p))
+                        g_string_append_c(g, '\\');
+                g_string_append_c(g, *p);
+        }
+        return g_string_free(g, FALSE);
+}
+
+char *trakt_search_path(TraktMediaType type, const char *title, unsigned year, unsigned limit) {
+        g_autofree char *query = trakt_search_query(title);
+        g_autofree char *q = query ? g_uri_escape_string(query, NULL, FALSE) : NULL;
+        char years[32] = "", *path = NULL;
+        if (!q)
+                return NULL;
+        if (year)
+                snprintf(years, sizeof years, "&years=%u-%u", year - 1, year + 1);
+        if (asprintf(&path, "/search/%s?query=%s&limit=%u%s", type == TRAKT_MOVIE ? "movie" : "show", q, limit, years) < 0)
+                return NULL;
+        return path;
+}
+
+char *trakt_show_ref(const TraktIds *show) {
+        char *s = NULL;
+        if (show->trakt)
+                return asprintf(&s, "%" PRIu64, show->trakt) < 0 ? NULL : s;
+        if (show->slug || show->imdb) {
+                g_autofree char *e = g_uri_escape_string(show->slug ?: show->imdb, NULL, FALSE);
+                return e ? strdup(e) : NULL;
+        }
+        return NULL;
+}
+
+char *trakt_episode_path(const TraktIds *show, unsigned season, unsigned number) {
+        _cleanup_free_ char *ref = trakt_show_ref(show);
+        char *path = NULL;
+        if (!ref || asprintf(&path, "/shows/%s/seasons/%u/episodes/%u", ref, season, number) < 0)
+                return NULL;
+        return path;
 }

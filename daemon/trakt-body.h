@@ -95,3 +95,20 @@ char *trakt_oauth_device_token_body(const char *device_code, const char *client_
 char *trakt_oauth_refresh_body(const char *refresh_token, const char *client_id, const char *client_secret);
 /* POST /oauth/revoke (§2.5) */
 char *trakt_oauth_revoke_body(const char *access_token, const char *client_id, const char *client_secret);
+
+/* ---- look-ups of media named by title (§8): GET paths ----
+ * Text to free(); NULL when out of memory or when nothing names the item. */
+
+/* The text for Trakt's search "query" (§8.1): the title with every character
+ * its search engine reads as syntax (+ - & | ! ( ) { } [ ] ^ " ~ * ? : / \)
+ * preceded by a backslash, as Trakt's documentation asks. Not URL-encoded. */
+char *trakt_search_query(const char *title);
+/* /search/movie (type TRAKT_MOVIE) or /search/show (any other type) with the
+ * title as its query (above, URL-encoded), limit results, and with a year
+ * (0 = any) the years from one before to one after it. */
+char *trakt_search_path(TraktMediaType type, const char *title, unsigned year, unsigned limit);
+/* How Trakt's paths name a show (§8.2): its trakt id, else its slug, else its
+ * imdb id (URL-encoded); NULL when it has none of them. */
+char *trakt_show_ref(const TraktIds *show);
+/* /shows/{ref}/seasons/{season}/episodes/{number}; NULL when the show has no ref. */
+char *trakt_episode_path(const TraktIds *show, unsigned season, unsigned number);

@@ -56,24 +56,6 @@ static void test_normalize(void) {
         g_assert_false(title_equal("!!", "??"));
 }
 
-static void test_search_query(void) {
-        static const struct {
-                const char *in, *out;
-        } cases[] = {
-                { "Primer", "Primer" },
-                { "Mission: Impossible", "Mission\\: Impossible" },
-                { "Spider-Man", "Spider\\-Man" },
-                { "Law & Order", "Law \\& Order" },
-                { "What If...?", "What If...\\?" },
-                { "(500) Days of Summer", "\\(500\\) Days of Summer" },
-                { "C:\\dir/\"x\" [y] {z} ^~*!+|", "C\\:\\\\dir\\/\\\"x\\\" \\[y\\] \\{z\\} \\^\\~\\*\\!\\+\\|" },
-        };
-        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-                g_autofree char *q = title_search_query(cases[i].in);
-                g_assert_cmpstr(q, ==, cases[i].out);
-        }
-}
-
 static void test_pick(void) {
         const TitleCandidate avengers[] = {
                 { "The Avengers", 2012, 3553.1 },
@@ -239,7 +221,6 @@ static void test_odd_answers(void) {
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/title/normalize", test_normalize);
-        g_test_add_func("/title/search-query", test_search_query);
         g_test_add_func("/title/pick", test_pick);
         g_test_add_func("/title/real-answers", test_real_answers);
         g_test_add_func("/title/odd-answers", test_odd_answers);

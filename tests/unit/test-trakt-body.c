@@ -214,6 +214,53 @@ static void test_oauth_bodies(void) {
         g_assert_null(trakt_oauth_revoke_body(NULL, "client-1", "secret-1"));
 }
 
+static void test_search_query(void) {
+        static const struct {
+                const char *in, *out;
+        } cases[] = {
+                { "Primer", "Primer" },
+                { "Mission: Impossible", "Mission\\: Impossible" },
+                { "Spider-Man", "Spider\\-Man" },
+                { "Law & Order", "Law \\& Order" },
+                { "What If...?", "What If...\\?" },
+                { "(500) Days of Summer", "\\(500\\) Days of Summer" },
+                { "C:\\dir/\"x\" [y] {z} ^~*!+|", "C\\:\\\\dir\\/\\\"x\\\" \\[y\\] \\{z\\} \\^\\~\\*\\!\\+\\|" },
+        };
+        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+                g_autofree char *q = trakt_search_query(cases[i].in);
+                g_assert_cmpstr(q, ==, cases[i].out);
+        }
+        g_autofree char *none = trakt_search_query(NULL);
+        g_assert_cmpstr(none, ==, "");
+}
+
+/* The look-up paths: the query escaped for Trakt's search syntax, then for
+ * the URL; the years around the one asked for; a show by trakt id, slug or
+ * imdb id, in that order. */
+static void test_lookup_paths(void) {
+        g_autofree char *p1 = trakt_search_path(TRAKT_MOVIE, "Mission: Impossible & Co/Ltd", 1996, 10);
+        g_assert_cmpstr(p1, ==, "/search/movie?query=Mission%5C%3A%20Impossible%20%5C%26%20Co%5C%2FLtd&limit=10&years=1995-1997");
+        g_autofree char *p2 = trakt_search_path(TRAKT_SHOW, "Dark", 0, 10);
+        g_assert_cmpstr(p2, ==, "/search/show?query=Dark&limit=10");
+        g_autofree char *p3 = trakt_search_path(TRAKT_EPISODE, "Élite", 2018, 5); /* not a movie: a show */
+        g_assert_cmpstr(p3, ==, "/search/show?query=%C3%89lite&limit=5&years=2017-2019");
+
+        TraktIds all = { .trakt = 1390, .slug = (char *) "game-of-thrones", .imdb = (char *) "tt0944947", .tvdb = 121361 };
+        TraktIds slug = { .slug = (char *) "a b/c", .imdb = (char *) "tt0944947" };
+        TraktIds imdb = { .imdb = (char *) "tt0944947", .tmdb = 1399 };
+        TraktIds other = { .tmdb = 1399, .tvdb = 121361 };
+        g_autofree char *e1 = trakt_episode_path(&all, 1, 2);
+        g_assert_cmpstr(e1, ==, "/shows/1390/seasons/1/episodes/2");
+        g_autofree char *e2 = trakt_episode_path(&slug, 0, 1);
+        g_assert_cmpstr(e2, ==, "/shows/a%20b%2Fc/seasons/0/episodes/1");
+        g_autofree char *e3 = trakt_episode_path(&imdb, 3, 4);
+        g_assert_cmpstr(e3, ==, "/shows/tt0944947/seasons/3/episodes/4");
+        g_assert_null(trakt_episode_path(&other, 1, 1));
+        g_autofree char *r = trakt_show_ref(&all);
+        g_assert_cmpstr(r, ==, "1390");
+        g_assert_null(trakt_show_ref(&other));
+}
+
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/trakt-body/sync-bodies", test_sync_bodies);
@@ -221,5 +268,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/trakt-body/request-bodies", test_request_bodies);
         g_test_add_func("/trakt-body/scrobble-progress", test_scrobble_progress);
         g_test_add_func("/trakt-body/oauth-bodies", test_oauth_bodies);
+        g_test_add_func("/trakt-body/search-query", test_search_query);
+        g_test_add_func("/trakt-body/lookup-paths", test_lookup_paths);
         return g_test_run();
 }
