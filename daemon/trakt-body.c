@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+/* Every request body sent to Trakt, and the look-up paths (trakt-body.h). */
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
@@ -11,7 +12,7 @@
 #include "trakt-body.h"
 #include "trakt-time.h"
 
-/* ---- request bodies (docs/trakt-api.md §4.1, §5; Trakt's 2026 idsRequestSchema) ---- */
+/* ---- naming an item (docs/trakt-api.md §4.1, §5; Trakt's 2026 idsRequestSchema) ---- */
 
 /* The ids an object may carry in a request: a movie any but tvdb, a show any,
  * an episode only trakt and tvdb (Trakt matches episodes by nothing else).
@@ -86,6 +87,8 @@ bool trakt_wrapper_episode_by_numbers(struct json_object *wrapper) {
         json_object_put(ids);
         return named;
 }
+
+/* ---- /sync bodies (§5) ---- */
 
 /* Append one item to the json body, with the fields of extra (taken over,
  * may be NULL) merged into it. */
@@ -209,6 +212,8 @@ void trakt_sync_body_add_extra(TraktSyncBody *b, struct json_object *wrapper, st
 char *trakt_sync_body_text(const TraktSyncBody *b) {
         return strdup(json_object_to_json_string_ext(b->o, JSON_C_TO_STRING_PLAIN));
 }
+
+/* ---- scrobbles (§4) ---- */
 
 double trakt_scrobble_progress(const char *action, double progress) {
         if (!isfinite(progress) || progress < 0)
