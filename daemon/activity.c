@@ -7,6 +7,8 @@
 #include "log.h"
 #include "outbox.h"
 #include "resolve.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 #define SAME_PLAY_WINDOW_USEC (60 * USEC_PER_SEC)
@@ -330,20 +332,6 @@ int activity_rate(Context *c, const TraktMedia *m, unsigned rating) {
         return r;
 }
 
-static struct json_object *collection_extra(const CollectionEntry *e, uint64_t now) {
-        char when[32];
-        struct json_object *x = json_object_new_object();
-        json_object_object_add(x, "collected_at", json_object_new_string(trakt_format_time((int64_t) now, when, sizeof when)));
-        const char *keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
-        const char *vals[] = { e->media_type, e->resolution, e->hdr, e->audio, e->audio_channels };
-        for (size_t i = 0; i < ELEMENTSOF(keys); i++)
-                if (vals[i])
-                        json_object_object_add(x, keys[i], json_object_new_string(vals[i]));
-        if (e->is_3d)
-                json_object_object_add(x, "3d", json_object_new_boolean(1));
-        return x;
-}
-
 static int flush_batch(Context *c, const char *kind, struct json_object **items) {
         if (!*items || json_object_array_length(*items) == 0)
                 return 0;
@@ -379,7 +367,16 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
                                 batch = json_object_new_array();
                         struct json_object *it = json_object_new_object();
                         json_object_object_add(it, "media", json_object_get(s.wrapper));
-                        json_object_object_add(it, "extra", collection_extra(e, now));
+                        json_object_object_add(it, "extra",
+                                               trakt_collected_extra(&(TraktCollected) {
+                                                       .collected_at = (int64_t) now,
+                                                       .media_type = e->media_type,
+                                                       .resolution = e->resolution,
+                                                       .hdr = e->hdr,
+                                                       .audio = e->audio,
+                                                       .audio_channels = e->audio_channels,
+                                                       .is_3d = e->is_3d,
+                                               }));
                         json_object_array_add(batch, it);
                         if (json_object_array_length(batch) >= COLLECTION_BATCH)
                                 r = flush_batch(c, "collection_add", &batch);
@@ -468,7 +465,6 @@ static const struct {
 
 static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id) {
         struct json_object *p = json_object_new_object(), *w = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
-        char when[32];
         if (t == 0) {
                 json_object_object_add(p, "media", w);
                 json_object_object_add(p, "watched_at", json_object_new_int64(sqlite3_column_int64(st, 2)));
@@ -478,15 +474,16 @@ static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id)
                 json_object_object_add(p, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
                 json_object_object_add(p, "rated_at", json_object_new_int64(sqlite3_column_int64(st, 3)));
         } else {
-                static const char *const keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
-                struct json_object *x = json_object_new_object(), *it = json_object_new_object(), *items = json_object_new_array();
-                json_object_object_add(x, "collected_at",
-                                       json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 2), when, sizeof when)));
-                for (int i = 0; i < 5; i++)
-                        if (sqlite3_column_type(st, 3 + i) != SQLITE_NULL)
-                                json_object_object_add(x, keys[i], json_object_new_string((const char *) sqlite3_column_text(st, 3 + i)));
-                if (sqlite3_column_int(st, 8))
-                        json_object_object_add(x, "3d", json_object_new_boolean(1));
+                struct json_object *it = json_object_new_object(), *items = json_object_new_array();
+                struct json_object *x = trakt_collected_extra(&(TraktCollected) {
+                        .collected_at = sqlite3_column_int64(st, 2),
+                        .media_type = (const char *) sqlite3_column_text(st, 3),
+                        .resolution = (const char *) sqlite3_column_text(st, 4),
+                        .hdr = (const char *) sqlite3_column_text(st, 5),
+                        .audio = (const char *) sqlite3_column_text(st, 6),
+                        .audio_channels = (const char *) sqlite3_column_text(st, 7),
+                        .is_3d = sqlite3_column_int(st, 8) != 0,
+                });
                 json_object_object_add(it, "media", w);
                 json_object_object_add(it, "extra", x);
                 json_object_array_add(items, it);

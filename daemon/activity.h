@@ -5,7 +5,7 @@
 #include <stdint.h>
 
 #include "context.h"
-#include "trakt-json.h"
+#include "trakt-media.h"
 
 /* What the user did, recorded locally first and, when it should reach Trakt,
  * queued in the outbox in the same transaction: one durable commit before

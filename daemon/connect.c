@@ -8,8 +8,9 @@
 #include "library.h"
 #include "log.h"
 #include "sync.h"
+#include "trakt-body.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 const char *const connect_preview_keys[] = { "watched_movies", "watched_episodes", "ratings", "watchlist", NULL };
@@ -243,13 +244,8 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 flow_fail(c, "The application credentials are gone; run Configure again.");
                 return 0;
         }
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "code", json_object_new_string(f->device_code));
-        json_object_object_add(o, "client_id", json_object_new_string(id));
-        json_object_object_add(o, "client_secret", json_object_new_string(secret));
-        int r = trakt_oauth(c, "/oauth/device/token", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-                            HTTP_FLAG_NO_RETRY, on_token, c, &f->request);
-        json_object_put(o);
+        _cleanup_free_ char *body = trakt_oauth_device_token_body(f->device_code, id, secret);
+        int r = body ? trakt_oauth(c, "/oauth/device/token", body, HTTP_FLAG_NO_RETRY, on_token, c, &f->request) : -ENOMEM;
         if (r < 0)
                 flow_fail(c, "Could not poll Trakt; connect again.");
         return 0;
@@ -355,11 +351,8 @@ int connect_start(Context *c, ConnectAnswer answer, void *userdata, sd_bus_error
         f->previous = c->state;
         c->connect = f;
 
-        struct json_object *o = json_object_new_object();
-        json_object_object_add(o, "client_id", json_object_new_string(id));
-        r = trakt_oauth(c, "/oauth/device/code", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN),
-                        HTTP_FLAG_NO_RETRY, on_device_code, c, &f->request);
-        json_object_put(o);
+        _cleanup_free_ char *body = trakt_oauth_device_code_body(id);
+        r = body ? trakt_oauth(c, "/oauth/device/code", body, HTTP_FLAG_NO_RETRY, on_device_code, c, &f->request) : -ENOMEM;
         if (r < 0) {
                 c->connect = flow_free(f);
                 return r;
@@ -434,14 +427,9 @@ int connect_disconnect(Context *c, sd_bus_error *error) {
         /* Revoke in the background: the local disconnect does not wait for Trakt. */
         if (store_get_tokens(c->store, &access, NULL, NULL, NULL) >= 0 && !isempty(access) &&
             store_get_credentials(c->store, &id, &secret) >= 0) {
-                struct json_object *o = json_object_new_object();
-                json_object_object_add(o, "token", json_object_new_string(access));
-                json_object_object_add(o, "client_id", json_object_new_string(id));
-                json_object_object_add(o, "client_secret", json_object_new_string(secret));
-                if (trakt_oauth(c, "/oauth/revoke", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), 0,
-                                on_revoked, c, NULL) < 0)
+                _cleanup_free_ char *body = trakt_oauth_revoke_body(access, id, secret);
+                if (!body || trakt_oauth(c, "/oauth/revoke", body, 0, on_revoked, c, NULL) < 0)
                         context_set_last_error(c, "Disconnected locally, but the token could not be revoked on Trakt; revoke kino at trakt.tv/oauth/authorized_applications.");
-                json_object_put(o);
         }
 
         (void) store_clear_tokens(c->store);

@@ -5,7 +5,7 @@
 
 #include "context.h"
 
-#include "trakt-json.h"
+#include "trakt-parse.h"
 
 /* The Trakt application and the account: Configure, and device-code OAuth
  * (docs/trakt-api.md §2): Connect, the poll, the preview, FinishConnect,

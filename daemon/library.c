@@ -13,7 +13,7 @@
 #include "log.h"
 #include "resolve.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 static int exec_sql(Store *s, const char *sql, const char *what) {

@@ -8,12 +8,12 @@
 #include "context.h"
 #include "listurl.h"
 #include "store.h"
-#include "trakt-json.h"
+#include "trakt-media.h"
 
 /* The local media library kept in the state database: watch history,
  * ratings, resume points, the lists (the watchlist system list and followed
  * custom lists) and the recommendations. Items are stored as (media_key,
- * media JSON); media_key is trakt-json.h's canonical key, the JSON is Trakt's
+ * media JSON); media_key is trakt-media.h's canonical key, the JSON is Trakt's
  * own object for the item so it can be sent back. What the user does is
  * written by activity.c and the imports by sync.c; this module reads it for
  * the bus, and keeps the followed lists. */

@@ -4,6 +4,7 @@
 
 #include "media-bus.h"
 #include "media.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 /* ---- writing: a stored item as the contract's entries ---- */

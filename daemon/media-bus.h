@@ -4,7 +4,7 @@
 #include <systemd/sd-bus.h>
 
 #include "activity.h"
-#include "trakt-json.h"
+#include "trakt-media.h"
 
 /* The contract's a{sv} media dictionary (docs/dbus-api.md) on the bus, for
  * trakt-bus.c and session-bus.c: reading one from a call, with media.c's

@@ -4,7 +4,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "trakt-json.h"
+#include "trakt-media.h"
 
 /* The contract's media dictionary (docs/dbus-api.md "Media dictionaries"),
  * validated into a TraktMedia. The bus layer unpacks the a{sv} into fields

@@ -9,7 +9,9 @@
 #include "outbox.h"
 #include "resolve.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
+#include "trakt-time.h"
 #include "util.h"
 
 #define BACKOFF_BASE_USEC (5 * USEC_PER_SEC)
@@ -656,44 +658,28 @@ static unsigned body_flags(struct json_object *payload) {
         return json_object_object_get_ex(payload, "by_numbers", &v) && json_object_get_boolean(v) ? TRAKT_BODY_BY_NUMBERS : 0;
 }
 
-static int scrobble_body(const char *kind, struct json_object *payload, char **ret) {
-        struct json_object *body = trakt_scrobble_body(payload_media(payload), kind, payload_double(payload, "progress"),
-                                                       PACKAGE_VERSION, body_flags(payload));
-        if (!body)
-                return -EBADMSG;
-        *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
-        json_object_put(body);
-        return *ret ? 0 : -ENOMEM;
-}
-
 static int sync_body(const char *kind, struct json_object *payload, char **ret) {
-        struct json_object *body = json_object_new_object(), *items;
+        _cleanup_(trakt_sync_body_freep) TraktSyncBody *body = trakt_sync_body_new();
+        struct json_object *items;
         unsigned flags = body_flags(payload);
-        char when[32];
 
-        if (streq(kind, "history_add")) {
-                struct json_object *extra = json_object_new_object();
-                json_object_object_add(extra, "watched_at",
-                                       json_object_new_string(trakt_format_time(payload_int(payload, "watched_at"), when, sizeof when)));
-                trakt_sync_body_add_flags(body, payload_media(payload), extra, flags);
-        } else if (streq(kind, "rating_set")) {
-                struct json_object *extra = json_object_new_object();
-                json_object_object_add(extra, "rating", json_object_new_int((int) payload_int(payload, "rating")));
-                json_object_object_add(extra, "rated_at",
-                                       json_object_new_string(trakt_format_time(payload_int(payload, "rated_at"), when, sizeof when)));
-                trakt_sync_body_add_flags(body, payload_media(payload), extra, flags);
-        } else if (streq(kind, "rating_remove")) {
-                trakt_sync_body_add_flags(body, payload_media(payload), NULL, flags);
-        } else if (json_object_object_get_ex(payload, "items", &items) && json_object_is_type(items, json_type_array)) {
+        if (!body)
+                return -ENOMEM;
+        if (streq(kind, "history_add"))
+                trakt_sync_body_add_watched(body, payload_media(payload), payload_int(payload, "watched_at"), flags);
+        else if (streq(kind, "rating_set"))
+                trakt_sync_body_add_rating(body, payload_media(payload), (int) payload_int(payload, "rating"),
+                                           payload_int(payload, "rated_at"), flags);
+        else if (streq(kind, "rating_remove"))
+                trakt_sync_body_add(body, payload_media(payload), flags);
+        else if (json_object_object_get_ex(payload, "items", &items) && json_object_is_type(items, json_type_array)) {
                 for (size_t i = 0; i < json_object_array_length(items); i++) {
                         struct json_object *it = json_object_array_get_idx(items, i), *extra = NULL;
-                        if (json_object_object_get_ex(it, "extra", &extra))
-                                json_object_get(extra);
-                        trakt_sync_body_add_flags(body, payload_media(it), extra, flags);
+                        (void) json_object_object_get_ex(it, "extra", &extra);
+                        trakt_sync_body_add_extra(body, payload_media(it), extra, flags);
                 }
         }
-        *ret = strdup(json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN));
-        json_object_put(body);
+        *ret = trakt_sync_body_text(body);
         return *ret ? 0 : -ENOMEM;
 }
 
@@ -726,7 +712,8 @@ static int send_row(Outbox *o) {
                 return -EINVAL;
 
         if (streq(o->kind, "start") || streq(o->kind, "pause") || streq(o->kind, "stop"))
-                r = scrobble_body(o->kind, o->payload, &body);
+                r = trakt_scrobble_body(payload_media(o->payload), o->kind, payload_double(o->payload, "progress"), PACKAGE_VERSION,
+                                        body_flags(o->payload), &body);
         else
                 r = sync_body(o->kind, o->payload, &body);
         if (r < 0)

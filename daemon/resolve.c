@@ -7,7 +7,9 @@
 #include "log.h"
 #include "resolve.h"
 #include "title.h"
+#include "trakt-body.h"
 #include "trakt-client.h"
+#include "trakt-parse.h"
 #include "util.h"
 
 #define HIT_TTL_USEC (30ULL * 24 * 3600 * USEC_PER_SEC) /* Trakt's ids for a title do not change */
@@ -81,20 +83,8 @@ static char *name_key(TraktMediaType type, const char *title, unsigned year) {
         return k;
 }
 
-/* How Trakt's paths name a show: its trakt id, else its slug, else its imdb id. */
-static char *show_ref(const TraktIds *ids) {
-        char *s = NULL;
-        if (ids->trakt)
-                return asprintf(&s, "%" PRIu64, ids->trakt) < 0 ? NULL : s;
-        if (ids->slug)
-                return g_uri_escape_string(ids->slug, NULL, FALSE);
-        if (ids->imdb)
-                return g_uri_escape_string(ids->imdb, NULL, FALSE);
-        return NULL;
-}
-
 static char *episode_key(const TraktIds *show, unsigned season, unsigned number) {
-        g_autofree char *ref = show_ref(show);
+        _cleanup_free_ char *ref = trakt_show_ref(show);
         char *k = NULL;
         if (!ref || asprintf(&k, "episode:%s:%u:%u", ref, season, number) < 0)
                 return NULL;
@@ -483,27 +473,17 @@ static void on_answer(Http *h, const HttpResponse *resp, void *userdata);
 static int job_send(Resolver *r, Job *j) {
         Context *c = r->context;
         _cleanup_free_ char *path = NULL;
-        int k;
 
         if (j->what.type == TRAKT_EPISODE) {
-                g_autofree char *ref = show_ref(&j->what.show_ids);
-                if (!ref)
-                        return -EINVAL;
-                k = asprintf(&path, "/shows/%s/seasons/%u/episodes/%u", ref, j->what.season, j->what.number);
+                path = trakt_episode_path(&j->what.show_ids, j->what.season, j->what.number);
+                if (!path) /* a show named by none of the ids a path takes is no look-up */
+                        return j->what.show_ids.trakt || j->what.show_ids.slug || j->what.show_ids.imdb ? -ENOMEM : -EINVAL;
         } else {
-                g_autofree char *query = title_search_query(j->what.title);
-                g_autofree char *q = query ? g_uri_escape_string(query, NULL, FALSE) : NULL;
-                char years[32] = "";
-                if (!q)
-                        return -ENOMEM;
                 /* The year asked for, or one off (title_pick prefers the exact one). */
-                if (j->what.year)
-                        snprintf(years, sizeof years, "&years=%u-%u", j->what.year - 1, j->what.year + 1);
-                k = asprintf(&path, "/search/%s?query=%s&limit=%d%s", j->what.type == TRAKT_MOVIE ? "movie" : "show", q, SEARCH_LIMIT,
-                             years);
+                path = trakt_search_path(j->what.type, j->what.title, j->what.year, SEARCH_LIMIT);
+                if (!path)
+                        return -ENOMEM;
         }
-        if (k < 0)
-                return -ENOMEM;
         log_debug("Title look-up %s: GET %s", j->key, path);
         return trakt_api(c, HTTP_GET, path, NULL, 0, on_answer, r, &r->call);
 }

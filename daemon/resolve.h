@@ -6,7 +6,7 @@
 #include <stdint.h>
 
 #include "context.h"
-#include "trakt-json.h"
+#include "trakt-media.h"
 
 /* Media named by title (docs/dbus-api.md, version 2, "Naming media by title").
  *

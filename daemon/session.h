@@ -7,7 +7,7 @@
 
 #include "context.h"
 #include "list.h"
-#include "trakt-json.h"
+#include "trakt-media.h"
 
 /* Playback sessions: the state machine behind org.kino.Trakt.Session
  * (session-bus.c puts it on the bus).

@@ -9,7 +9,10 @@
 #include "log.h"
 #include "sync.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
+#include "trakt-parse-text.h"
+#include "trakt-time.h"
 #include "util.h"
 
 #define PAGE_LIMIT 250 /* Trakt's maximum (docs/trakt-api.md §6) */
@@ -1086,17 +1089,10 @@ static void record_not_found(Context *c, struct json_object *answer, const char 
         context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
-static void add_to_body(struct json_object *body, const char *media_json_text, struct json_object *extra, unsigned flags) {
-        struct json_object *m = json_tokener_parse(media_json_text);
-        trakt_sync_body_add_flags(body, m, extra, flags);
-        json_object_put(m);
-}
-
 static int push_step(SyncRun *s) {
         Context *c = s->context;
         const Push *p = current_push(s);
         sqlite3_stmt *st = NULL;
-        char when[32];
         bool history = p == &pushes[0];
 
         if (s->lookup)
@@ -1120,58 +1116,61 @@ static int push_step(SyncRun *s) {
 
         if (sqlite3_prepare_v2(store_db(c->store), p->select, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
-        struct json_object *body = json_object_new_object();
+        _cleanup_(trakt_sync_body_freep) TraktSyncBody *body = trakt_sync_body_new();
+        _cleanup_free_ char *text = NULL;
+        if (!body) {
+                sqlite3_finalize(st);
+                return -ENOMEM;
+        }
         free(s->batch_ids);
         s->batch_ids = calloc(PUSH_BATCH, sizeof(int64_t));
         s->n_batch = 0;
         s->batch_from = INT64_MAX;
         s->batch_to = 0;
         while (s->batch_ids && sqlite3_step(st) == SQLITE_ROW && s->n_batch < PUSH_BATCH) {
-                struct json_object *extra = json_object_new_object();
                 int64_t id = sqlite3_column_int64(st, 0);
+                _cleanup_(json_object_putp) struct json_object *m = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
+                unsigned flags = wants_numbers(s, id) ? TRAKT_BODY_BY_NUMBERS : 0;
                 if (history) {
                         int64_t at = sqlite3_column_int64(st, 2);
-                        json_object_object_add(extra, "watched_at", json_object_new_string(trakt_format_time(at, when, sizeof when)));
+                        trakt_sync_body_add_watched(body, m, at, flags);
                         s->batch_from = at < s->batch_from ? at : s->batch_from;
                         s->batch_to = at > s->batch_to ? at : s->batch_to;
-                } else if (p == &pushes[1]) {
-                        json_object_object_add(extra, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
-                        json_object_object_add(extra, "rated_at",
-                                               json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 3), when, sizeof when)));
-                } else {
-                        static const char *const keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
-                        json_object_object_add(extra, "collected_at",
-                                               json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 2), when, sizeof when)));
-                        for (int i = 0; i < 5; i++)
-                                if (sqlite3_column_type(st, 3 + i) != SQLITE_NULL)
-                                        json_object_object_add(extra, keys[i], json_object_new_string((const char *) sqlite3_column_text(st, 3 + i)));
-                        if (sqlite3_column_int(st, 8))
-                                json_object_object_add(extra, "3d", json_object_new_boolean(1));
-                }
+                } else if (p == &pushes[1])
+                        trakt_sync_body_add_rating(body, m, sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3), flags);
+                else
+                        trakt_sync_body_add_collected(body, m,
+                                                      &(TraktCollected) {
+                                                              .collected_at = sqlite3_column_int64(st, 2),
+                                                              .media_type = (const char *) sqlite3_column_text(st, 3),
+                                                              .resolution = (const char *) sqlite3_column_text(st, 4),
+                                                              .hdr = (const char *) sqlite3_column_text(st, 5),
+                                                              .audio = (const char *) sqlite3_column_text(st, 6),
+                                                              .audio_channels = (const char *) sqlite3_column_text(st, 7),
+                                                              .is_3d = sqlite3_column_int(st, 8) != 0,
+                                                      },
+                                                      flags);
                 s->batch_ids[s->n_batch++] = id;
-                add_to_body(body, (const char *) sqlite3_column_text(st, 1), extra, wants_numbers(s, id) ? TRAKT_BODY_BY_NUMBERS : 0);
         }
         sqlite3_finalize(st);
 
         if (s->n_batch == 0) {
-                json_object_put(body);
                 s->step++;
                 s->page = 0;
                 next_step(s);
                 return 0;
         }
         s->total += (uint32_t) s->n_batch;
+        text = trakt_sync_body_text(body);
+        if (!text)
+                return -ENOMEM;
         /* Adding plays is not idempotent: on disk as "sent, unconfirmed" before
          * they leave, and never resent by the HTTP engine behind our back (nor
          * on a reused connection that died: libcurl resends those silently). */
-        if (history && mark_batch(s, "UPDATE history SET pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " WHERE id = ?") < 0) {
-                json_object_put(body);
+        if (history && mark_batch(s, "UPDATE history SET pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " WHERE id = ?") < 0)
                 return -EIO;
-        }
-        int r = trakt_api(c, HTTP_POST, p->endpoint, json_object_to_json_string_ext(body, JSON_C_TO_STRING_PLAIN),
-                          history ? HTTP_FLAG_NO_RETRY | HTTP_FLAG_FRESH_CONNECTION : 0, on_pushed, s, &s->call);
-        json_object_put(body);
-        return r;
+        return trakt_api(c, HTTP_POST, p->endpoint, text, history ? HTTP_FLAG_NO_RETRY | HTTP_FLAG_FRESH_CONNECTION : 0, on_pushed, s,
+                         &s->call);
 }
 
 /* ---- pulling, page by page ---- */

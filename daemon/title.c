@@ -105,14 +105,3 @@ int title_pick(const TitleCandidate *c, size_t n, const char *title, unsigned ye
                         return best[t];
         return -1;
 }
-
-char *title_search_query(const char *title) {
-        static const char special[] = "+-&|!(){}[]^\"~*?:/\\";
-        GString *g = g_string_new(NULL);
-        for (const char *p = title ? title : ""; *p; p++) {
-                if (strchr(special, *p))
-                        g_string_append_c(g, '\\');
-                g_string_append_c(g, *p);
-        }
-        return g_string_free(g, FALSE);
-}

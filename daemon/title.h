@@ -38,9 +38,3 @@ typedef struct TitleCandidate {
 
 /* The rule above. Returns the index of the chosen candidate, or -1. */
 int title_pick(const TitleCandidate *c, size_t n, const char *title, unsigned year);
-
-/* The text for Trakt's search "query": the title with every character its
- * search engine reads as syntax (+ - & | ! ( ) { } [ ] ^ " ~ * ? : / \)
- * preceded by a backslash, as Trakt's documentation asks. Not URL-encoded.
- * NULL only when out of memory. */
-char *title_search_query(const char *title);

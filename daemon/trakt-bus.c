@@ -21,7 +21,7 @@
 #include "session-bus.h"
 #include "sync.h"
 #include "trakt-bus.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 #include "util.h"
 #include "watchers.h"
 

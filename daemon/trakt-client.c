@@ -4,11 +4,10 @@
 
 #include "list.h"
 #include "log.h"
+#include "trakt-body.h"
 #include "trakt-client.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 #include "util.h"
-
-#define OOB_REDIRECT "urn:ietf:wg:oauth:2.0:oob"
 
 struct TraktCall {
         Context *context;
@@ -420,17 +419,10 @@ static int refresh_start(Context *c) {
         if (r < 0)
                 return -ENOKEY;
 
-        struct json_object *o = json_object_new_object();
-        if (!o)
+        _cleanup_free_ char *body = trakt_oauth_refresh_body(refresh, id, secret);
+        if (!body)
                 return -ENOMEM;
-        json_object_object_add(o, "refresh_token", json_object_new_string(refresh));
-        json_object_object_add(o, "client_id", json_object_new_string(id));
-        json_object_object_add(o, "client_secret", json_object_new_string(secret));
-        json_object_object_add(o, "redirect_uri", json_object_new_string(OOB_REDIRECT));
-        json_object_object_add(o, "grant_type", json_object_new_string("refresh_token"));
-        r = trakt_oauth(c, "/oauth/token", json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN), 0,
-                        on_refresh_done, c, &tc->refresh);
-        json_object_put(o);
+        r = trakt_oauth(c, "/oauth/token", body, 0, on_refresh_done, c, &tc->refresh);
         if (r < 0)
                 return r;
         log_debug("Refreshing the Trakt token.");

@@ -9,6 +9,7 @@
 
 #include "fuzz.h"
 #include "media.h"
+#include "trakt-parse.h"
 
 #define MAX_FIELDS 48
 

@@ -1,15 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-/* Every mapper of Trakt's answers (daemon/trakt-json.c) on one input: the
+/* Every mapper of Trakt's answers (daemon/trakt-parse.c, trakt-parse-text.c)
+ * and what is built from them (trakt-media.c, trakt-body.c) on one input: the
  * bytes are parsed as JSON the way the HTTP engine does (strict), then handed
  * to each parser with each item kind and hint. None may crash, leak or read
  * out of bounds, whatever Trakt (or something pretending to be it) sends. */
+#include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "fuzz.h"
-#include "trakt-json.h"
+#include "trakt-body.h"
+#include "trakt-parse.h"
+#include "trakt-parse-text.h"
+#include "trakt-time.h"
 
 static bool same_str(const char *a, const char *b) {
         return a == b || (a && b && strcmp(a, b) == 0);
@@ -46,6 +51,116 @@ static void check_history_text(const uint8_t *data, size_t size, struct json_obj
         trakt_items_free(b, nb);
 }
 
+static bool same_key(const TraktMedia *a, const TraktMedia *b) {
+        char *x = trakt_media_key(a), *y = trakt_media_key(b);
+        bool same = x && y && strcmp(x, y) == 0;
+        free(x);
+        free(y);
+        return same;
+}
+
+/* How a request names m (trakt-body.h): a movie without its tvdb id; an
+ * episode by its own trakt and tvdb ids, else by its show and numbers, else
+ * by the ids it has. Returns false when that names nothing: an episode with
+ * neither ids nor a show (Trakt's answers always carry them; the media
+ * dictionary refuses such an episode), or one named by show and number 0
+ * (Trakt numbers episodes from 1). */
+static bool named_as(const TraktMedia *m, TraktMedia *ret) {
+        if (trakt_media_copy(ret, m) < 0)
+                abort();
+        if (m->type == TRAKT_MOVIE)
+                ret->ids.tvdb = 0;
+        if (m->type != TRAKT_EPISODE)
+                return true;
+        if (m->ids.trakt || m->ids.tvdb) {
+                TraktIds own = { .trakt = m->ids.trakt, .tvdb = m->ids.tvdb };
+                trakt_ids_done(&ret->ids);
+                ret->ids = own;
+        } else if ((m->season || m->number) && (m->show_title || !trakt_ids_empty(&m->show_ids))) {
+                trakt_ids_done(&ret->ids);
+                if (m->number == 0) {
+                        trakt_media_done(ret);
+                        return false;
+                }
+        }
+        char *key = trakt_media_key(ret);
+        free(key);
+        return key != NULL;
+}
+
+/* What a /sync body built from the media's wrapper names, read back. */
+static int read_sync_body(struct json_object *body, TraktMediaType type, TraktMedia *ret) {
+        struct json_object *list, *o;
+        if (json_object_object_length(body) != 1)
+                return -EBADMSG;
+        json_object_object_foreach(body, key, val) {
+                if (!json_object_is_type(val, json_type_array) || json_object_array_length(val) != 1)
+                        return -EBADMSG;
+                o = json_object_array_get_idx(val, 0);
+                if (strcmp(key, "movies") == 0)
+                        return trakt_parse_media(o, TRAKT_MOVIE, ret);
+                if (strcmp(key, "shows") == 0 && type == TRAKT_SHOW)
+                        return trakt_parse_media(o, TRAKT_SHOW, ret);
+                if (strcmp(key, "shows") == 0) {
+                        /* shows[].seasons[].episodes[]: the shape of Trakt's collection */
+                        TraktItem *items = NULL;
+                        size_t n = 0;
+                        int r = trakt_parse_items(val, TRAKT_ITEMS_COLLECTION, TRAKT_SHOW, &items, &n, NULL);
+                        if (r >= 0 && n == 1)
+                                r = trakt_media_copy(ret, &items[0].media);
+                        else if (r >= 0)
+                                r = -EBADMSG;
+                        trakt_items_free(items, n);
+                        return r;
+                }
+                /* episodes[] or seasons[]: their objects, under a wrapper */
+                list = json_object_new_object();
+                const char *t = strcmp(key, "episodes") == 0 ? "episode" : "season";
+                json_object_object_add(list, "type", json_object_new_string(t));
+                json_object_object_add(list, t, json_object_get(o));
+                int r = trakt_parse_media(list, TRAKT_NONE, ret);
+                json_object_put(list);
+                return r;
+        }
+        return -EBADMSG;
+}
+
+/* The bodies built from an item Trakt sent name that item again: read back,
+ * a /sync body and a scrobble give its key under the ids the request schema
+ * keeps. */
+static void check_bodies(const TraktMedia *m) {
+        struct json_object *w = trakt_media_wrapper(m);
+        TraktMedia want = {}, back = {};
+        bool named = named_as(m, &want);
+
+        TraktSyncBody *b = trakt_sync_body_new();
+        trakt_sync_body_add(b, w, 0);
+        char *text = trakt_sync_body_text(b);
+        struct json_object *body = text ? json_tokener_parse(text) : NULL;
+        if (!body)
+                abort();
+        if (named && (read_sync_body(body, m->type, &back) < 0 || !same_key(&want, &back)))
+                abort();
+        trakt_media_done(&back);
+        json_object_put(body);
+        free(text);
+        trakt_sync_body_free(b);
+
+        if (trakt_scrobble_body(w, "pause", 50, "1.0", 0, &text) >= 0) {
+                if (m->type != TRAKT_MOVIE && m->type != TRAKT_EPISODE)
+                        abort();
+                body = json_tokener_parse(text);
+                if (!body || (named && (trakt_parse_media(body, TRAKT_NONE, &back) < 0 || !same_key(&want, &back))))
+                        abort();
+                trakt_media_done(&back);
+                json_object_put(body);
+                free(text);
+        } else if (m->type == TRAKT_MOVIE || m->type == TRAKT_EPISODE)
+                abort();
+        trakt_media_done(&want);
+        json_object_put(w);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         struct json_tokener *tok = json_tokener_new();
         json_tokener_set_flags(tok, JSON_TOKENER_STRICT);
@@ -79,11 +194,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                                         }
                                         json_object_put(back);
                                         free(text);
-                                        struct json_object *w = trakt_media_wrapper(&items[i].media);
-                                        struct json_object *body = json_object_new_object();
-                                        trakt_sync_body_add(body, w, NULL);
-                                        json_object_put(body);
-                                        json_object_put(w);
+                                        check_bodies(&items[i].media);
                                         trakt_strv_free(keys);
                                         free(key);
                                 }

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: MIT */
 /* Titles named by players against Trakt's search answers (daemon/title.c),
- * and the search answers themselves (trakt-json.c), on real answers captured
+ * and the search answers themselves (trakt-parse.c), on real answers captured
  * from Trakt (tests/fixtures/trakt-real/trakt.py/search/…). */
 #include <glib.h>
 #include <string.h>
 
 #include "title.h"
-#include "trakt-json.h"
+#include "trakt-parse.h"
 
 static void test_normalize(void) {
         static const struct {
@@ -54,24 +54,6 @@ static void test_normalize(void) {
         g_assert_false(title_equal("The Avengers", "Avengers: Age of Ultron"));
         g_assert_false(title_equal("", ""));   /* nothing is no title */
         g_assert_false(title_equal("!!", "??"));
-}
-
-static void test_search_query(void) {
-        static const struct {
-                const char *in, *out;
-        } cases[] = {
-                { "Primer", "Primer" },
-                { "Mission: Impossible", "Mission\\: Impossible" },
-                { "Spider-Man", "Spider\\-Man" },
-                { "Law & Order", "Law \\& Order" },
-                { "What If...?", "What If...\\?" },
-                { "(500) Days of Summer", "\\(500\\) Days of Summer" },
-                { "C:\\dir/\"x\" [y] {z} ^~*!+|", "C\\:\\\\dir\\/\\\"x\\\" \\[y\\] \\{z\\} \\^\\~\\*\\!\\+\\|" },
-        };
-        for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
-                g_autofree char *q = title_search_query(cases[i].in);
-                g_assert_cmpstr(q, ==, cases[i].out);
-        }
 }
 
 static void test_pick(void) {
@@ -239,7 +221,6 @@ static void test_odd_answers(void) {
 int main(int argc, char **argv) {
         g_test_init(&argc, &argv, NULL);
         g_test_add_func("/title/normalize", test_normalize);
-        g_test_add_func("/title/search-query", test_search_query);
         g_test_add_func("/title/pick", test_pick);
         g_test_add_func("/title/real-answers", test_real_answers);
         g_test_add_func("/title/odd-answers", test_odd_answers);
