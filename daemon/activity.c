@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "db-private.h"
 #include "activity.h"
 #include "log.h"
 #include "outbox.h"
@@ -18,7 +19,7 @@ bool activity_linked(Context *c) {
 
 static bool toggle(Context *c, const char *category) {
         bool on = true;
-        (void) store_get_toggle(c->store, category, &on);
+        (void) db_get_toggle(c->db, category, &on);
         return on;
 }
 
@@ -52,8 +53,8 @@ static int run_sql(Context *c, const char *sql, const char *fmt, ...) {
         va_list ap;
         int rc;
 
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
+        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK) {
+                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
                 return -EIO;
         }
         va_start(ap, fmt);
@@ -77,24 +78,24 @@ static int run_sql(Context *c, const char *sql, const char *fmt, ...) {
         rc = sqlite3_step(st);
         sqlite3_finalize(st);
         if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
+                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
                 return -EIO;
         }
         return rc == SQLITE_ROW ? 1 : 0;
 }
 
 static int begin(Context *c) {
-        return store_begin(c->store);
+        return db_begin(c->db);
 }
 
 static int end(Context *c, int r) {
         if (r < 0) {
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
                 return r;
         }
-        r = store_commit(c->store);
+        r = db_commit(c->db);
         if (r < 0)
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
         return r;
 }
 
@@ -164,7 +165,7 @@ char **activity_media_keys(Context *c, const TraktMedia *m) {
                 return NULL;
         while (keys[n])
                 n++;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT DISTINCT media_key FROM media_alias WHERE alias = ?", -1, &st, NULL) !=
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT DISTINCT media_key FROM media_alias WHERE alias = ?", -1, &st, NULL) !=
             SQLITE_OK) {
                 trakt_strv_free(keys);
                 return NULL;
@@ -206,7 +207,7 @@ static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool pr
                                   "ttiiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0),
                                   (int64_t) uid);
         if (r >= 0)
-                *ret_id = sqlite3_last_insert_rowid(store_db(c->store));
+                *ret_id = sqlite3_last_insert_rowid(db_sqlite(c->db));
         return r;
 }
 
@@ -436,7 +437,7 @@ int activity_withdraw(Context *c, const char *session, uint64_t since) {
                 r = run_sql(c, "UPDATE outbox SET state = 'dropped', last_error = 'withdrawn: incognito' WHERE id IN (" WITHHELD_ROWS ")",
                             "ti", session, (int64_t) since);
         if (r >= 0)
-                n = sqlite3_changes(store_db(c->store));
+                n = sqlite3_changes(db_sqlite(c->db));
         r = end(c, r);
         after(c, r);
         return r < 0 ? r : n;
@@ -505,7 +506,7 @@ int activity_queue_names(Context *c, const char *table) {
                 ;
         if (t == ELEMENTSOF(named_tables))
                 return -EINVAL;
-        if (sqlite3_prepare_v2(store_db(c->store), named_tables[t].select, -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), named_tables[t].select, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 const char *json = (const char *) sqlite3_column_text(st, 1);

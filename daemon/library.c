@@ -6,6 +6,7 @@
 #include <strings.h>
 #include <glib.h>
 
+#include "db-private.h"
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
@@ -16,9 +17,9 @@
 #include "trakt-json.h"
 #include "util.h"
 
-static int exec_sql(Store *s, const char *sql, const char *what) {
+static int exec_sql(Db *s, const char *sql, const char *what) {
         char *err = NULL;
-        int r = sqlite3_exec(store_db(s), sql, NULL, NULL, &err);
+        int r = sqlite3_exec(db_sqlite(s), sql, NULL, NULL, &err);
         if (r != SQLITE_OK) {
                 log_error("Failed to %s: %s", what, err ?: sqlite3_errstr(r));
                 sqlite3_free(err);
@@ -27,24 +28,24 @@ static int exec_sql(Store *s, const char *sql, const char *what) {
         return 0;
 }
 
-int library_ensure_watchlist(Store *s) {
+int library_ensure_watchlist(Db *s) {
         return exec_sql(s,
                         "INSERT OR IGNORE INTO lists(id, name, url, kind, trakt_user, trakt_slug, item_count, updated_at) "
                         "VALUES ('" LIBRARY_WATCHLIST_ID "', 'Trakt watchlist', 'https://trakt.tv/users/me/watchlist', 'watchlist', NULL, NULL, 0, 0)",
                         "create the watchlist system list");
 }
 
-int library_remove_watchlist(Store *s) {
+int library_remove_watchlist(Db *s) {
         return exec_sql(s,
                         "DELETE FROM list_items WHERE list_id = '" LIBRARY_WATCHLIST_ID "';"
                         "DELETE FROM lists WHERE id = '" LIBRARY_WATCHLIST_ID "'",
                         "remove the watchlist system list");
 }
 
-bool library_has_watchlist(Store *s) {
+bool library_has_watchlist(Db *s) {
         sqlite3_stmt *st = NULL;
         bool found = false;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT 1 FROM lists WHERE id = '" LIBRARY_WATCHLIST_ID "'", -1, &st, NULL) == SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(s), "SELECT 1 FROM lists WHERE id = '" LIBRARY_WATCHLIST_ID "'", -1, &st, NULL) == SQLITE_OK)
                 found = sqlite3_step(st) == SQLITE_ROW;
         sqlite3_finalize(st);
         return found;
@@ -160,14 +161,14 @@ static void run_free(RefreshRun *run) {
 /* Store what a pull brought, replacing the list's items, in one transaction. */
 static int fetch_store(ListFetch *f) {
         Context *c = f->context;
-        sqlite3 *db = store_db(c->store);
+        sqlite3 *db = db_sqlite(c->db);
         sqlite3_stmt *st = NULL;
         char url[LISTURL_CANONICAL_MAX];
         int r;
 
         if (!listurl_canonical(f->id_user, f->id_slug, url, sizeof url))
                 return -EINVAL;
-        if (store_begin(c->store) < 0)
+        if (db_begin(c->db) < 0)
                 return -EIO;
 
         if (!f->run) {
@@ -200,7 +201,7 @@ static int fetch_store(ListFetch *f) {
         if (r != SQLITE_DONE)
                 goto fail;
         if (sqlite3_changes(db) == 0) {
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
                 log_info("List %s was removed while it was pulled; not storing it.", f->list_id);
                 return 0;
         }
@@ -230,14 +231,14 @@ static int fetch_store(ListFetch *f) {
         }
         sqlite3_finalize(st);
         st = NULL;
-        if (store_commit(c->store) < 0)
+        if (db_commit(c->db) < 0)
                 goto fail;
         return 0;
 
 fail:
         log_error("Failed to store the list %s: %s", f->list_id, sqlite3_errmsg(db));
         sqlite3_finalize(st);
-        (void) store_rollback(c->store);
+        (void) db_rollback(c->db);
         return -EIO;
 }
 
@@ -367,9 +368,10 @@ static void on_items(Http *h, const HttpResponse *r, void *userdata) {
                 f->cap = cap;
         }
         for (size_t i = 0; i < n; i++) {
-                /* Trakt's item JSON as received (rank, listed_at, notes…), as the import keeps it. */
+                /* The item as every table keeps it, the watchlist too (trakt_media_wrapper_text);
+                 * its rank is its position, its listed_at a column of its own. */
                 char *key = trakt_media_key(&items[i].media);
-                char *json = items[i].src ? strdup(json_object_to_json_string_ext(items[i].src, JSON_C_TO_STRING_PLAIN)) : NULL;
+                char *json = trakt_media_wrapper_text(&items[i].media);
                 if (!key || !json) {
                         free(key); /* an item we cannot name is skipped, as the import does */
                         free(json);
@@ -396,7 +398,7 @@ static bool list_is_ours(Context *c, const char *owner) {
         _cleanup_free_ char *me = NULL;
         if (strcasecmp(owner, "me") == 0)
                 return true;
-        if (store_get_setting(c->store, "user_slug", &me) < 0 || isempty(me))
+        if (db_get_setting(c->db, "user_slug", &me) < 0 || isempty(me))
                 return false;
         return strcasecmp(owner, me) == 0;
 }
@@ -571,7 +573,7 @@ int library_refresh_followed_lists(Context *c, void (*done)(Context *c, int erro
         run->done = done;
         run->userdata = userdata;
 
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT id, trakt_user, trakt_slug FROM lists WHERE kind = 'custom'"
                                " AND trakt_user IS NOT NULL AND trakt_slug IS NOT NULL ORDER BY id",
                                -1, &st, NULL) != SQLITE_OK) {
@@ -656,7 +658,7 @@ int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, Libra
         sqlite3_stmt *st = NULL;
         int r = 0;
 
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
                                " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
                                " ORDER BY watched_at DESC, id DESC LIMIT ?2",
@@ -697,7 +699,7 @@ static int lookup_media(Context *c, const TraktMedia *media, const char *select_
         }
         r = asprintf(&sql, "%s WHERE media_key IN (%s) ORDER BY %s DESC LIMIT 1", select_prefix, in->str, newest);
         g_string_free(in, TRUE);
-        if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
+        if (r < 0 || sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, ret, NULL) != SQLITE_OK) {
                 trakt_strv_free(keys);
                 return -EIO;
         }
@@ -723,7 +725,7 @@ int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, ui
         bool on = true;
         *ret_progress = 0;
         *ret_paused_at = 0;
-        (void) store_get_toggle(c->store, "resume", &on);
+        (void) db_get_toggle(c->db, "resume", &on);
         if (resolve_fill(c, media, true) < 0)
                 return -ENOMEM;
         int r = on ? lookup_media(c, media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
@@ -738,7 +740,7 @@ int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, ui
 int library_lists(Context *c, LibraryListFn fn, void *userdata) {
         sqlite3_stmt *st = NULL;
         int r = 0;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT id, name, url, kind, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id)"
                                " FROM lists l ORDER BY kind = 'watchlist' DESC, name",
                                -1, &st, NULL) != SQLITE_OK)
@@ -760,7 +762,7 @@ int library_lists(Context *c, LibraryListFn fn, void *userdata) {
 static int list_exists(Context *c, const char *id, bool *system) {
         sqlite3_stmt *st = NULL;
         int found = 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
                 if (sqlite3_step(st) == SQLITE_ROW) {
                         found = 1;
@@ -777,7 +779,7 @@ int library_list_items(Context *c, const char *list_id, LibraryItemFn fn, void *
         int r = 0;
         if (!list_exists(c, list_id, NULL))
                 return -ENOENT;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT media, listed_at, position + 1 FROM list_items WHERE list_id = ? ORDER BY position", -1, &st,
                                NULL) != SQLITE_OK)
                 return -EIO;
@@ -800,7 +802,7 @@ int library_remove_list(Context *c, const char *list_id) {
         if (system)
                 return -EPERM;
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
         int r = sqlite3_step(st);
@@ -812,8 +814,8 @@ int library_recommendations(Context *c, const char *kind, LibraryItemFn fn, void
         sqlite3_stmt *st = NULL;
         bool on = true;
         int r = 0;
-        (void) store_get_toggle(c->store, "recommendations", &on);
-        if (sqlite3_prepare_v2(store_db(c->store),
+        (void) db_get_toggle(c->db, "recommendations", &on);
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT media FROM recommendations r WHERE kind = ? AND ?"
                                " AND NOT EXISTS (SELECT 1 FROM history h WHERE h.media_key = r.media_key AND h.watched_at >"
                                "  (SELECT CAST(value AS INTEGER) FROM sync_cursors WHERE name = 'recommendations.fetched_at'))"
@@ -830,7 +832,7 @@ int library_recommendations(Context *c, const char *kind, LibraryItemFn fn, void
 uint32_t library_unmatched_count(Context *c) {
         sqlite3_stmt *st = NULL;
         uint32_t n = 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
             sqlite3_step(st) == SQLITE_ROW)
                 n = (uint32_t) sqlite3_column_int64(st, 0);
         sqlite3_finalize(st);

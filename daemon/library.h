@@ -7,23 +7,24 @@
 
 #include "context.h"
 #include "listurl.h"
-#include "store.h"
+#include "db.h"
 #include "trakt-json.h"
 
 /* The local media library kept in the state database: watch history,
  * ratings, resume points, the lists (the watchlist system list and followed
  * custom lists) and the recommendations. Items are stored as (media_key,
- * media JSON); media_key is trakt-json.h's canonical key, the JSON is Trakt's
- * own object for the item so it can be sent back. What the user does is
+ * media JSON); media_key is trakt-json.h's canonical key, the JSON the
+ * item's wrapper in Trakt's own shape, {"type": T, T: {…}}
+ * (trakt_media_wrapper_text), in every table, so it can be sent back. What the user does is
  * written by activity.c and the imports by sync.c; this module reads it for
  * the bus, and keeps the followed lists. */
 
 #define LIBRARY_WATCHLIST_ID "watchlist"
 
 /* The watchlist system list exists while connected. */
-int library_ensure_watchlist(Store *s);
-int library_remove_watchlist(Store *s);
-bool library_has_watchlist(Store *s);
+int library_ensure_watchlist(Db *s);
+int library_remove_watchlist(Db *s);
+bool library_has_watchlist(Db *s);
 
 /* ---- followed lists: someone's custom list on Trakt, kept as kind 'custom' ----
  *
@@ -35,7 +36,7 @@ bool library_has_watchlist(Store *s);
  * /users/USER/lists/SLUG/items (limit 250, docs/trakt-api.md §6), and replaces the
  * stored items in one transaction once all pages are in: a failed pull leaves
  * what was stored before. Items keep Trakt's order (position), their
- * listed_at and Trakt's item JSON (with its rank). */
+ * listed_at and the item in the shape every table keeps (db-library.h). */
 
 /* AddList's answer: list_id, or error: NotFound (Trakt has no such list, or
  * it is someone else's private list), TraktUnavailable (network, 5xx, 429

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "db-private.h"
 #include "build-config.h"
 #include "log.h"
 #include "outbox.h"
@@ -53,7 +54,7 @@ static void outbox_schedule(Outbox *o);
 
 static int exec_row(Context *c, const char *sql, int64_t id, const char *text) {
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, id);
         if (text)
@@ -70,7 +71,7 @@ int64_t outbox_add(Context *c, const char *kind, const char *category, const cha
         sqlite3_stmt *st = ob(c) ? ob(c)->insert : NULL;
         bool cached = st != NULL;
         int64_t id = -EIO;
-        if (!st && sqlite3_prepare_v2(store_db(c->store), INSERT_SQL, -1, &st, NULL) != SQLITE_OK)
+        if (!st && sqlite3_prepare_v2(db_sqlite(c->db), INSERT_SQL, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
         sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
@@ -79,9 +80,9 @@ int64_t outbox_add(Context *c, const char *kind, const char *category, const cha
                 sqlite3_bind_text(st, 4, session, -1, SQLITE_STATIC);
         sqlite3_bind_text(st, 5, json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
         if (sqlite3_step(st) == SQLITE_DONE)
-                id = sqlite3_last_insert_rowid(store_db(c->store));
+                id = sqlite3_last_insert_rowid(db_sqlite(c->db));
         else
-                log_error("Could not queue the %s event: %s", kind, sqlite3_errmsg(store_db(c->store)));
+                log_error("Could not queue the %s event: %s", kind, sqlite3_errmsg(db_sqlite(c->db)));
         if (cached) {
                 sqlite3_reset(st);
                 sqlite3_clear_bindings(st);
@@ -92,14 +93,14 @@ int64_t outbox_add(Context *c, const char *kind, const char *category, const cha
 
 static void row_done(Context *c, int64_t id, const char *state, const char *error) {
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET state = ?2, last_error = ?3 WHERE id = ?1", -1, &st,
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE outbox SET state = ?2, last_error = ?3 WHERE id = ?1", -1, &st,
                                NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, id);
                 sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
                 if (error)
                         sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
                 if (sqlite3_step(st) != SQLITE_DONE)
-                        log_error("Could not mark outbox event %" PRId64 " %s: %s", id, state, sqlite3_errmsg(store_db(c->store)));
+                        log_error("Could not mark outbox event %" PRId64 " %s: %s", id, state, sqlite3_errmsg(db_sqlite(c->db)));
         }
         sqlite3_finalize(st);
 }
@@ -111,7 +112,7 @@ static int payload_save(Context *c, int64_t id, struct json_object *payload) {
 
 static void row_retry_later(Context *c, int64_t id, unsigned attempts, uint64_t delay, const char *error) {
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1", -1, &st,
                                NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, id);
@@ -146,7 +147,7 @@ static bool history_row_pushed(Context *c, int64_t history_id) {
         bool pushed = false;
         if (history_id <= 0)
                 return false;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, history_id);
                 pushed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
         }
@@ -160,7 +161,7 @@ static void history_row_mark_pushed(Context *c, int64_t history_id, int64_t trak
         if (trakt_history_id > 0) {
                 sqlite3_stmt *st = NULL;
                 /* OR IGNORE: an import may already have linked that Trakt play to another row. */
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE OR IGNORE history SET trakt_history_id = ?2, pushed = 1 WHERE id = ?1",
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE OR IGNORE history SET trakt_history_id = ?2, pushed = 1 WHERE id = ?1",
                                        -1, &st, NULL) == SQLITE_OK) {
                         sqlite3_bind_int64(st, 1, history_id);
                         sqlite3_bind_int64(st, 2, trakt_history_id);
@@ -180,7 +181,7 @@ static void history_row_learn_media(Context *c, int64_t history_id, struct json_
         struct json_object *w = trakt_media_wrapper(&m);
         if (w) {
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE history SET media = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE history SET media = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
                         sqlite3_bind_int64(st, 1, history_id);
                         sqlite3_bind_text(st, 2, json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
                         (void) sqlite3_step(st);
@@ -197,7 +198,7 @@ static bool superseded(Context *c, int64_t id, const char *session) {
         bool later = false;
         if (!session)
                 return false;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT 1 FROM outbox WHERE state = 'pending' AND id > ?1 AND session = ?2"
                                " AND kind IN ('start','pause','stop') LIMIT 1",
                                -1, &st, NULL) == SQLITE_OK) {
@@ -232,7 +233,7 @@ const char *outbox_status(Context *c) {
 
 unsigned outbox_pending(Context *c) {
         unsigned n = 0;
-        (void) store_outbox_pending(c->store, &n);
+        (void) db_outbox_pending(c->db, &n);
         return n;
 }
 
@@ -320,7 +321,7 @@ static const char *describe_public(struct json_object *payload, char *buf, size_
 static void record_unmatched(Context *c, struct json_object *payload, const char *endpoint) {
         sqlite3_stmt *st = NULL;
         struct json_object *w = payload_media(payload);
-        if (sqlite3_prepare_v2(store_db(c->store), "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1,
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1,
                                &st, NULL) != SQLITE_OK)
                 return;
         sqlite3_bind_text(st, 1, "scrobble", -1, SQLITE_STATIC);
@@ -382,7 +383,7 @@ static void retry_by_numbers(Outbox *o) {
         Context *c = o->context;
         json_object_object_add(o->payload, "by_numbers", json_object_new_boolean(1));
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET payload = ?2, attempts = ?3, next_attempt_at = 0 WHERE id = ?1", -1,
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE outbox SET payload = ?2, attempts = ?3, next_attempt_at = 0 WHERE id = ?1", -1,
                                &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, o->row);
                 sqlite3_bind_text(st, 2, json_object_to_json_string_ext(o->payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
@@ -458,7 +459,7 @@ static bool delivered(Outbox *o, const HttpResponse *r) {
                         history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
                 } else if (streq(kind, "rating_set")) {
                         sqlite3_stmt *st = NULL;
-                        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1,
+                        if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1,
                                                &st, NULL) == SQLITE_OK) {
                                 sqlite3_bind_int64(st, 1, payload_int(p, "rated_at"));
                                 (void) sqlite3_step(st);
@@ -742,7 +743,7 @@ static int send_row(Outbox *o) {
                 if (streq(o->kind, "history_add"))
                         flags |= HTTP_FLAG_FRESH_CONNECTION;
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET attempts = ?2 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE outbox SET attempts = ?2 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
                         return -EIO;
                 sqlite3_bind_int64(st, 1, o->row);
                 sqlite3_bind_int64(st, 2, o->attempts);
@@ -779,7 +780,7 @@ static void convert_to_history(Context *c, int64_t id, struct json_object *paylo
         json_object_object_add(p, "watched_at", json_object_new_int64(payload_int(payload, "at")));
         json_object_object_add(p, "history_id", json_object_new_int64(payload_int(payload, "history_id")));
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "UPDATE outbox SET kind = 'history_add', category = 'history', payload = ?2 WHERE id = ?1", -1, &st,
                                NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, id);
@@ -817,10 +818,10 @@ static int deliver_next(Outbox *o) {
         }
         for (size_t i = 0; i < ELEMENTSOF(on); i++) {
                 on[i] = true;
-                (void) store_get_toggle(c->store, kt_categories[i], &on[i]);
+                (void) db_get_toggle(c->db, kt_categories[i], &on[i]);
         }
 
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "SELECT id, kind, category, session, payload, attempts, next_attempt_at, created_at"
                                " FROM outbox WHERE state = 'pending' ORDER BY id",
                                -1, &st, NULL) != SQLITE_OK)
@@ -981,7 +982,7 @@ void outbox_connection_changed(Context *c) {
         if (c->state == CONN_CONNECTED) {
                 /* (Re)connected: whatever waited for the account goes now, not after its backoff. */
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'", -1, &st,
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'", -1, &st,
                                        NULL) == SQLITE_OK)
                         (void) sqlite3_step(st);
                 sqlite3_finalize(st);
@@ -1019,14 +1020,14 @@ int outbox_setup(Context *c) {
                 free(o);
                 return r;
         }
-        if (sqlite3_prepare_v2(store_db(c->store), INSERT_SQL, -1, &o->insert, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), INSERT_SQL, -1, &o->insert, NULL) != SQLITE_OK)
                 o->insert = NULL; /* outbox_add prepares per call then */
         c->outbox = o;
         http_set_blocked_callback(c->http, on_blocked, c);
 
         /* Old delivered rows go; what waits stays. */
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM outbox WHERE state IN ('sent','dropped') AND created_at < ?", -1, &st,
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM outbox WHERE state IN ('sent','dropped') AND created_at < ?", -1, &st,
                                NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, (int64_t) (now_realtime_usec() - KEEP_DONE_USEC));
                 (void) sqlite3_step(st);

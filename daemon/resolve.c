@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-private.h"
 #include "log.h"
 #include "resolve.h"
 #include "title.h"
@@ -106,7 +107,7 @@ static char *episode_key(const TraktIds *show, unsigned season, unsigned number)
 static ResolveState cache_get(Context *c, const char *key, TraktMedia *ret, char **ret_closest) {
         sqlite3_stmt *st = NULL;
         ResolveState s = RESOLVE_UNKNOWN;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT media, closest FROM title_cache WHERE name = ?1 AND expires_at > ?2", -1,
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT media, closest FROM title_cache WHERE name = ?1 AND expires_at > ?2", -1,
                                &st, NULL) != SQLITE_OK)
                 return RESOLVE_UNKNOWN;
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -149,7 +150,7 @@ static void store_aliases(Context *c, const TraktMedia *found, const TraktMedia 
         if (name && name->type != TRAKT_EPISODE)
                 (void) trakt_strv_push(&keys, &n, trakt_media_key(name));
         if (key && keys &&
-            sqlite3_prepare_v2(store_db(c->store), "INSERT OR IGNORE INTO media_alias(alias, media_key) VALUES (?1, ?2)", -1, &st,
+            sqlite3_prepare_v2(db_sqlite(c->db), "INSERT OR IGNORE INTO media_alias(alias, media_key) VALUES (?1, ?2)", -1, &st,
                                NULL) == SQLITE_OK)
                 for (size_t i = 0; keys[i]; i++) {
                         if (streq(keys[i], key))
@@ -169,10 +170,10 @@ static void cache_put(Context *c, const char *key, const TraktMedia *found, cons
         _cleanup_free_ char *json = found ? trakt_media_wrapper_text(found) : NULL;
         if (found && !json)
                 return;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "INSERT OR REPLACE INTO title_cache(name, media, closest, looked_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
                                -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
+                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
                 return;
         }
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
@@ -183,7 +184,7 @@ static void cache_put(Context *c, const char *key, const TraktMedia *found, cons
         sqlite3_bind_int64(st, 4, (int64_t) now);
         sqlite3_bind_int64(st, 5, (int64_t) (now + (found ? HIT_TTL_USEC : MISS_TTL_USEC)));
         if (sqlite3_step(st) != SQLITE_DONE)
-                log_error("Could not keep what Trakt said about a title: %s", sqlite3_errmsg(store_db(c->store)));
+                log_error("Could not keep what Trakt said about a title: %s", sqlite3_errmsg(db_sqlite(c->db)));
         sqlite3_finalize(st);
 }
 
@@ -334,8 +335,8 @@ int resolve_fill(Context *c, TraktMedia *m, bool keep_name) {
 
 static int exec_keys(Context *c, const char *sql, const char *a, const char *b, const char *json) {
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
+        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK) {
+                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
                 return -EIO;
         }
         sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
@@ -359,8 +360,8 @@ void resolve_rekey(Context *c, const TraktMedia *name, const TraktMedia *found) 
 
         if (!old || !new || !json || streq(old, new))
                 return;
-        bool nested = !sqlite3_get_autocommit(store_db(c->store));
-        r = nested ? 0 : store_begin(c->store);
+        bool nested = !sqlite3_get_autocommit(db_sqlite(c->db));
+        r = nested ? 0 : db_begin(c->db);
         if (r >= 0)
                 r = exec_keys(c, "UPDATE history SET media_key = ?2, media = ?3 WHERE media_key = ?1 AND origin = 'local'", old, new,
                               json);
@@ -382,8 +383,8 @@ void resolve_rekey(Context *c, const TraktMedia *name, const TraktMedia *found) 
                 }
         }
         if (!nested) {
-                if (r < 0 || store_commit(c->store) < 0)
-                        (void) store_rollback(c->store);
+                if (r < 0 || db_commit(c->db) < 0)
+                        (void) db_rollback(c->db);
         }
         if (r < 0)
                 log_warning("Could not move what was stored under a title to Trakt's ids.");
@@ -462,7 +463,7 @@ static bool wanted(Resolver *r, Job *j) {
         sqlite3_stmt *st = NULL;
         bool yes = false;
         if (j->n_rows > 0 &&
-            sqlite3_prepare_v2(store_db(c->store), "SELECT 1 FROM outbox WHERE id = ?1 AND state = 'pending'", -1, &st, NULL) ==
+            sqlite3_prepare_v2(db_sqlite(c->db), "SELECT 1 FROM outbox WHERE id = ?1 AND state = 'pending'", -1, &st, NULL) ==
                     SQLITE_OK) {
                 for (size_t i = 0; i < j->n_rows && !yes; i++) {
                         sqlite3_reset(st);
@@ -803,7 +804,7 @@ int resolve_setup(Context *c) {
 
         /* What expired is asked again anyway: it need not be kept. */
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM title_cache WHERE expires_at <= ?1", -1, &st, NULL) == SQLITE_OK) {
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM title_cache WHERE expires_at <= ?1", -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
                 (void) sqlite3_step(st);
         }

@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-private.h"
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
@@ -205,26 +206,26 @@ static void finish(SyncRun *s, const char *error) {
 
         /* Finished either way: a failed import is re-run by the user, not on every start. */
         if (!s->incremental)
-                (void) store_set_setting(c->store, "import_pending", NULL);
+                (void) db_set_setting(c->db, "import_pending", NULL);
         if (!error) {
                 _cleanup_free_ char *own = NULL;
-                (void) store_set_setting_u64(c->store, "last_sync", now_realtime_usec());
+                (void) db_set_setting_u64(c->db, "last_sync", now_realtime_usec());
                 log_info("Sync (%s) finished: %" PRIu32 " items%s.", kind, s->done,
                          s->not_found ? "; some items were unknown to Trakt" : "");
                 if (s->unreadable > 0)
                         log_warning("Sync (%s): %zu item(s) from Trakt could not be read and were left out.", kind, s->unreadable);
                 /* A sweep clears only its own failure: a scrobble's stays until the outbox clears it. */
                 if (!s->incremental ||
-                    (store_get_setting(c->store, "last_sync_error", &own) >= 0 && streq_ptr(own, c->last_error)))
+                    (db_get_setting(c->db, "last_sync_error", &own) >= 0 && streq_ptr(own, c->last_error)))
                         context_set_last_error(c, NULL);
-                (void) store_set_setting(c->store, "last_sync_error", NULL);
+                (void) db_set_setting(c->db, "last_sync_error", NULL);
         } else {
                 log_warning("Sync (%s) failed: %s", kind, error);
                 /* Once the login has expired, why it expired (set then) is what the
                  * user needs to read, not that the sync could not go on. */
                 if (c->state != CONN_EXPIRED || isempty(c->last_error)) {
                         context_set_last_error(c, error);
-                        (void) store_set_setting(c->store, "last_sync_error", error);
+                        (void) db_set_setting(c->db, "last_sync_error", error);
                 }
         }
         c->sync = NULL;
@@ -233,11 +234,11 @@ static void finish(SyncRun *s, const char *error) {
          * and periodic sweeps do once every twelve intervals (an hour by default). */
         if (!refresh_lists && incremental && !error) {
                 uint64_t last = 0;
-                (void) store_get_setting_u64(c->store, "lists_refreshed_at", &last);
+                (void) db_get_setting_u64(c->db, "lists_refreshed_at", &last);
                 refresh_lists = now_realtime_usec() - last >= 12 * sweep_interval(c);
         }
         if (refresh_lists && c->state == CONN_CONNECTED) {
-                (void) store_set_setting_u64(c->store, "lists_refreshed_at", now_realtime_usec());
+                (void) db_set_setting_u64(c->db, "lists_refreshed_at", now_realtime_usec());
                 int rr = library_refresh_followed_lists(c, NULL, NULL);
                 if (rr < 0 && rr != -EBUSY)
                         log_warning_errno(rr, "Could not refresh the followed lists: %m");
@@ -259,7 +260,7 @@ void sync_abort(Context *c, const char *why) {
                 return;
         snprintf(kind, sizeof kind, "%s", s->kind);
         if (!s->incremental)
-                (void) store_set_setting(c->store, "import_pending", NULL);
+                (void) db_set_setting(c->db, "import_pending", NULL);
         log_info("Sync (%s) stopped: %s", kind, why);
         c->sync = NULL;
         run_free(s);
@@ -281,7 +282,7 @@ static void step_done(SyncRun *s) {
 static int cursor_get(Context *c, const char *name, char **ret) {
         sqlite3_stmt *st = NULL;
         int r = -ENOENT;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT value FROM sync_cursors WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT value FROM sync_cursors WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -311,7 +312,7 @@ static int cursor_set(Context *c, const char *name, const char *value) {
         const char *sql = value ? "INSERT INTO sync_cursors(name, value) VALUES (?1, ?2)"
                                   " ON CONFLICT(name) DO UPDATE SET value = excluded.value"
                                 : "DELETE FROM sync_cursors WHERE name = ?1";
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
         if (value)
@@ -370,7 +371,7 @@ static int store_activity_cursors(SyncRun *s, Cat cat) {
 
 static bool toggle_on(Context *c, Cat cat) {
         bool on = true;
-        (void) store_get_toggle(c->store, kt_categories[cat], &on);
+        (void) db_get_toggle(c->db, kt_categories[cat], &on);
         return on;
 }
 
@@ -387,7 +388,7 @@ static sqlite3_stmt *run_stmt(SyncRun *run, int slot, const char *sql) {
                 sqlite3_clear_bindings(*st);
                 return *st;
         }
-        if (sqlite3_prepare_v2(store_db(run->context->store), sql, -1, st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(run->context->db), sql, -1, st, NULL) != SQLITE_OK)
                 *st = NULL;
         return *st;
 }
@@ -425,7 +426,7 @@ static sqlite3_stmt *history_insert(SyncRun *run, bool batch) {
                 char sql[sizeof INSERT_HISTORY + HISTORY_BATCH * sizeof("," HISTORY_ROW)] = INSERT_HISTORY HISTORY_ROW;
                 for (size_t i = 1; batch && i < HISTORY_BATCH; i++)
                         strcat(sql, "," HISTORY_ROW);
-                if (sqlite3_prepare_v2(store_db(run->context->store), sql, -1, st, NULL) != SQLITE_OK)
+                if (sqlite3_prepare_v2(db_sqlite(run->context->db), sql, -1, st, NULL) != SQLITE_OK)
                         *st = NULL;
         }
         return *st;
@@ -473,7 +474,7 @@ static int store_history(SyncRun *run, const TraktItem *it) {
         Context *c = run->context;
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it), *in = NULL, *sql = NULL;
         char **keys = run->have_unlinked ? trakt_media_keys(&it->media) : NULL;
-        sqlite3 *db = store_db(c->store);
+        sqlite3 *db = db_sqlite(c->db);
         sqlite3_stmt *st = NULL;
         size_t n = 0;
         int r;
@@ -583,9 +584,9 @@ static int forget_removed_ratings(SyncRun *s) {
 
         if (c->ratings_pushed != s->ratings_pushed_at_start)
                 return 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT rowid, media FROM ratings WHERE pushed = 1", -1, &st, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(store_db(c->store), "SELECT 1 FROM temp.sync_seen_keys WHERE key = ?", -1, &seen, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(store_db(c->store), "DELETE FROM ratings WHERE rowid = ?", -1, &del, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT rowid, media FROM ratings WHERE pushed = 1", -1, &st, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db_sqlite(c->db), "SELECT 1 FROM temp.sync_seen_keys WHERE key = ?", -1, &seen, NULL) != SQLITE_OK ||
+            sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM ratings WHERE rowid = ?", -1, &del, NULL) != SQLITE_OK)
                 r = -EIO;
         while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
                 struct json_object *o = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
@@ -620,7 +621,7 @@ static int forget_removed_ratings(SyncRun *s) {
 }
 
 static int forget_seen(Context *c) {
-        return sqlite3_exec(store_db(c->store), "DELETE FROM temp.sync_seen_ids; DELETE FROM temp.sync_seen_keys;",
+        return sqlite3_exec(db_sqlite(c->db), "DELETE FROM temp.sync_seen_ids; DELETE FROM temp.sync_seen_keys;",
                             NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
 }
 
@@ -801,10 +802,10 @@ static void record_not_found(Context *c, struct json_object *answer, const char 
 static int mark_batch(SyncRun *s, const char *sql) {
         Context *c = s->context;
         sqlite3_stmt *st = NULL;
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
                 r = -EIO;
         for (size_t i = 0; r >= 0 && i < s->n_batch; i++) {
                 sqlite3_bind_int64(st, 1, s->batch_ids[i]);
@@ -813,8 +814,8 @@ static int mark_batch(SyncRun *s, const char *sql) {
                 sqlite3_reset(st);
         }
         sqlite3_finalize(st);
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         return 0;
@@ -861,7 +862,7 @@ static size_t retry_not_found_by_numbers(SyncRun *s, const Push *p, struct json_
         const char *key = p == &pushes[0] ? "id" : "rowid";
 
         if (asprintf(&sql, "SELECT media FROM %s WHERE %s = ?", table, key) < 0 ||
-            sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+            sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
                 return 0;
         for (size_t i = 0; i < s->n_batch; i++) {
                 if (wants_numbers(s, s->batch_ids[i]))
@@ -916,7 +917,7 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
                 fail(s, "Trakt did not confirm adding plays, and looking for them there failed; nothing was sent twice");
                 return;
         }
-        if (store_begin(c->store) < 0) {
+        if (db_begin(c->db) < 0) {
                 trakt_items_free(items, n);
                 fail(s, "The state database is not writable; check the disk");
                 return;
@@ -927,8 +928,8 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
                         k = 0;
         }
         trakt_items_free(items, n);
-        if (k < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (k < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 fail(s, "Writing what Trakt sent to the state database failed; check the disk");
                 return;
         }
@@ -942,7 +943,7 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
         int64_t found = 0;
         for (size_t i = 0; i < s->n_batch; i++) {
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
                         sqlite3_bind_int64(st, 1, s->batch_ids[i]);
                         if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1)
                                 found++;
@@ -1028,7 +1029,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         if (history && again > 0) {
                 /* Not added: back to unsent, for the batch that names them by numbers. */
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE history SET pushed = 0 WHERE id = ?", -1, &st, NULL) == SQLITE_OK)
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE history SET pushed = 0 WHERE id = ?", -1, &st, NULL) == SQLITE_OK)
                         for (size_t i = 0; i < s->n_by_numbers; i++) {
                                 sqlite3_bind_int64(st, 1, s->by_numbers[i]);
                                 (void) sqlite3_step(st);
@@ -1044,8 +1045,8 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                 record_not_found(c, r->json, p->endpoint);
         }
         sqlite3_stmt *st = NULL;
-        (void) store_begin(c->store);
-        if (sqlite3_prepare_v2(store_db(c->store), p->mark, -1, &st, NULL) == SQLITE_OK) {
+        (void) db_begin(c->db);
+        if (sqlite3_prepare_v2(db_sqlite(c->db), p->mark, -1, &st, NULL) == SQLITE_OK) {
                 for (size_t i = 0; i < s->n_batch; i++) {
                         if (s->batch_ids[i] == 0)
                                 continue; /* to be sent again by numbers */
@@ -1055,7 +1056,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                 }
         }
         sqlite3_finalize(st);
-        (void) store_commit(c->store);
+        (void) db_commit(c->db);
         s->done += (uint32_t) (s->n_batch - again);
         progress_changed(s);
         next_step(s); /* the same push step again: the next batch, or done */
@@ -1066,7 +1067,7 @@ static void record_not_found(Context *c, struct json_object *answer, const char 
         sqlite3_stmt *st = NULL;
         if (!json_object_object_get_ex(answer, "not_found", &nf) || !json_object_is_type(nf, json_type_object))
                 return;
-        if (sqlite3_prepare_v2(store_db(c->store),
+        if (sqlite3_prepare_v2(db_sqlite(c->db),
                                "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
                 return;
         json_object_object_foreach(nf, kind, list) {
@@ -1112,13 +1113,13 @@ static int push_step(SyncRun *s) {
                 /* Plays an earlier import sent without an answer: this import read all
                  * of Trakt's history before this step, so what arrived is linked now,
                  * and what is still unconfirmed never arrived. */
-                sqlite3_exec(store_db(c->store),
+                sqlite3_exec(db_sqlite(c->db),
                              "UPDATE history SET pushed = 0 WHERE pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " AND trakt_history_id IS NULL",
                              NULL, NULL, NULL);
         }
         s->page = 1;
 
-        if (sqlite3_prepare_v2(store_db(c->store), p->select, -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), p->select, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         struct json_object *body = json_object_new_object();
         free(s->batch_ids);
@@ -1247,7 +1248,7 @@ static void judge_counts(SyncRun *s) {
 
         if (s->baseline)
                 return;
-        if (sqlite3_prepare_v2(store_db(s->context->store),
+        if (sqlite3_prepare_v2(db_sqlite(s->context->db),
                                "SELECT COUNT(*) FROM history WHERE trakt_history_id IS NOT NULL AND watched_at >= ?"
                                " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", -1, &st, NULL) == SQLITE_OK) {
                 sqlite3_bind_int64(st, 1, s->window_start + (int64_t) HISTORY_GUARD_USEC);
@@ -1350,14 +1351,14 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 s->page_mark = mark;
         }
 
-        if (store_begin(c->store) < 0) {
+        if (db_begin(c->db) < 0) {
                 trakt_items_free(items, n);
                 fail(s, "The state database is not writable; check the disk");
                 return;
         }
         if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS && (p->flags & PULL_REPLACE)) {
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM recommendations WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM recommendations WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
                         k = -EIO;
                 else {
                         sqlite3_bind_text(st, 1, p->rec_kind, -1, SQLITE_STATIC);
@@ -1400,7 +1401,7 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         if (k >= 0 && n + skipped > 0 && unnamed + skipped == n + skipped) {
                 char msg[200];
                 history_rows_drop(s);
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
                 s->unreadable += unnamed;
                 snprintf(msg, sizeof msg, "Trakt sent %zu item(s) this version cannot read (from %.40s…; its format may have changed)",
                          n + skipped, p->path);
@@ -1414,7 +1415,7 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         /* A replaced list ends where Trakt's ends: what follows was removed there. */
         if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE)) {
                 sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM list_items WHERE list_id = ? AND position >= ?", -1, &st,
+                if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM list_items WHERE list_id = ? AND position >= ?", -1, &st,
                                        NULL) != SQLITE_OK)
                         k = -EIO;
                 else {
@@ -1424,8 +1425,8 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 }
                 sqlite3_finalize(st);
         }
-        if (k < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (k < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 fail(s, "Writing what Trakt sent to the state database failed; check the disk");
                 return;
         }
@@ -1461,7 +1462,7 @@ static int pull_step(SyncRun *s) {
                 }
                 if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & (PULL_WINDOW | PULL_COUNT)))
                         s->unstable = false; /* the whole history is read: what the window saw no longer matters */
-                if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->store) < 0)
+                if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->db) < 0)
                         return -EIO;
         }
         if (p->flags & PULL_WIDER) {
@@ -1540,20 +1541,20 @@ static int activities_step(SyncRun *s) {
 
 static int exec_i64(Context *c, const char *sql, int64_t arg, int64_t *changes) {
         sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
+        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
                 return -EIO;
         sqlite3_bind_int64(st, 1, arg);
         int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
         sqlite3_finalize(st);
         if (r >= 0 && changes)
-                *changes = sqlite3_changes(store_db(c->store));
+                *changes = sqlite3_changes(db_sqlite(c->db));
         return r;
 }
 
 static int history_done_step(SyncRun *s) {
         Context *c = s->context;
         int64_t removed = 0, unlinked = 0;
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
         if (s->baseline) {
@@ -1586,8 +1587,8 @@ static int history_done_step(SyncRun *s) {
                 if (r >= 0)
                         r = s->total_now >= 0 ? cursor_set_i64(c, "history.total", s->total_now) : cursor_set(c, "history.total", NULL);
         }
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         if (removed > 0 || unlinked > 0)
@@ -1606,19 +1607,19 @@ static int commit_step(SyncRun *s) {
         Context *c = s->context;
         Cat cat = s->plan[s->step].cat;
         char name[64];
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
         if (s->unstable)
                 log_info("Trakt's %s changed while it was read; it is read again next time.", kt_categories[cat]);
         else {
                 if (s->incremental && cat == CAT_COLLECTION)
-                        r = sqlite3_exec(store_db(c->store), "DELETE FROM collection WHERE origin = 'trakt'"
+                        r = sqlite3_exec(db_sqlite(c->db), "DELETE FROM collection WHERE origin = 'trakt'"
                                          " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
                 else if (s->incremental && cat == CAT_RATINGS)
                         r = forget_removed_ratings(s);
                 else if (s->incremental && cat == CAT_RESUME)
-                        r = sqlite3_exec(store_db(c->store), "DELETE FROM resume_points WHERE origin = 'trakt'"
+                        r = sqlite3_exec(db_sqlite(c->db), "DELETE FROM resume_points WHERE origin = 'trakt'"
                                          " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
                 if (r >= 0 && cat == CAT_RECOMMENDATIONS)
                         r = cursor_set_i64(c, "recommendations.fetched_at", (int64_t) now_realtime_usec());
@@ -1627,8 +1628,8 @@ static int commit_step(SyncRun *s) {
                 if (r >= 0 && !s->incremental && cursor_name(name, sizeof name, cat, "floor") >= 0)
                         r = cursor_set(c, name, NULL);
         }
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         s->unstable = false;
@@ -1642,7 +1643,7 @@ static int commit_step(SyncRun *s) {
 static int baseline_step(SyncRun *s) {
         Context *c = s->context;
         char name[64];
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
         for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS && r >= 0; cat++) {
@@ -1656,8 +1657,8 @@ static int baseline_step(SyncRun *s) {
                 r = cursor_set_i64(c, "history.newest", activity_max(s, CAT_HISTORY));
         if (r >= 0)
                 r = cursor_set(c, "baseline", NULL);
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         log_info("Connected without an import: what changes on Trakt from now on comes here.");
@@ -1780,7 +1781,7 @@ static void next_step(SyncRun *s) {
 }
 
 static int run_start(Context *c, bool incremental) {
-        sqlite3 *db = store_db(c->store);
+        sqlite3 *db = db_sqlite(c->db);
         sqlite3_stmt *st = NULL;
 
         /* What Trakt has, while a sweep compares (temporary: this connection only). */
@@ -1819,7 +1820,7 @@ static int run_start(Context *c, bool incremental) {
 
 void sync_resume_interrupted(Context *c) {
         _cleanup_free_ char *pending = NULL;
-        if (c->state != CONN_CONNECTED || store_get_setting(c->store, "import_pending", &pending) < 0)
+        if (c->state != CONN_CONNECTED || db_get_setting(c->db, "import_pending", &pending) < 0)
                 return;
         log_info("An import was interrupted; starting it again.");
         (void) sync_import_start(c, NULL);
@@ -1832,7 +1833,7 @@ int sync_import_start(Context *c, sd_bus_error *error) {
                 /* A sweep is short: the import follows it. */
                 log_info("Import requested; it starts when the running sweep ends.");
                 c->sync->then_import = true;
-                (void) store_set_setting(c->store, "import_pending", "1"); /* a crash meanwhile does not lose it */
+                (void) db_set_setting(c->db, "import_pending", "1"); /* a crash meanwhile does not lose it */
                 return 0;
         }
         if (c->sync)
@@ -1841,7 +1842,7 @@ int sync_import_start(Context *c, sd_bus_error *error) {
         /* Marked durably, so an import cut short by a crash or kill -9 starts
          * again with the daemon; every step is idempotent, so nothing doubles.
          * An import brings everything: no baseline is left to record. */
-        (void) store_set_setting(c->store, "import_pending", "1");
+        (void) db_set_setting(c->db, "import_pending", "1");
         (void) cursor_set(c, "baseline", NULL);
         int r = run_start(c, false);
         if (r < 0)
@@ -1941,11 +1942,11 @@ void sync_connection_changed(Context *c) {
 
 void sync_connected(Context *c, bool import) {
         _cleanup_free_ char *user = NULL, *account = NULL;
-        sqlite3 *db = store_db(c->store);
+        sqlite3 *db = db_sqlite(c->db);
         sqlite3_stmt *st = NULL;
         bool have = false;
 
-        (void) store_get_setting(c->store, "username", &user);
+        (void) db_get_setting(c->db, "username", &user);
         (void) cursor_get(c, "account", &account);
         if (!streq_ptr(user, account)) {
                 /* Another account's cursors say nothing about this one. */
