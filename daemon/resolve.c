@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "db-private.h"
+#include "db-titles.h"
 #include "log.h"
 #include "resolve.h"
 #include "title.h"
@@ -105,35 +106,27 @@ static char *episode_key(const TraktIds *show, unsigned season, unsigned number)
 /* ---- the cache (table title_cache) ---- */
 
 static ResolveState cache_get(Context *c, const char *key, TraktMedia *ret, char **ret_closest) {
-        sqlite3_stmt *st = NULL;
+        _cleanup_free_ char *media = NULL, *closest = NULL;
         ResolveState s = RESOLVE_UNKNOWN;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT media, closest FROM title_cache WHERE name = ?1 AND expires_at > ?2", -1,
-                               &st, NULL) != SQLITE_OK)
+        if (db_title_get(c->db, key, now_realtime_usec(), &media, ret_closest ? &closest : NULL) <= 0)
                 return RESOLVE_UNKNOWN;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (int64_t) now_realtime_usec());
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                const char *media = (const char *) sqlite3_column_text(st, 0);
-                const char *closest = (const char *) sqlite3_column_text(st, 1);
-                if (!media) {
-                        s = RESOLVE_NOT_FOUND;
-                        if (ret_closest)
-                                *ret_closest = closest ? strdup(closest) : NULL;
-                } else {
-                        struct json_object *o = json_tokener_parse(media);
-                        TraktMedia m = {};
-                        if (o && trakt_parse_media(o, TRAKT_NONE, &m) >= 0 && !trakt_ids_empty(&m.ids)) {
-                                s = RESOLVE_FOUND;
-                                if (ret)
-                                        *ret = m;
-                                else
-                                        trakt_media_done(&m);
-                        } else
-                                trakt_media_done(&m); /* unreadable: looked up again */
-                        json_object_put(o);
-                }
+        if (!media) {
+                s = RESOLVE_NOT_FOUND;
+                if (ret_closest)
+                        *ret_closest = TAKE_PTR(closest);
+        } else {
+                struct json_object *o = json_tokener_parse(media);
+                TraktMedia m = {};
+                if (o && trakt_parse_media(o, TRAKT_NONE, &m) >= 0 && !trakt_ids_empty(&m.ids)) {
+                        s = RESOLVE_FOUND;
+                        if (ret)
+                                *ret = m;
+                        else
+                                trakt_media_done(&m);
+                } else
+                        trakt_media_done(&m); /* unreadable: looked up again */
+                json_object_put(o);
         }
-        sqlite3_finalize(st);
         return s;
 }
 
@@ -166,26 +159,10 @@ static void store_aliases(Context *c, const TraktMedia *found, const TraktMedia 
 
 static void cache_put(Context *c, const char *key, const TraktMedia *found, const char *closest) {
         uint64_t now = now_realtime_usec();
-        sqlite3_stmt *st = NULL;
         _cleanup_free_ char *json = found ? trakt_media_wrapper_text(found) : NULL;
         if (found && !json)
                 return;
-        if (sqlite3_prepare_v2(db_sqlite(c->db),
-                               "INSERT OR REPLACE INTO title_cache(name, media, closest, looked_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                               -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
-                return;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        if (json)
-                sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        if (closest)
-                sqlite3_bind_text(st, 3, closest, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t) now);
-        sqlite3_bind_int64(st, 5, (int64_t) (now + (found ? HIT_TTL_USEC : MISS_TTL_USEC)));
-        if (sqlite3_step(st) != SQLITE_DONE)
-                log_error("Could not keep what Trakt said about a title: %s", sqlite3_errmsg(db_sqlite(c->db)));
-        sqlite3_finalize(st);
+        (void) db_title_put(c->db, key, json, closest, now, now + (found ? HIT_TTL_USEC : MISS_TTL_USEC));
 }
 
 /* ---- where a name stands ---- */
@@ -803,12 +780,7 @@ int resolve_setup(Context *c) {
         c->resolver = r;
 
         /* What expired is asked again anyway: it need not be kept. */
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM title_cache WHERE expires_at <= ?1", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_titles_prune(c->db, now_realtime_usec());
         return 0;
 }
 
