@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "db-cursors.h"
 #include "db-private.h"
 #include "activity.h"
 #include "log.h"
@@ -314,7 +315,7 @@ int activity_rate(Context *c, const TraktMedia *m, unsigned rating) {
         if (r >= 0)
                 r = run_sql(c, "DELETE FROM recommendations", NULL);
         if (r >= 0)
-                r = run_sql(c, "DELETE FROM sync_cursors WHERE name LIKE 'recommendations%'", NULL);
+                r = db_cursors_forget_recommendations(c->db);
         if (r >= 0 && queue) {
                 struct json_object *p = json_object_new_object();
                 json_object_object_add(p, "media", json_object_get(s.wrapper));

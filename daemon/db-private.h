@@ -40,3 +40,4 @@ void db_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
 /* A column's text copied (NULL for NULL); *ret untouched when out of memory:
  * returns -ENOMEM then. */
 int db_column_strdup(sqlite3_stmt *st, int i, char **ret);
+

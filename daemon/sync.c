@@ -3,6 +3,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-cursors.h"
 #include "db-private.h"
 #include "activity.h"
 #include "errors.h"
@@ -43,7 +44,7 @@ static inline int64_t max_i64(int64_t a, int64_t b) {
 #endif
 
 /* The categories a sweep compares (the shared list without scrobble); their
- * names, kt_categories[cat], are the toggles' and the cursors' prefixes. */
+ * names, kt_categories[cat], are the toggles'; each has its floor (db-cursors.h). */
 typedef enum Cat {
         CAT_NONE = -1,
         CAT_HISTORY = KT_CATEGORY_HISTORY,
@@ -277,61 +278,7 @@ static void step_done(SyncRun *s) {
         next_step(s);
 }
 
-/* ---- cursors: sync_cursors(name, value) ---- */
-
-static int cursor_get(Context *c, const char *name, char **ret) {
-        sqlite3_stmt *st = NULL;
-        int r = -ENOENT;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT value FROM sync_cursors WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-                *ret = strdup((const char *) sqlite3_column_text(st, 0));
-                r = *ret ? 0 : -ENOMEM;
-        }
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int cursor_get_i64(Context *c, const char *name, int64_t *ret) {
-        _cleanup_free_ char *v = NULL;
-        int r = cursor_get(c, name, &v);
-        if (r < 0)
-                return r;
-        char *end;
-        errno = 0;
-        long long x = strtoll(v, &end, 10);
-        if (errno || end == v || *end)
-                return -EINVAL; /* not ours: treated as absent, so it is written again */
-        *ret = x;
-        return 0;
-}
-
-static int cursor_set(Context *c, const char *name, const char *value) {
-        sqlite3_stmt *st = NULL;
-        const char *sql = value ? "INSERT INTO sync_cursors(name, value) VALUES (?1, ?2)"
-                                  " ON CONFLICT(name) DO UPDATE SET value = excluded.value"
-                                : "DELETE FROM sync_cursors WHERE name = ?1";
-        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (value)
-                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int cursor_set_i64(Context *c, const char *name, int64_t value) {
-        char v[32];
-        snprintf(v, sizeof v, "%" PRIi64, value);
-        return cursor_set(c, name, v);
-}
-
-static int cursor_name(char *buf, size_t n, Cat cat, const char *what) {
-        int k = snprintf(buf, n, "%s.%s", kt_categories[cat], what);
-        return k < 0 || (size_t) k >= n ? -ENAMETOOLONG : 0;
-}
+/* ---- cursors (db-cursors.h) ---- */
 
 /* A last_activities field as Trakt sent it in this run; 0 when absent. */
 static int64_t activity(SyncRun *s, const char *key) {
@@ -353,7 +300,7 @@ static int64_t activity_max(SyncRun *s, Cat cat) {
 static bool category_changed(SyncRun *s, Cat cat) {
         for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i]; i++) {
                 int64_t v;
-                if (cursor_get_i64(s->context, cat_keys[cat][i], &v) < 0 || v != activity(s, cat_keys[cat][i]))
+                if (db_cursor_activity_get(s->context->db, cat_keys[cat][i], &v) < 0 || v != activity(s, cat_keys[cat][i]))
                         return true;
         }
         return false;
@@ -365,7 +312,7 @@ static int store_activity_cursors(SyncRun *s, Cat cat) {
         if (!s->have_acts)
                 return 0;
         for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i] && r >= 0; i++)
-                r = cursor_set_i64(s->context, cat_keys[cat][i], activity(s, cat_keys[cat][i]));
+                r = db_cursor_activity_set(s->context->db, cat_keys[cat][i], activity(s, cat_keys[cat][i]));
         return r;
 }
 
@@ -1455,11 +1402,8 @@ static int pull_step(SyncRun *s) {
                 s->first_item_count = -1;
                 s->page_mark = 0;
                 s->floor = 0;
-                if (s->incremental && (p->flags & PULL_FLOOR)) {
-                        char name[64];
-                        if (cursor_name(name, sizeof name, p->cat, "floor") >= 0 && cursor_get_i64(s->context, name, &s->floor) < 0)
-                                s->floor = 0;
-                }
+                if (s->incremental && (p->flags & PULL_FLOOR) && db_cursor_floor_get(s->context->db, (KtCategory) p->cat, &s->floor) < 0)
+                        s->floor = 0;
                 if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & (PULL_WINDOW | PULL_COUNT)))
                         s->unstable = false; /* the whole history is read: what the window saw no longer matters */
                 if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->db) < 0)
@@ -1485,22 +1429,21 @@ static int pull_step(SyncRun *s) {
 
 static void plan_sweep(SyncRun *s) {
         Context *c = s->context;
-        _cleanup_free_ char *mark = NULL;
         int64_t fetched = 0, now = (int64_t) now_realtime_usec();
 
-        s->baseline = cursor_get(c, "baseline", &mark) >= 0;
+        s->baseline = db_cursor_get(c->db, DB_CURSOR_BASELINE, NULL) >= 0;
         if (!s->baseline)
                 for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS; cat++)
                         s->changed[cat] = category_changed(s, cat);
-        s->have_history_cursors = cursor_get_i64(c, "history.newest", &s->history_newest) >= 0 &&
-                                  cursor_get_i64(c, "history.total", &s->history_total) >= 0;
+        s->have_history_cursors = db_cursor_get_i64(c->db, DB_CURSOR_HISTORY_NEWEST, &s->history_newest) >= 0 &&
+                                  db_cursor_get_i64(c->db, DB_CURSOR_HISTORY_TOTAL, &s->history_total) >= 0;
         s->window_start = s->history_newest > 0 ? s->history_newest + HISTORY_AFTER_USEC : 0;
         /* Trakt's picks leave out what is collected or watchlisted and follow
          * what was rated (Rate clears the cursor); they are asked again when
          * those change or once a day. What was watched since is left out of
          * GetRecommendations' answer, so a play alone costs no request. */
         s->changed[CAT_RECOMMENDATIONS] = s->changed[CAT_RATINGS] || s->changed[CAT_WATCHLIST] || s->changed[CAT_COLLECTION] ||
-                                          cursor_get_i64(c, "recommendations.fetched_at", &fetched) < 0 ||
+                                          db_cursor_get_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, &fetched) < 0 ||
                                           fetched > now || now - fetched >= (int64_t) RECOMMENDATIONS_MAX_AGE_USEC;
         log_debug("Sweep: %s%s%s%s%s%s%s.", s->baseline ? "baseline" : "changed:",
                   s->changed[CAT_HISTORY] ? " history" : "", s->changed[CAT_RATINGS] ? " ratings" : "",
@@ -1560,11 +1503,11 @@ static int history_done_step(SyncRun *s) {
         if (s->baseline) {
                 /* Only the count; baseline_step records the rest. */
                 if (s->total_now >= 0)
-                        r = cursor_set_i64(c, "history.total", s->total_now);
+                        r = db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_TOTAL, s->total_now);
         } else if (s->unstable) {
                 log_info("Trakt's history changed while it was read; it is read again next time.");
                 if (!s->incremental)
-                        r = cursor_set(c, "history.total", NULL);
+                        r = db_cursor_set(c->db, DB_CURSOR_HISTORY_TOTAL, NULL);
         } else {
                 if (s->incremental) {
                         /* Plays Trakt no longer has: ours from Trakt go, local ones only lose the link (and stay pushed). */
@@ -1576,16 +1519,17 @@ static int history_done_step(SyncRun *s) {
                                                 " AND trakt_history_id IS NOT NULL AND watched_at >= ?"
                                                 " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &unlinked);
                 } else
-                        r = cursor_set(c, "history.floor", NULL); /* imported: nothing stays behind on Trakt */
+                        r = db_cursor_floor_clear(c->db, KT_CATEGORY_HISTORY); /* imported: nothing stays behind on Trakt */
                 if (r >= 0)
                         r = store_activity_cursors(s, CAT_HISTORY);
                 if (r >= 0)
                         /* A play dated ahead of our clock (another device's clock is off)
                          * must not move the window past the plays still to come. */
-                        r = cursor_set_i64(c, "history.newest", MIN(max_i64(s->history_newest, s->newest_seen),
-                                                                    (int64_t) now_realtime_usec()));
+                        r = db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_NEWEST, MIN(max_i64(s->history_newest, s->newest_seen),
+                                                                                   (int64_t) now_realtime_usec()));
                 if (r >= 0)
-                        r = s->total_now >= 0 ? cursor_set_i64(c, "history.total", s->total_now) : cursor_set(c, "history.total", NULL);
+                        r = s->total_now >= 0 ? db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_TOTAL, s->total_now)
+                                              : db_cursor_set(c->db, DB_CURSOR_HISTORY_TOTAL, NULL);
         }
         if (r < 0 || db_commit(c->db) < 0) {
                 (void) db_rollback(c->db);
@@ -1606,7 +1550,6 @@ static int history_done_step(SyncRun *s) {
 static int commit_step(SyncRun *s) {
         Context *c = s->context;
         Cat cat = s->plan[s->step].cat;
-        char name[64];
         int r = db_begin(c->db);
         if (r < 0)
                 return r;
@@ -1622,11 +1565,11 @@ static int commit_step(SyncRun *s) {
                         r = sqlite3_exec(db_sqlite(c->db), "DELETE FROM resume_points WHERE origin = 'trakt'"
                                          " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
                 if (r >= 0 && cat == CAT_RECOMMENDATIONS)
-                        r = cursor_set_i64(c, "recommendations.fetched_at", (int64_t) now_realtime_usec());
+                        r = db_cursor_set_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, (int64_t) now_realtime_usec());
                 else if (r >= 0)
                         r = store_activity_cursors(s, cat);
-                if (r >= 0 && !s->incremental && cursor_name(name, sizeof name, cat, "floor") >= 0)
-                        r = cursor_set(c, name, NULL);
+                if (r >= 0 && !s->incremental)
+                        r = db_cursor_floor_clear(c->db, (KtCategory) cat);
         }
         if (r < 0 || db_commit(c->db) < 0) {
                 (void) db_rollback(c->db);
@@ -1642,21 +1585,18 @@ static int commit_step(SyncRun *s) {
  * where this machine starts; what is older stays on Trakt. */
 static int baseline_step(SyncRun *s) {
         Context *c = s->context;
-        char name[64];
         int r = db_begin(c->db);
         if (r < 0)
                 return r;
         for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS && r >= 0; cat++) {
                 r = store_activity_cursors(s, cat);
                 if (r >= 0)
-                        r = cursor_name(name, sizeof name, cat, "floor");
-                if (r >= 0)
-                        r = cursor_set_i64(c, name, activity_max(s, cat));
+                        r = db_cursor_floor_set(c->db, (KtCategory) cat, activity_max(s, cat));
         }
         if (r >= 0)
-                r = cursor_set_i64(c, "history.newest", activity_max(s, CAT_HISTORY));
+                r = db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_NEWEST, activity_max(s, CAT_HISTORY));
         if (r >= 0)
-                r = cursor_set(c, "baseline", NULL);
+                r = db_cursor_set(c->db, DB_CURSOR_BASELINE, NULL);
         if (r < 0 || db_commit(c->db) < 0) {
                 (void) db_rollback(c->db);
                 return -EIO;
@@ -1843,7 +1783,7 @@ int sync_import_start(Context *c, sd_bus_error *error) {
          * again with the daemon; every step is idempotent, so nothing doubles.
          * An import brings everything: no baseline is left to record. */
         (void) db_set_setting(c->db, "import_pending", "1");
-        (void) cursor_set(c, "baseline", NULL);
+        (void) db_cursor_set(c->db, DB_CURSOR_BASELINE, NULL);
         int r = run_start(c, false);
         if (r < 0)
                 return r;
@@ -1942,29 +1882,24 @@ void sync_connection_changed(Context *c) {
 
 void sync_connected(Context *c, bool import) {
         _cleanup_free_ char *user = NULL, *account = NULL;
-        sqlite3 *db = db_sqlite(c->db);
-        sqlite3_stmt *st = NULL;
         bool have = false;
 
         (void) db_get_setting(c->db, "username", &user);
-        (void) cursor_get(c, "account", &account);
+        (void) db_cursor_get(c->db, DB_CURSOR_ACCOUNT, &account);
         if (!streq_ptr(user, account)) {
                 /* Another account's cursors say nothing about this one. */
-                if (sqlite3_exec(db, "DELETE FROM sync_cursors", NULL, NULL, NULL) != SQLITE_OK)
+                if (db_cursors_clear(c->db) < 0)
                         log_warning("The sync cursors of the previous account could not be cleared.");
                 if (user)
-                        (void) cursor_set(c, "account", user);
+                        (void) db_cursor_set(c->db, DB_CURSOR_ACCOUNT, user);
         }
         /* Disconnect removed the watchlist list: the next sweep fills it again. */
         for (size_t i = 0; i < ELEMENTSOF(cat_keys[CAT_WATCHLIST]) && cat_keys[CAT_WATCHLIST][i]; i++)
-                (void) cursor_set(c, cat_keys[CAT_WATCHLIST][i], NULL);
+                (void) db_cursor_activity_clear(c->db, cat_keys[CAT_WATCHLIST][i]);
         if (import)
                 return;
         /* Cursors of this account from an earlier connection: catch up from there. */
-        if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM sync_cursors WHERE name NOT IN ('account', 'baseline'))",
-                               -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                have = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+        (void) db_cursors_have_positions(c->db, &have);
         if (!have)
-                (void) cursor_set(c, "baseline", "1");
+                (void) db_cursor_set(c->db, DB_CURSOR_BASELINE, "1");
 }
