@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "db-cursors.h"
+#include "db-outbox.h"
 #include "db-private.h"
 #include "activity.h"
 #include "log.h"
@@ -419,26 +420,12 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
         return r;
 }
 
-/* The rows of one playback that may still be withheld: waiting, about watching. */
-#define WITHHELD_ROWS                                                                   \
-        "SELECT id FROM outbox WHERE state = 'pending' AND session = ?1 AND created_at >= ?2" \
-        " AND category IN ('scrobble', 'history')"
-
 int activity_withdraw(Context *c, const char *session, uint64_t since) {
         int n = 0;
         int r = begin(c);
         /* The watches they carried stay here, private: no later import pushes them. */
         if (r >= 0)
-                r = run_sql(c,
-                            "UPDATE history SET private = 1, pushed = CASE WHEN pushed = 2 THEN 0 ELSE pushed END"
-                            " WHERE origin = 'local' AND id IN"
-                            " (SELECT json_extract(payload, '$.history_id') FROM outbox WHERE id IN (" WITHHELD_ROWS "))",
-                            "ti", session, (int64_t) since);
-        if (r >= 0)
-                r = run_sql(c, "UPDATE outbox SET state = 'dropped', last_error = 'withdrawn: incognito' WHERE id IN (" WITHHELD_ROWS ")",
-                            "ti", session, (int64_t) since);
-        if (r >= 0)
-                n = sqlite3_changes(db_sqlite(c->db));
+                r = n = db_outbox_withdraw(c->db, session, since);
         r = end(c, r);
         after(c, r);
         return r < 0 ? r : n;

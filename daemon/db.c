@@ -641,14 +641,3 @@ int db_set_toggle(Db *db, const char *category, bool enabled) {
         sqlite3_finalize(st);
         return rc == SQLITE_DONE ? 0 : db_fail(db, "write a toggle");
 }
-
-int db_outbox_pending(Db *db, unsigned *ret) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db->db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", -1, &st, NULL) != SQLITE_OK)
-                return db_fail(db, "count the outbox");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = (unsigned) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return rc == SQLITE_ROW ? 0 : db_fail(db, "count the outbox");
-}

@@ -73,6 +73,3 @@ int db_clear_tokens(Db *db);
  * not in kt_categories gives -EINVAL. */
 int db_get_toggle(Db *db, const char *category, bool *ret);
 int db_set_toggle(Db *db, const char *category, bool enabled);
-
-/* Outbox: number of undelivered events. */
-int db_outbox_pending(Db *db, unsigned *ret);

@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-outbox.h"
 #include "db-private.h"
 #include "db-titles.h"
 #include "log.h"
@@ -437,18 +438,10 @@ void resolve_want(Context *c, const TraktMedia *m, int64_t row) {
  * session that is not incognito plays the name? */
 static bool wanted(Resolver *r, Job *j) {
         Context *c = r->context;
-        sqlite3_stmt *st = NULL;
         bool yes = false;
-        if (j->n_rows > 0 &&
-            sqlite3_prepare_v2(db_sqlite(c->db), "SELECT 1 FROM outbox WHERE id = ?1 AND state = 'pending'", -1, &st, NULL) ==
-                    SQLITE_OK) {
-                for (size_t i = 0; i < j->n_rows && !yes; i++) {
-                        sqlite3_reset(st);
-                        sqlite3_bind_int64(st, 1, j->rows[i]);
-                        yes = sqlite3_step(st) == SQLITE_ROW;
-                }
-        }
-        sqlite3_finalize(st);
+        for (size_t i = 0; i < j->n_rows && !yes; i++)
+                if (db_outbox_is_pending(c->db, j->rows[i], &yes) < 0)
+                        break;
         return yes || context_session_wants_lookup(c, j->key);
 }
 

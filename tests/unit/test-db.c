@@ -4,6 +4,7 @@
 #include <glib/gstdio.h>
 #include <sys/stat.h>
 
+#include "db-outbox.h"
 #include "db-private.h"
 #include "util.h"
 
