@@ -4,6 +4,7 @@
 #include <stdarg.h>
 
 #include "db-cursors.h"
+#include "db-library.h"
 #include "db-outbox.h"
 #include "db-private.h"
 #include "activity.h"
@@ -145,11 +146,7 @@ int activity_paused(Context *c, const char *kind, const TraktMedia *m, double pr
                 return r;
         r = begin(c);
         if (r >= 0)
-                r = run_sql(c,
-                            "INSERT INTO resume_points(media_key, media, progress, paused_at, origin) VALUES (?1, ?2, ?3, ?4, 'local')"
-                            " ON CONFLICT(media_key) DO UPDATE SET media = excluded.media, progress = excluded.progress,"
-                            " paused_at = excluded.paused_at, origin = 'local'",
-                            "ttdi", s.key, s.json, progress, (int64_t) now);
+                r = db_resume_set(c->db, s.key, s.json, progress, (int64_t) now);
         if (r >= 0 && !private_ && activity_linked(c) && toggle(c, "scrobble"))
                 r = enqueue(c, kind, "scrobble", session, live_payload(&s, progress, now));
         r = end(c, r);
@@ -158,40 +155,38 @@ int activity_paused(Context *c, const char *kind, const TraktMedia *m, double pr
         return r;
 }
 
-char **activity_media_keys(Context *c, const TraktMedia *m) {
-        char **keys = trakt_media_keys(m);
-        sqlite3_stmt *st = NULL;
-        size_t n = 0;
+typedef struct KeyList {
+        char **keys;
+        size_t n;
+} KeyList;
 
-        if (!keys)
-                return NULL;
-        while (keys[n])
-                n++;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT DISTINCT media_key FROM media_alias WHERE alias = ?", -1, &st, NULL) !=
-            SQLITE_OK) {
-                trakt_strv_free(keys);
-                return NULL;
-        }
+static int push_key(const char *media_key, void *userdata) {
+        KeyList *l = userdata;
+        return trakt_strv_push(&l->keys, &l->n, strdup(media_key));
+}
+
+char **activity_media_keys(Context *c, const TraktMedia *m) {
+        KeyList l = { .keys = trakt_media_keys(m) };
         int r = 0;
-        for (size_t i = 0, given = n; i < given && r >= 0; i++) {
-                sqlite3_reset(st);
-                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                        r = trakt_strv_push(&keys, &n, strdup((const char *) sqlite3_column_text(st, 0)));
-        }
-        sqlite3_finalize(st);
+
+        if (!l.keys)
+                return NULL;
+        while (l.keys[l.n])
+                l.n++;
+        for (size_t i = 0, given = l.n; i < given && r >= 0; i++)
+                r = db_alias_lookup(c->db, l.keys[i], push_key, &l);
         if (r < 0) {
-                trakt_strv_free(keys);
+                trakt_strv_free(l.keys);
                 return NULL;
         }
-        return keys;
+        return l.keys;
 }
 
 static int clear_resume(Context *c, const TraktMedia *m) {
         char **keys = activity_media_keys(c, m);
         int r = 0;
         for (size_t i = 0; keys && keys[i] && r >= 0; i++)
-                r = run_sql(c, "DELETE FROM resume_points WHERE media_key = ?1", "t", keys[i]);
+                r = db_resume_delete(c->db, keys[i]);
         trakt_strv_free(keys);
         return r;
 }
@@ -303,18 +298,14 @@ int activity_rate(Context *c, const TraktMedia *m, unsigned rating) {
         /* The item may be stored under another of its ids (from Trakt): one rating per item. */
         for (size_t i = 0; keys && keys[i] && r >= 0; i++)
                 if (!streq(keys[i], s.key))
-                        r = run_sql(c, "DELETE FROM ratings WHERE media_key = ?1", "t", keys[i]);
+                        r = db_rating_delete(c->db, keys[i]);
         if (r >= 0 && rating > 0)
-                r = run_sql(c,
-                            "INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES (?1, ?2, ?3, ?4, ?5)"
-                            " ON CONFLICT(media_key) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at,"
-                            " pushed = excluded.pushed",
-                            "ttiii", s.key, s.json, (int64_t) rating, (int64_t) now, (int64_t) (queue ? 2 : 0));
+                r = db_rating_set(c->db, s.key, s.json, (int) rating, (int64_t) now, queue ? DB_PUSHED_QUEUED : DB_PUSHED_NO);
         else if (r >= 0)
-                r = run_sql(c, "DELETE FROM ratings WHERE media_key = ?1", "t", s.key);
+                r = db_rating_delete(c->db, s.key);
         /* Trakt's picks depend on ratings: the next sweep fetches them again. */
         if (r >= 0)
-                r = run_sql(c, "DELETE FROM recommendations", NULL);
+                r = db_recommendations_clear(c->db);
         if (r >= 0)
                 r = db_cursors_forget_recommendations(c->db);
         if (r >= 0 && queue) {
@@ -368,15 +359,15 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
                 r = stored_init(&s, &e->media);
                 if (r < 0)
                         break;
-                r = run_sql(c,
-                            "INSERT INTO collection(media_key, media, collected_at, media_type, resolution, hdr, audio, audio_channels,"
-                            " is_3d, origin, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'local', ?10)"
-                            " ON CONFLICT(media_key) DO UPDATE SET media = excluded.media, collected_at = excluded.collected_at,"
-                            " media_type = excluded.media_type, resolution = excluded.resolution, hdr = excluded.hdr,"
-                            " audio = excluded.audio, audio_channels = excluded.audio_channels, is_3d = excluded.is_3d,"
-                            " origin = 'local', pushed = excluded.pushed",
-                            "ttitttttii", s.key, s.json, (int64_t) now, e->media_type, e->resolution, e->hdr, e->audio,
-                            e->audio_channels, (int64_t) e->is_3d, (int64_t) (queue ? 2 : 0));
+                const DbCollectionMeta meta = {
+                        .media_type = e->media_type,
+                        .resolution = e->resolution,
+                        .hdr = e->hdr,
+                        .audio = e->audio,
+                        .audio_channels = e->audio_channels,
+                        .is_3d = e->is_3d,
+                };
+                r = db_collection_set(c->db, s.key, s.json, (int64_t) now, &meta, queue ? DB_PUSHED_QUEUED : DB_PUSHED_NO);
                 if (r >= 0 && queue) {
                         if (!batch)
                                 batch = json_object_new_array();
@@ -395,7 +386,7 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
         for (size_t i = 0; i < n_removed && r >= 0; i++) {
                 char **keys = trakt_media_keys(&removed[i]);
                 for (size_t k = 0; keys && keys[k] && r >= 0; k++)
-                        r = run_sql(c, "DELETE FROM collection WHERE media_key = ?1", "t", keys[k]);
+                        r = db_collection_delete(c->db, keys[k]);
                 trakt_strv_free(keys);
                 if (r >= 0 && queue) {
                         struct json_object *w = trakt_media_wrapper(&removed[i]);

@@ -5,6 +5,7 @@
 
 #include "connect.h"
 #include "errors.h"
+#include "db-library.h"
 #include "library.h"
 #include "log.h"
 #include "sync.h"
@@ -394,7 +395,7 @@ int connect_finish(Context *c, bool import, sd_bus_error *error) {
                                         "Trakt has not approved this device yet; enter the code on Trakt first (Connect).");
 
         uint64_t now = now_realtime_usec();
-        if (db_set_setting_u64(c->db, "connected_at", now) < 0 || library_ensure_watchlist(c->db) < 0)
+        if (db_set_setting_u64(c->db, "connected_at", now) < 0 || db_watchlist_ensure(c->db) < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "Could not store the connection in the state database; check the disk.");
         /* Later incremental pulls start from this moment ("Connect without importing"). */
@@ -445,7 +446,7 @@ int connect_disconnect(Context *c, sd_bus_error *error) {
         }
 
         (void) db_clear_tokens(c->db);
-        (void) library_remove_watchlist(c->db);
+        (void) db_watchlist_remove(c->db);
         (void) db_set_setting(c->db, "connected_at", NULL);
         (void) db_set_setting(c->db, "username", NULL);
         (void) db_set_setting(c->db, "user_slug", NULL);

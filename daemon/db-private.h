@@ -41,3 +41,7 @@ void db_bind_text_or_null(sqlite3_stmt *st, int i, const char *s);
  * returns -ENOMEM then. */
 int db_column_strdup(sqlite3_stmt *st, int i, char **ret);
 
+
+/* The tables of db-seen.h (temporary: this connection only). */
+#define DB_SEEN_IDS "temp.sync_seen_ids"
+#define DB_SEEN_KEYS "temp.sync_seen_keys"

@@ -27,6 +27,15 @@
 
 typedef struct Db Db;
 
+/* Whether a local row (a play, a rating, a collected title) is on Trakt:
+ * the pushed column of history, ratings and collection. */
+typedef enum DbPushed {
+        DB_PUSHED_NO = 0,          /* not on Trakt: the next import pushes it */
+        DB_PUSHED_YES = 1,         /* on Trakt (pulled from it, or delivered) */
+        DB_PUSHED_QUEUED = 2,      /* queued in the outbox, which delivers it */
+        DB_PUSHED_UNCONFIRMED = 3, /* plays: sent by an import whose answer was lost; looked for on Trakt before they go again */
+} DbPushed;
+
 #define DB_SCHEMA_VERSION 6
 
 /* Creates state_dir (0700) and state_dir/state.db (0600) when missing and

@@ -7,7 +7,7 @@
 
 #include "context.h"
 #include "listurl.h"
-#include "db.h"
+#include "db-library.h"
 #include "trakt-json.h"
 
 /* The local media library kept in the state database: watch history,
@@ -19,12 +19,8 @@
  * written by activity.c and the imports by sync.c; this module reads it for
  * the bus, and keeps the followed lists. */
 
-#define LIBRARY_WATCHLIST_ID "watchlist"
-
-/* The watchlist system list exists while connected. */
-int library_ensure_watchlist(Db *s);
-int library_remove_watchlist(Db *s);
-bool library_has_watchlist(Db *s);
+/* The watchlist system list (db-library.h: DB_WATCHLIST_ID) exists while
+ * connected: connect.c makes and removes it. */
 
 /* ---- followed lists: someone's custom list on Trakt, kept as kind 'custom' ----
  *
@@ -97,20 +93,13 @@ int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, Libra
 int library_rating(Context *c, TraktMedia *media, uint8_t *ret);
 int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at);
 
-typedef struct LibraryListRow {
-        const char *id, *name, *url, *kind; /* kind: "watchlist" or "custom" */
-        uint32_t n_items;
-} LibraryListRow;
+typedef DbListRow LibraryListRow; /* id, name, url, kind ("watchlist" or "custom"), n_items */
 typedef int (*LibraryListFn)(const LibraryListRow *row, void *userdata);
 
 /* Every list, the watchlist first, then by name. */
 int library_lists(Context *c, LibraryListFn fn, void *userdata);
 
-typedef struct LibraryItemRow {
-        const char *media_json;
-        uint64_t listed_at; /* list items: µs since the epoch */
-        uint32_t rank;      /* list items: 1, 2, … in Trakt's order */
-} LibraryItemRow;
+typedef DbItemRow LibraryItemRow; /* media_json; list items: listed_at (µs), rank (1, 2, … in Trakt's order) */
 typedef int (*LibraryItemFn)(const LibraryItemRow *row, void *userdata);
 
 /* The items of list_id in Trakt's order; -ENOENT when there is no such list. */

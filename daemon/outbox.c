@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "db-library.h"
 #include "db-outbox.h"
 #include "db-private.h"
 #include "build-config.h"
@@ -257,17 +258,9 @@ static const char *describe_public(struct json_object *payload, char *buf, size_
 }
 
 static void record_unmatched(Context *c, struct json_object *payload, const char *endpoint) {
-        sqlite3_stmt *st = NULL;
         struct json_object *w = payload_media(payload);
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1,
-                               &st, NULL) != SQLITE_OK)
-                return;
-        sqlite3_bind_text(st, 1, "scrobble", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, w ? json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN) : "{}", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
-        (void) sqlite3_step(st);
-        sqlite3_finalize(st);
+        (void) db_unmatched_add(c->db, "scrobble", w ? json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN) : "{}", endpoint,
+                                now_realtime_usec());
         context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
@@ -388,15 +381,8 @@ static bool delivered(Outbox *o, const HttpResponse *r) {
                                 return false;
                         }
                         history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
-                } else if (streq(kind, "rating_set")) {
-                        sqlite3_stmt *st = NULL;
-                        if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1,
-                                               &st, NULL) == SQLITE_OK) {
-                                sqlite3_bind_int64(st, 1, payload_int(p, "rated_at"));
-                                (void) sqlite3_step(st);
-                        }
-                        sqlite3_finalize(st);
-                }
+                } else if (streq(kind, "rating_set"))
+                        (void) db_rating_delivered(c->db, payload_int(p, "rated_at"));
                 if (streq(kind, "rating_set") || streq(kind, "rating_remove"))
                         c->ratings_pushed++;
         }

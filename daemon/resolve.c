@@ -4,6 +4,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-library.h"
 #include "db-outbox.h"
 #include "db-private.h"
 #include "db-titles.h"
@@ -138,23 +139,12 @@ static void store_aliases(Context *c, const TraktMedia *found, const TraktMedia 
         _cleanup_free_ char *key = trakt_media_key(found);
         char **keys = trakt_media_keys(found);
         size_t n = 0;
-        sqlite3_stmt *st = NULL;
         while (keys && keys[n])
                 n++;
         if (name && name->type != TRAKT_EPISODE)
                 (void) trakt_strv_push(&keys, &n, trakt_media_key(name));
-        if (key && keys &&
-            sqlite3_prepare_v2(db_sqlite(c->db), "INSERT OR IGNORE INTO media_alias(alias, media_key) VALUES (?1, ?2)", -1, &st,
-                               NULL) == SQLITE_OK)
-                for (size_t i = 0; keys[i]; i++) {
-                        if (streq(keys[i], key))
-                                continue;
-                        sqlite3_reset(st);
-                        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-                        (void) sqlite3_step(st);
-                }
-        sqlite3_finalize(st);
+        if (key && keys)
+                (void) db_aliases_add(c->db, key, keys);
         trakt_strv_free(keys);
 }
 
@@ -311,60 +301,13 @@ int resolve_fill(Context *c, TraktMedia *m, bool keep_name) {
 
 /* ---- moving what is stored under a name ---- */
 
-static int exec_keys(Context *c, const char *sql, const char *a, const char *b, const char *json) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
-                return -EIO;
-        }
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-        if (b)
-                sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-        if (json)
-                sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
 void resolve_rekey(Context *c, const TraktMedia *name, const TraktMedia *found) {
         _cleanup_free_ char *old = trakt_media_key(name), *new = trakt_media_key(found);
         _cleanup_free_ char *json = trakt_media_wrapper_text(found);
-        static const struct {
-                const char *table, *at;
-        } keyed[] = { { "resume_points", "paused_at" }, { "ratings", "rated_at" }, { "collection", "collected_at" } };
-        char sql[512];
-        int r;
 
         if (!old || !new || !json || streq(old, new))
                 return;
-        bool nested = !sqlite3_get_autocommit(db_sqlite(c->db));
-        r = nested ? 0 : db_begin(c->db);
-        if (r >= 0)
-                r = exec_keys(c, "UPDATE history SET media_key = ?2, media = ?3 WHERE media_key = ?1 AND origin = 'local'", old, new,
-                              json);
-        /* One row per item: the newer of the two stays. */
-        for (size_t i = 0; i < ELEMENTSOF(keyed) && r >= 0; i++) {
-                snprintf(sql, sizeof sql,
-                         "DELETE FROM %s WHERE media_key = ?2 AND %s <= (SELECT %s FROM %s WHERE media_key = ?1)", keyed[i].table,
-                         keyed[i].at, keyed[i].at, keyed[i].table);
-                r = exec_keys(c, sql, old, new, NULL);
-                if (r >= 0) {
-                        snprintf(sql, sizeof sql, "UPDATE OR IGNORE %s SET media_key = ?2, media = ?3 WHERE media_key = ?1",
-                                 keyed[i].table);
-                        r = exec_keys(c, sql, old, new, json);
-                }
-                if (r >= 0) {
-                        /* Left only when the row under Trakt's key was the newer one. */
-                        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE media_key = ?1", keyed[i].table);
-                        r = exec_keys(c, sql, old, NULL, NULL);
-                }
-        }
-        if (!nested) {
-                if (r < 0 || db_commit(c->db) < 0)
-                        (void) db_rollback(c->db);
-        }
-        if (r < 0)
+        if (db_library_rekey(c->db, old, new, json) < 0)
                 log_warning("Could not move what was stored under a title to Trakt's ids.");
 }
 

@@ -4,6 +4,8 @@
 #include <stdio.h>
 
 #include "db-cursors.h"
+#include "db-library.h"
+#include "db-seen.h"
 #include "db-private.h"
 #include "activity.h"
 #include "errors.h"
@@ -101,7 +103,6 @@ struct SyncRun {
                 int64_t at, id;
         } rows[HISTORY_BATCH];            /* plays waiting for history_flush() */
         size_t n_rows;
-        sqlite3_stmt *stmts[8];       /* likewise for the other per-row statements (STMT_*) */
 
         /* last_activities as Trakt sent it at the start of the run */
         TraktActivity *acts;
@@ -168,8 +169,6 @@ static void run_free(SyncRun *s) {
         history_rows_drop(s);
         sqlite3_finalize(s->insert_history);
         sqlite3_finalize(s->insert_history_batch);
-        for (size_t i = 0; i < ELEMENTSOF(s->stmts); i++)
-                sqlite3_finalize(s->stmts[i]);
         trakt_activities_free(s->acts, s->n_acts);
         free(s->batch_ids);
         free(s->by_numbers);
@@ -324,22 +323,6 @@ static bool toggle_on(Context *c, Cat cat) {
 
 /* ---- storing what Trakt sent ---- */
 
-enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION, STMT_SEEN_ID, STMT_SEEN_KEY, STMT_ALIAS };
-
-/* A per-row statement, prepared on first use and reused for the run: parsing
- * an upsert costs more than running it. Returns it reset and unbound. */
-static sqlite3_stmt *run_stmt(SyncRun *run, int slot, const char *sql) {
-        sqlite3_stmt **st = &run->stmts[slot];
-        if (*st) {
-                sqlite3_reset(*st);
-                sqlite3_clear_bindings(*st);
-                return *st;
-        }
-        if (sqlite3_prepare_v2(db_sqlite(run->context->db), sql, -1, st, NULL) != SQLITE_OK)
-                *st = NULL;
-        return *st;
-}
-
 /* The item as we keep it: Trakt's own wrapper object, so it can be sent back
  * and read again with trakt_parse_media(). */
 
@@ -488,35 +471,35 @@ insert:
 /* What Trakt has, remembered while a category is pulled, to find what it
  * removed: history ids, or media keys (collection, resume points). */
 static int remember_seen(SyncRun *run, const TraktItem *it, bool by_id) {
-        sqlite3_stmt *st;
-        int r;
-        if (by_id) {
-                if (it->id <= 0)
-                        return 0;
-                st = run_stmt(run, STMT_SEEN_ID, "INSERT OR IGNORE INTO temp.sync_seen_ids(id) VALUES (?)");
-                if (!st)
-                        return -EIO;
-                sqlite3_bind_int64(st, 1, it->id);
-                r = sqlite3_step(st);
-                sqlite3_reset(st);
-                return r == SQLITE_DONE ? 0 : -EIO;
-        }
+        Db *db = run->context->db;
+        int r = 0;
+        if (by_id)
+                return it->id > 0 ? db_seen_add_id(db, it->id) : 0;
         /* Every key the item goes by: a local row stored under another of its ids is the same item. */
         char **keys = trakt_media_keys(&it->media);
-        st = run_stmt(run, STMT_SEEN_KEY, "INSERT OR IGNORE INTO temp.sync_seen_keys(key) VALUES (?)");
-        if (!st) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        r = SQLITE_DONE;
-        for (size_t i = 0; keys && keys[i] && r == SQLITE_DONE; i++) {
-                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                r = sqlite3_step(st);
-                sqlite3_reset(st); /* the binding points at keys[i] */
-                sqlite3_clear_bindings(st);
-        }
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
+                r = db_seen_add_key(db, keys[i]);
         trakt_strv_free(keys);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return r;
+}
+
+/* Whether Trakt no longer has the rating of this item: none of the keys it
+ * goes by was seen. Unreadable: never delete on a guess. */
+static bool rating_gone(const char *media, void *userdata) {
+        SyncRun *s = userdata;
+        struct json_object *o = json_tokener_parse(media);
+        TraktMedia m = {};
+        bool found = false, gone = false;
+        if (o && trakt_parse_media(o, TRAKT_NONE, &m) >= 0) {
+                char **keys = trakt_media_keys(&m);
+                for (size_t i = 0; keys && keys[i] && !found; i++)
+                        (void) db_seen_has_key(s->context->db, keys[i], &found);
+                gone = !found && keys && keys[0];
+                trakt_strv_free(keys);
+        }
+        trakt_media_done(&m);
+        json_object_put(o);
+        return gone;
 }
 
 /* Ratings Trakt had (pushed = 1: pulled from it or delivered to it) and no
@@ -525,51 +508,12 @@ static int remember_seen(SyncRun *run, const TraktItem *it, bool by_id) {
  * pages were read, the pages may miss it: judge nothing this time. */
 static int forget_removed_ratings(SyncRun *s) {
         Context *c = s->context;
-        sqlite3_stmt *st = NULL, *seen = NULL, *del = NULL;
-        unsigned removed = 0;
-        int r = 0;
-
         if (c->ratings_pushed != s->ratings_pushed_at_start)
                 return 0;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT rowid, media FROM ratings WHERE pushed = 1", -1, &st, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db_sqlite(c->db), "SELECT 1 FROM temp.sync_seen_keys WHERE key = ?", -1, &seen, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM ratings WHERE rowid = ?", -1, &del, NULL) != SQLITE_OK)
-                r = -EIO;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                struct json_object *o = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
-                TraktMedia m = {};
-                bool found = false;
-                if (!o || trakt_parse_media(o, TRAKT_NONE, &m) < 0) {
-                        json_object_put(o);
-                        continue; /* unreadable: never delete on a guess */
-                }
-                char **keys = trakt_media_keys(&m);
-                for (size_t i = 0; keys && keys[i] && !found; i++) {
-                        sqlite3_bind_text(seen, 1, keys[i], -1, SQLITE_STATIC);
-                        found = sqlite3_step(seen) == SQLITE_ROW;
-                        sqlite3_reset(seen);
-                }
-                if (!found && keys && keys[0]) {
-                        sqlite3_bind_int64(del, 1, sqlite3_column_int64(st, 0));
-                        r = sqlite3_step(del) == SQLITE_DONE ? 0 : -EIO;
-                        sqlite3_reset(del);
-                        removed++;
-                }
-                trakt_strv_free(keys);
-                trakt_media_done(&m);
-                json_object_put(o);
-        }
-        sqlite3_finalize(st);
-        sqlite3_finalize(seen);
-        sqlite3_finalize(del);
+        int removed = db_ratings_forget_gone(c->db, rating_gone, s);
         if (removed > 0)
-                log_info("%u rating(s) removed on Trakt removed here too.", removed);
-        return r;
-}
-
-static int forget_seen(Context *c) {
-        return sqlite3_exec(db_sqlite(c->db), "DELETE FROM temp.sync_seen_ids; DELETE FROM temp.sync_seen_keys;",
-                            NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                log_info("%d rating(s) removed on Trakt removed here too.", removed);
+        return removed < 0 ? removed : 0;
 }
 
 /* Trakt names an item by all its ids and we key its row by one: the others
@@ -577,139 +521,59 @@ static int forget_seen(Context *c) {
  * imdb, tmdb or tvdb id (activity_media_keys). */
 static int store_aliases(SyncRun *run, const TraktItem *it, const char *key) {
         char **keys = trakt_media_keys(&it->media);
-        sqlite3_stmt *st;
         int r = 0;
-        if (!keys)
-                return 0;
-        st = run_stmt(run, STMT_ALIAS, "INSERT OR REPLACE INTO media_alias(alias, media_key) VALUES (?, ?)");
-        if (!st) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        for (size_t i = 0; keys[i] && r >= 0; i++) {
-                if (streq(keys[i], key))
-                        continue;
-                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st);
-        }
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
+                if (!streq(keys[i], key))
+                        r = db_alias_set(run->context->db, keys[i], key);
         trakt_strv_free(keys);
         return r;
 }
 
 static int store_rating(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
         /* The newer rating wins; a Trakt rating equal to ours is already pushed. */
-        st = run_stmt(run, STMT_RATING,
-                               "INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES (?1, ?2, ?3, ?4, 1)"
-                               " ON CONFLICT(media_key) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at, pushed = 1"
-                               " WHERE excluded.rated_at >= ratings.rated_at OR ratings.rating = excluded.rating");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 3, it->rating);
-        sqlite3_bind_int64(st, 4, it->at);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? store_aliases(run, it, key) : -EIO;
+        int r = db_rating_from_trakt(run->context->db, key, json, it->rating, it->at);
+        return r < 0 ? r : store_aliases(run, it, key);
 }
 
 static int store_list_item(SyncRun *run, const TraktItem *it, uint32_t position) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        st = run_stmt(run, STMT_LIST_ITEM,
-                               "INSERT OR REPLACE INTO list_items(list_id, position, media_key, media, listed_at) VALUES (?, ?, ?, ?, ?)");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, LIBRARY_WATCHLIST_ID, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, position);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, it->at);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return db_watchlist_item_put(run->context->db, position, key, json, it->at);
 }
 
 static int store_collection(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        st = run_stmt(run, STMT_COLLECTION,
-                               "INSERT INTO collection(media_key, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d, origin, pushed)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'trakt', 1)"
-                               " ON CONFLICT(media_key) DO UPDATE SET pushed = 1 WHERE collection.origin = 'trakt'");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, it->at);
-        sqlite3_bind_text(st, 4, it->meta.media_type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, it->meta.resolution, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, it->meta.hdr, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, it->meta.audio, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, it->meta.audio_channels, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 9, it->meta.is_3d);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        const DbCollectionMeta meta = {
+                .media_type = it->meta.media_type,
+                .resolution = it->meta.resolution,
+                .hdr = it->meta.hdr,
+                .audio = it->meta.audio,
+                .audio_channels = it->meta.audio_channels,
+                .is_3d = it->meta.is_3d,
+        };
+        return db_collection_from_trakt(run->context->db, key, json, it->at, &meta);
 }
 
 static int store_resume(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
         /* Newest pause wins, whether it happened here or elsewhere. */
-        st = run_stmt(run, STMT_RESUME,
-                               "INSERT INTO resume_points(media_key, media, progress, paused_at, playback_id, origin) VALUES (?1, ?2, ?3, ?4, ?5, 'trakt')"
-                               " ON CONFLICT(media_key) DO UPDATE SET progress = excluded.progress, paused_at = excluded.paused_at,"
-                               " playback_id = excluded.playback_id, origin = 'trakt' WHERE excluded.paused_at >= resume_points.paused_at");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 3, it->progress);
-        sqlite3_bind_int64(st, 4, it->at);
-        if (it->id > 0)
-                sqlite3_bind_int64(st, 5, it->id);
-        else
-                sqlite3_bind_null(st, 5);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? store_aliases(run, it, key) : -EIO;
+        int r = db_resume_from_trakt(run->context->db, key, json, it->progress, it->at, it->id);
+        return r < 0 ? r : store_aliases(run, it, key);
 }
 
 static int store_recommendation(SyncRun *run, const TraktItem *it, const char *kind, uint32_t position) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        st = run_stmt(run, STMT_RECOMMENDATION,
-                               "INSERT OR REPLACE INTO recommendations(kind, position, media_key, media) VALUES (?, ?, ?, ?)");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, position);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return db_recommendation_put(run->context->db, kind, position, key, json);
 }
 
 /* ---- pushing what is local ---- */
@@ -1011,26 +875,17 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
 
 static void record_not_found(Context *c, struct json_object *answer, const char *endpoint) {
         struct json_object *nf;
-        sqlite3_stmt *st = NULL;
+        uint64_t now = now_realtime_usec();
         if (!json_object_object_get_ex(answer, "not_found", &nf) || !json_object_is_type(nf, json_type_object))
-                return;
-        if (sqlite3_prepare_v2(db_sqlite(c->db),
-                               "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
                 return;
         json_object_object_foreach(nf, kind, list) {
                 if (!json_object_is_type(list, json_type_array))
                         continue;
-                for (size_t i = 0; i < json_object_array_length(list); i++) {
-                        sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
-                        sqlite3_bind_text(st, 2, json_object_to_json_string_ext(json_object_array_get_idx(list, i), JSON_C_TO_STRING_PLAIN),
-                                          -1, SQLITE_TRANSIENT);
-                        sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_TRANSIENT);
-                        sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
-                        (void) sqlite3_step(st);
-                        sqlite3_reset(st);
-                }
+                for (size_t i = 0; i < json_object_array_length(list); i++)
+                        (void) db_unmatched_add(c->db, kind,
+                                                json_object_to_json_string_ext(json_object_array_get_idx(list, i), JSON_C_TO_STRING_PLAIN),
+                                                endpoint, now);
         }
-        sqlite3_finalize(st);
         context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
@@ -1303,16 +1158,8 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 fail(s, "The state database is not writable; check the disk");
                 return;
         }
-        if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS && (p->flags & PULL_REPLACE)) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM recommendations WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
-                        k = -EIO;
-                else {
-                        sqlite3_bind_text(st, 1, p->rec_kind, -1, SQLITE_STATIC);
-                        k = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                }
-                sqlite3_finalize(st);
-        }
+        if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS && (p->flags & PULL_REPLACE))
+                k = db_recommendations_clear_kind(c->db, p->rec_kind);
         for (size_t i = 0; i < n && k >= 0; i++) {
                 const TraktItem *it = &items[i];
                 if (s->incremental && (p->flags & (PULL_SEEN_IDS | PULL_SEEN_KEYS))) {
@@ -1360,18 +1207,8 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 k = history_flush(s);
         history_rows_drop(s); /* after a failure: never into the next page's transaction */
         /* A replaced list ends where Trakt's ends: what follows was removed there. */
-        if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE)) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(db_sqlite(c->db), "DELETE FROM list_items WHERE list_id = ? AND position >= ?", -1, &st,
-                                       NULL) != SQLITE_OK)
-                        k = -EIO;
-                else {
-                        sqlite3_bind_text(st, 1, LIBRARY_WATCHLIST_ID, -1, SQLITE_STATIC);
-                        sqlite3_bind_int64(st, 2, s->position);
-                        k = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                }
-                sqlite3_finalize(st);
-        }
+        if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE))
+                k = db_watchlist_truncate(c->db, s->position);
         if (k < 0 || db_commit(c->db) < 0) {
                 (void) db_rollback(c->db);
                 fail(s, "Writing what Trakt sent to the state database failed; check the disk");
@@ -1406,7 +1243,7 @@ static int pull_step(SyncRun *s) {
                         s->floor = 0;
                 if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & (PULL_WINDOW | PULL_COUNT)))
                         s->unstable = false; /* the whole history is read: what the window saw no longer matters */
-                if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->db) < 0)
+                if (p->kind == TRAKT_ITEMS_LIST && db_watchlist_ensure(s->context->db) < 0)
                         return -EIO;
         }
         if (p->flags & PULL_WIDER) {
@@ -1539,7 +1376,7 @@ static int history_done_step(SyncRun *s) {
                 log_info("Trakt no longer has %" PRIi64 " play(s): %" PRIi64 " removed here, %" PRIi64 " local one(s) kept.",
                          removed + unlinked, removed, unlinked);
         s->unstable = false;
-        (void) forget_seen(c);
+        (void) db_seen_clear(c->db);
         step_done(s);
         return 0;
 }
@@ -1557,13 +1394,11 @@ static int commit_step(SyncRun *s) {
                 log_info("Trakt's %s changed while it was read; it is read again next time.", kt_categories[cat]);
         else {
                 if (s->incremental && cat == CAT_COLLECTION)
-                        r = sqlite3_exec(db_sqlite(c->db), "DELETE FROM collection WHERE origin = 'trakt'"
-                                         " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                        r = db_collection_forget_unseen(c->db);
                 else if (s->incremental && cat == CAT_RATINGS)
                         r = forget_removed_ratings(s);
                 else if (s->incremental && cat == CAT_RESUME)
-                        r = sqlite3_exec(db_sqlite(c->db), "DELETE FROM resume_points WHERE origin = 'trakt'"
-                                         " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                        r = db_resume_forget_unseen(c->db);
                 if (r >= 0 && cat == CAT_RECOMMENDATIONS)
                         r = db_cursor_set_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, (int64_t) now_realtime_usec());
                 else if (r >= 0)
@@ -1576,7 +1411,7 @@ static int commit_step(SyncRun *s) {
                 return -EIO;
         }
         s->unstable = false;
-        (void) forget_seen(c);
+        (void) db_seen_clear(c->db);
         step_done(s);
         return 0;
 }
@@ -1725,10 +1560,7 @@ static int run_start(Context *c, bool incremental) {
         sqlite3_stmt *st = NULL;
 
         /* What Trakt has, while a sweep compares (temporary: this connection only). */
-        if (sqlite3_exec(db,
-                         "CREATE TEMP TABLE IF NOT EXISTS sync_seen_ids (id INTEGER PRIMARY KEY);"
-                         "CREATE TEMP TABLE IF NOT EXISTS sync_seen_keys (key TEXT PRIMARY KEY);",
-                         NULL, NULL, NULL) != SQLITE_OK || forget_seen(c) < 0)
+        if (db_seen_reset(c->db) < 0)
                 return -EIO;
 
         SyncRun *s = calloc(1, sizeof(*s));
