@@ -4,9 +4,10 @@
 #include <stdarg.h>
 
 #include "db-cursors.h"
+#include "db-history.h"
 #include "db-library.h"
 #include "db-outbox.h"
-#include "db-private.h"
+#include "db-push.h"
 #include "activity.h"
 #include "log.h"
 #include "outbox.h"
@@ -48,43 +49,6 @@ static int stored_init(Stored *s, const TraktMedia *m) {
         }
         s->json = json_object_to_json_string_ext(s->wrapper, JSON_C_TO_STRING_PLAIN);
         return 0;
-}
-
-/* Bind and run one statement; fmt letters: t text, i int64, d double, n null. */
-static int run_sql(Context *c, const char *sql, const char *fmt, ...) {
-        sqlite3_stmt *st = NULL;
-        va_list ap;
-        int rc;
-
-        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
-                return -EIO;
-        }
-        va_start(ap, fmt);
-        for (int i = 0; fmt && fmt[i]; i++) {
-                switch (fmt[i]) {
-                case 't':
-                        sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-                        break;
-                case 'i':
-                        sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-                        break;
-                case 'd':
-                        sqlite3_bind_double(st, i + 1, va_arg(ap, double));
-                        break;
-                default:
-                        sqlite3_bind_null(st, i + 1);
-                        break;
-                }
-        }
-        va_end(ap);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-                log_error("State database: %s", sqlite3_errmsg(db_sqlite(c->db)));
-                return -EIO;
-        }
-        return rc == SQLITE_ROW ? 1 : 0;
 }
 
 static int begin(Context *c) {
@@ -193,19 +157,12 @@ static int clear_resume(Context *c, const TraktMedia *m) {
 
 static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, uid_t uid,
                        int64_t *ret_id) {
-        int r = uid == ACTIVITY_NO_UID
-                        ? run_sql(c,
-                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed)"
-                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
-                                  "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0))
-                        : run_sql(c,
-                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed, uid)"
-                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5, ?6)",
-                                  "ttiiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0),
-                                  (int64_t) uid);
-        if (r >= 0)
-                *ret_id = sqlite3_last_insert_rowid(db_sqlite(c->db));
-        return r;
+        int64_t id = db_history_add_local(c->db, s->key, s->json, (int64_t) watched_at, private_, queued ? DB_PUSHED_QUEUED : DB_PUSHED_NO,
+                                          uid == ACTIVITY_NO_UID ? (uid_t) -1 : uid);
+        if (id < 0)
+                return (int) id;
+        *ret_id = id;
+        return 0;
 }
 
 int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid) {
@@ -244,12 +201,13 @@ int activity_completed(Context *c, const TraktMedia *m, double progress, bool pr
 /* A local play of one of the item's keys within a minute of at? */
 static int same_play_exists(Context *c, const TraktMedia *m, uint64_t at) {
         char **keys = trakt_media_keys(m);
+        bool found = false;
         int r = 0;
-        for (size_t i = 0; keys && keys[i] && r == 0; i++)
-                r = run_sql(c, "SELECT 1 FROM history WHERE media_key = ?1 AND watched_at BETWEEN ?2 AND ?3 LIMIT 1", "tii", keys[i],
-                            (int64_t) (at - SAME_PLAY_WINDOW_USEC), (int64_t) (at + SAME_PLAY_WINDOW_USEC));
+        for (size_t i = 0; keys && keys[i] && r >= 0 && !found; i++)
+                r = db_history_same_play(c->db, keys[i], (int64_t) (at - SAME_PLAY_WINDOW_USEC), (int64_t) (at + SAME_PLAY_WINDOW_USEC),
+                                         &found);
         trakt_strv_free(keys);
-        return r;
+        return r < 0 ? r : found;
 }
 
 int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at) {
@@ -431,41 +389,35 @@ typedef struct NamedRow {
 } NamedRow;
 
 static const struct {
-        const char *table;
-        const char *select; /* id, media, then what the payload needs */
-        const char *mark;
+        const char *words;
         const char *kind, *category;
-} named_tables[] = {
-        { "history", "SELECT id, media, watched_at FROM history WHERE origin = 'local' AND private = 0 AND pushed = 0"
-                     " AND trakt_history_id IS NULL",
-          "UPDATE history SET pushed = 2 WHERE id = ?1", "history_add", "history" },
-        { "ratings", "SELECT rowid, media, rating, rated_at FROM ratings WHERE pushed = 0",
-          "UPDATE ratings SET pushed = 2 WHERE rowid = ?1", "rating_set", "ratings" },
-        { "collection", "SELECT rowid, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d"
-                        " FROM collection WHERE origin = 'local' AND pushed = 0",
-          "UPDATE collection SET pushed = 2 WHERE rowid = ?1", "collection_add", "collection" },
+} named_tables[_DB_PUSH_TABLE_MAX] = {
+        [DB_PUSH_HISTORY] = { "history", "history_add", "history" },
+        [DB_PUSH_RATINGS] = { "ratings", "rating_set", "ratings" },
+        [DB_PUSH_COLLECTION] = { "collection", "collection_add", "collection" },
 };
 
-static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id) {
-        struct json_object *p = json_object_new_object(), *w = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
+static struct json_object *named_payload(DbPushTable t, const DbPushRow *row, int64_t id) {
+        struct json_object *p = json_object_new_object(), *w = json_tokener_parse(row->media);
         char when[32];
-        if (t == 0) {
+        if (t == DB_PUSH_HISTORY) {
                 json_object_object_add(p, "media", w);
-                json_object_object_add(p, "watched_at", json_object_new_int64(sqlite3_column_int64(st, 2)));
+                json_object_object_add(p, "watched_at", json_object_new_int64(row->at));
                 json_object_object_add(p, "history_id", json_object_new_int64(id));
-        } else if (t == 1) {
+        } else if (t == DB_PUSH_RATINGS) {
                 json_object_object_add(p, "media", w);
-                json_object_object_add(p, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
-                json_object_object_add(p, "rated_at", json_object_new_int64(sqlite3_column_int64(st, 3)));
+                json_object_object_add(p, "rating", json_object_new_int(row->rating));
+                json_object_object_add(p, "rated_at", json_object_new_int64(row->at));
         } else {
                 static const char *const keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
+                const char *const vals[] = { row->media_type, row->resolution, row->hdr, row->audio, row->audio_channels };
                 struct json_object *x = json_object_new_object(), *it = json_object_new_object(), *items = json_object_new_array();
                 json_object_object_add(x, "collected_at",
-                                       json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 2), when, sizeof when)));
+                                       json_object_new_string(trakt_format_time(row->at, when, sizeof when)));
                 for (int i = 0; i < 5; i++)
-                        if (sqlite3_column_type(st, 3 + i) != SQLITE_NULL)
-                                json_object_object_add(x, keys[i], json_object_new_string((const char *) sqlite3_column_text(st, 3 + i)));
-                if (sqlite3_column_int(st, 8))
+                        if (vals[i])
+                                json_object_object_add(x, keys[i], json_object_new_string(vals[i]));
+                if (row->is_3d)
                         json_object_object_add(x, "3d", json_object_new_boolean(1));
                 json_object_object_add(it, "media", w);
                 json_object_object_add(it, "extra", x);
@@ -475,39 +427,42 @@ static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id)
         return p;
 }
 
-int activity_queue_names(Context *c, const char *table) {
-        NamedRow *rows = NULL;
-        size_t n = 0, t;
-        sqlite3_stmt *st = NULL;
+typedef struct NamedRows {
+        DbPushTable table;
+        NamedRow *rows;
+        size_t n;
+} NamedRows;
+
+/* Keep the rows whose media is a name, with the payload that queues them. */
+static int keep_named(const DbPushRow *row, void *userdata) {
+        NamedRows *l = userdata;
+        struct json_object *w = row->media ? json_tokener_parse(row->media) : NULL;
+        TraktMedia m = {};
+        bool name = w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0 && resolve_is_name(&m);
+        json_object_put(w);
+        if (!name) {
+                trakt_media_done(&m);
+                return 0;
+        }
+        NamedRow *nr = realloc(l->rows, (l->n + 1) * sizeof *l->rows);
+        if (!nr) {
+                trakt_media_done(&m);
+                return -ENOMEM;
+        }
+        l->rows = nr;
+        l->rows[l->n++] = (NamedRow) { .id = row->id, .media = m, .payload = named_payload(l->table, row, row->id) };
+        return 0;
+}
+
+int activity_queue_names(Context *c, DbPushTable t) {
+        NamedRows l = { .table = t };
         int r = 0, queued = 0;
 
-        for (t = 0; t < ELEMENTSOF(named_tables) && !streq(named_tables[t].table, table); t++)
-                ;
-        if (t == ELEMENTSOF(named_tables))
+        if (t < 0 || t >= _DB_PUSH_TABLE_MAX)
                 return -EINVAL;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), named_tables[t].select, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                const char *json = (const char *) sqlite3_column_text(st, 1);
-                struct json_object *w = json ? json_tokener_parse(json) : NULL;
-                TraktMedia m = {};
-                bool name = w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0 && resolve_is_name(&m);
-                json_object_put(w);
-                if (!name) {
-                        trakt_media_done(&m);
-                        continue;
-                }
-                NamedRow *nr = realloc(rows, (n + 1) * sizeof *rows);
-                if (!nr) {
-                        trakt_media_done(&m);
-                        r = -ENOMEM;
-                        break;
-                }
-                rows = nr;
-                int64_t id = sqlite3_column_int64(st, 0);
-                rows[n++] = (NamedRow) { .id = id, .media = m, .payload = named_payload(t, st, id) };
-        }
-        sqlite3_finalize(st);
+        r = db_push_each(c->db, t, 0, keep_named, &l);
+        NamedRow *rows = l.rows;
+        size_t n = l.n;
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 TraktMedia found = {};
@@ -521,7 +476,7 @@ int activity_queue_names(Context *c, const char *table) {
                 if (r >= 0)
                         r = enqueue(c, named_tables[t].kind, named_tables[t].category, NULL, json_object_get(rows[i].payload));
                 if (r >= 0)
-                        r = run_sql(c, named_tables[t].mark, "i", rows[i].id);
+                        r = db_push_mark(c->db, t, &rows[i].id, 1, DB_PUSHED_QUEUED);
                 r = end(c, r);
                 if (r >= 0)
                         queued++;
@@ -533,7 +488,7 @@ int activity_queue_names(Context *c, const char *table) {
         free(rows);
         if (queued > 0)
                 log_info("%d local %s item(s) named by title wait for Trakt's ids in the outbox instead of being pushed as names.",
-                         queued, table);
+                         queued, named_tables[t].words);
         after(c, r);
         return r < 0 ? r : queued;
 }

@@ -6,8 +6,8 @@
 #include <strings.h>
 #include <glib.h>
 
+#include "db-history.h"
 #include "db-library.h"
-#include "db-private.h"
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
@@ -546,28 +546,7 @@ void library_followed_free(Context *c) {
  * before uids were kept, MarkWatched, imports from Trakt) are listed as
  * before. */
 int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, LibraryHistoryFn fn, void *userdata) {
-        sqlite3_stmt *st = NULL;
-        int r = 0;
-
-        if (sqlite3_prepare_v2(db_sqlite(c->db),
-                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
-                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
-                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
-                               -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
-        sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
-        sqlite3_bind_int64(st, 3, (int64_t) uid);
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = fn(&(LibraryHistoryRow) {
-                               .media_json = (const char *) sqlite3_column_text(st, 0),
-                               .watched_at = (uint64_t) sqlite3_column_int64(st, 1),
-                               .origin = (const char *) sqlite3_column_text(st, 2),
-                               .private_ = sqlite3_column_int(st, 3),
-                       },
-                       userdata);
-        sqlite3_finalize(st);
-        return r;
+        return db_history_each(c->db, since, limit, uid, fn, userdata);
 }
 
 int library_rating(Context *c, TraktMedia *media, uint8_t *ret) {

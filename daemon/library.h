@@ -7,6 +7,7 @@
 
 #include "context.h"
 #include "listurl.h"
+#include "db-history.h"
 #include "db-library.h"
 #include "trakt-json.h"
 
@@ -73,12 +74,7 @@ void library_followed_free(Context *c);
  * during the call; a negative return from fn stops and is returned. Each
  * returns 0, that, or -EIO when the state database cannot be read. */
 
-typedef struct LibraryHistoryRow {
-        const char *media_json;
-        uint64_t watched_at; /* µs since the epoch */
-        const char *origin;  /* "local" or "trakt" */
-        bool private_;       /* recorded in incognito */
-} LibraryHistoryRow;
+typedef DbHistoryRow LibraryHistoryRow; /* media_json, watched_at (µs), origin ("local" or "trakt"), private_ (incognito) */
 typedef int (*LibraryHistoryFn)(const LibraryHistoryRow *row, void *userdata);
 
 /* Plays at or after since, newest first, at most limit (0: all). A private

@@ -4,9 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "db-history.h"
 #include "db-library.h"
 #include "db-outbox.h"
-#include "db-private.h"
 #include "build-config.h"
 #include "log.h"
 #include "outbox.h"
@@ -88,38 +88,12 @@ static struct json_object *payload_media(struct json_object *p) {
 /* The history row behind a completed watch: already on Trakt (linked by an
  * import or an earlier delivery)? */
 static bool history_row_pushed(Context *c, int64_t history_id) {
-        sqlite3_stmt *st = NULL;
-        bool pushed = false;
-        if (history_id <= 0)
-                return false;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, history_id);
-                pushed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-        }
-        sqlite3_finalize(st);
-        return pushed;
+        DbPushed pushed;
+        return history_id > 0 && db_history_pushed(c->db, history_id, &pushed) >= 0 && pushed == DB_PUSHED_YES;
 }
 
 static void history_row_mark_pushed(Context *c, int64_t history_id, int64_t trakt_history_id) {
-        if (history_id <= 0)
-                return;
-        if (trakt_history_id > 0) {
-                sqlite3_stmt *st = NULL;
-                /* OR IGNORE: an import may already have linked that Trakt play to another row. */
-                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE OR IGNORE history SET trakt_history_id = ?2, pushed = 1 WHERE id = ?1",
-                                       -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, history_id);
-                        sqlite3_bind_int64(st, 2, trakt_history_id);
-                        (void) sqlite3_step(st);
-                }
-                sqlite3_finalize(st);
-        }
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE history SET pushed = 1 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, history_id);
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_history_mark_sent(c->db, history_id, trakt_history_id);
 }
 
 /* Trakt's answer names the item fully (title, year, every id): keep that in
@@ -130,13 +104,7 @@ static void history_row_learn_media(Context *c, int64_t history_id, struct json_
                 return;
         struct json_object *w = trakt_media_wrapper(&m);
         if (w) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE history SET media = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, history_id);
-                        sqlite3_bind_text(st, 2, json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
-                        (void) sqlite3_step(st);
-                }
-                sqlite3_finalize(st);
+                (void) db_history_set_media(c->db, history_id, json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN));
                 json_object_put(w);
         }
         trakt_media_done(&m);

@@ -6,7 +6,6 @@
 
 #include "db-library.h"
 #include "db-outbox.h"
-#include "db-private.h"
 #include "db-titles.h"
 #include "log.h"
 #include "resolve.h"

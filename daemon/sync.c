@@ -4,9 +4,10 @@
 #include <stdio.h>
 
 #include "db-cursors.h"
+#include "db-history.h"
 #include "db-library.h"
+#include "db-push.h"
 #include "db-seen.h"
-#include "db-private.h"
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
@@ -17,8 +18,6 @@
 #include "util.h"
 
 #define PAGE_LIMIT 250 /* Trakt's maximum (docs/trakt-api.md §6) */
-/* An import inserts its plays this many to a statement (see history_flush). */
-#define HISTORY_BATCH 10
 #define PUSH_BATCH 100
 
 /* The first sweep after start-up or connecting: soon, not in start-up's way. */
@@ -96,12 +95,7 @@ struct SyncRun {
         bool have_unlinked;          /* local plays without a Trakt id exist: try to link */
         bool then_import;            /* Import() arrived during this sweep: start it afterwards */
         bool requested;              /* a SyncNow() started or joined this sweep */
-        sqlite3_stmt *insert_history; /* prepared once per run: 50k rows must be cheap */
-        sqlite3_stmt *insert_history_batch; /* the same for HISTORY_BATCH rows */
-        struct {
-                char *key, *json;
-                int64_t at, id;
-        } rows[HISTORY_BATCH];            /* plays waiting for history_flush() */
+        DbTraktPlay rows[DB_HISTORY_BATCH]; /* plays waiting for history_flush() (their strings owned) */
         size_t n_rows;
 
         /* last_activities as Trakt sent it at the start of the run */
@@ -167,8 +161,6 @@ static void run_free(SyncRun *s) {
                 trakt_call_cancel(s->call);
         sd_event_source_disable_unref(s->defer);
         history_rows_drop(s);
-        sqlite3_finalize(s->insert_history);
-        sqlite3_finalize(s->insert_history_batch);
         trakt_activities_free(s->acts, s->n_acts);
         free(s->batch_ids);
         free(s->by_numbers);
@@ -332,68 +324,21 @@ static char *item_json(const TraktItem *it) {
         return trakt_media_wrapper_text(&it->media);
 }
 
-/* "?,?,…" for n parameters. */
-static char *placeholders(size_t n) {
-        char *s = malloc(n * 2 + 1);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                s[2 * i] = '?';
-                s[2 * i + 1] = ',';
-        }
-        s[n ? 2 * n - 1 : 0] = 0;
-        return s;
-}
-
-#define INSERT_HISTORY \
-        "INSERT OR IGNORE INTO history(media_key, media, watched_at, origin, private, trakt_history_id, pushed) VALUES "
-#define HISTORY_ROW "(?, ?, ?, 'trakt', 0, ?, 1)"
-
-/* The insert for one row or for HISTORY_BATCH rows, prepared once per run. */
-static sqlite3_stmt *history_insert(SyncRun *run, bool batch) {
-        sqlite3_stmt **st = batch ? &run->insert_history_batch : &run->insert_history;
-        if (!*st) {
-                char sql[sizeof INSERT_HISTORY + HISTORY_BATCH * sizeof("," HISTORY_ROW)] = INSERT_HISTORY HISTORY_ROW;
-                for (size_t i = 1; batch && i < HISTORY_BATCH; i++)
-                        strcat(sql, "," HISTORY_ROW);
-                if (sqlite3_prepare_v2(db_sqlite(run->context->db), sql, -1, st, NULL) != SQLITE_OK)
-                        *st = NULL;
-        }
-        return *st;
-}
-
 static void history_rows_drop(SyncRun *run) {
         for (size_t i = 0; i < run->n_rows; i++) {
-                free(run->rows[i].key);
-                free(run->rows[i].json);
+                free((char *) run->rows[i].media_key);
+                free((char *) run->rows[i].media);
         }
         run->n_rows = 0;
 }
 
-/* Insert the plays that wait: a full batch in one statement (a multi-row
- * INSERT costs a quarter less CPU than a statement per row), the rest one by
- * one. Before the page's commit; the waiting plays are gone either way. */
+/* Insert the plays that wait (db-history.h inserts a full batch in one
+ * statement). Before the page's commit; the waiting plays are gone either
+ * way. */
 static int history_flush(SyncRun *run) {
-        bool batch = run->n_rows == HISTORY_BATCH;
-        int r = 0;
-        for (size_t i = 0; i < run->n_rows && r >= 0; i += batch ? HISTORY_BATCH : 1) {
-                sqlite3_stmt *st = history_insert(run, batch);
-                if (!st) {
-                        r = -EIO;
-                        break;
-                }
-                for (size_t j = 0; j < (batch ? HISTORY_BATCH : 1); j++) {
-                        sqlite3_bind_text(st, 4 * (int) j + 1, run->rows[i + j].key, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 4 * (int) j + 2, run->rows[i + j].json, -1, SQLITE_STATIC);
-                        sqlite3_bind_int64(st, 4 * (int) j + 3, run->rows[i + j].at);
-                        sqlite3_bind_int64(st, 4 * (int) j + 4, run->rows[i + j].id);
-                }
-                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st); /* they point at the rows freed below */
-        }
+        int r = db_history_add_from_trakt(run->context->db, run->rows, run->n_rows);
         history_rows_drop(run);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* Returns 1 when the play is new here (stored or linked to a local play),
@@ -402,70 +347,29 @@ static int history_flush(SyncRun *run) {
  * the play for history_flush() and returns 0. */
 static int store_history(SyncRun *run, const TraktItem *it) {
         Context *c = run->context;
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it), *in = NULL, *sql = NULL;
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         char **keys = run->have_unlinked ? trakt_media_keys(&it->media) : NULL;
-        sqlite3 *db = db_sqlite(c->db);
-        sqlite3_stmt *st = NULL;
-        size_t n = 0;
         int r;
 
         if (!key || !json || it->id <= 0 || (run->have_unlinked && !keys)) {
                 trakt_strv_free(keys);
                 return -EINVAL;
         }
-        if (!run->have_unlinked)
-                goto insert;
-        while (keys[n])
-                n++;
-        /* A local play of the same item (named by any of its ids) within a minute
-         * is the same play: link it instead of adding a second one. */
-        in = placeholders(n);
-        if (!in || asprintf(&sql,
-                            "UPDATE history SET trakt_history_id = ?1, pushed = 1 WHERE id = ("
-                            " SELECT id FROM history WHERE trakt_history_id IS NULL AND ABS(watched_at - ?2) <= 60000000"
-                            " AND media_key IN (%s) ORDER BY ABS(watched_at - ?2) LIMIT 1)"
-                            " AND NOT EXISTS (SELECT 1 FROM history WHERE trakt_history_id = ?1)", in) < 0) {
+        if (run->have_unlinked) {
+                /* A local play of the same item (named by any of its ids) within a minute
+                 * is the same play: link it instead of adding a second one. */
+                r = db_history_link(c->db, it->id, it->at, keys);
                 trakt_strv_free(keys);
-                return -ENOMEM;
+                if (r != 0)
+                        return r;
         }
-        r = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-        if (r != SQLITE_OK) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        sqlite3_bind_int64(st, 1, it->id);
-        sqlite3_bind_int64(st, 2, it->at);
-        for (size_t i = 0; i < n; i++)
-                sqlite3_bind_text(st, 3 + (int) i, keys[i], -1, SQLITE_TRANSIENT);
-        trakt_strv_free(keys);
-        r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (r != SQLITE_DONE)
-                return -EIO;
-        if (sqlite3_changes(db) > 0)
-                return 1;
-
-insert:
         if (!run->incremental && !run->have_unlinked) {
-                run->rows[run->n_rows].key = TAKE_PTR(key);
-                run->rows[run->n_rows].json = TAKE_PTR(json);
-                run->rows[run->n_rows].at = it->at;
-                run->rows[run->n_rows].id = it->id;
-                return ++run->n_rows == HISTORY_BATCH ? history_flush(run) : 0;
+                run->rows[run->n_rows] = (DbTraktPlay) {
+                        .media_key = TAKE_PTR(key), .media = TAKE_PTR(json), .watched_at = it->at, .trakt_id = it->id };
+                return ++run->n_rows == DB_HISTORY_BATCH ? history_flush(run) : 0;
         }
-        st = history_insert(run, false);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, it->at);
-        sqlite3_bind_int64(st, 4, it->id);
-        r = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (r != SQLITE_DONE)
-                return -EIO;
-        return sqlite3_changes(db) > 0;
+        return db_history_add_from_trakt(c->db, &(DbTraktPlay) { .media_key = key, .media = json, .watched_at = it->at, .trakt_id = it->id },
+                                         1);
 }
 
 /* What Trakt has, remembered while a category is pulled, to find what it
@@ -578,30 +482,22 @@ static int store_recommendation(SyncRun *run, const TraktItem *it, const char *k
 
 /* ---- pushing what is local ---- */
 
-/* history.pushed: 0 not on Trakt, 1 on Trakt, 2 queued in the outbox (it
- * delivers it), 3 sent by an import whose answer did not arrive: it may be on
- * Trakt, which does not de-duplicate history (docs/trakt-api.md §5.2), so it is
- * looked for there before it is sent again. */
-#define HISTORY_UNCONFIRMED 3
+/* A play sent by an import whose answer did not arrive (DB_PUSHED_UNCONFIRMED)
+ * may be on Trakt, which does not de-duplicate history (docs/trakt-api.md §5.2),
+ * so it is looked for there before it is sent again. */
 #define MAX_UNSURE_ROUNDS 3
 
 typedef struct Push {
-        const char *select;   /* rows to push: id, media, extra columns */
+        DbPushTable table;    /* rows to push (db-push.h) */
         const char *endpoint;
-        const char *mark;     /* UPDATE … WHERE id = ? */
         Cat cat;
         const char *words;    /* what they are, for a person */
 } Push;
 
 static const Push pushes[] = {
-        { "SELECT id, media, watched_at FROM history WHERE origin = 'local' AND private = 0 AND pushed = 0"
-          " AND trakt_history_id IS NULL ORDER BY watched_at LIMIT 100",
-          "/sync/history", "UPDATE history SET pushed = 1 WHERE id = ?", CAT_HISTORY, "plays" },
-        { "SELECT rowid, media, rating, rated_at FROM ratings WHERE pushed = 0 ORDER BY rated_at LIMIT 100",
-          "/sync/ratings", "UPDATE ratings SET pushed = 1 WHERE rowid = ?", CAT_RATINGS, "ratings" },
-        { "SELECT rowid, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d FROM collection"
-          " WHERE origin = 'local' AND pushed = 0 ORDER BY collected_at LIMIT 100",
-          "/sync/collection", "UPDATE collection SET pushed = 1 WHERE rowid = ?", CAT_COLLECTION, "collected titles" },
+        { DB_PUSH_HISTORY, "/sync/history", CAT_HISTORY, "plays" },
+        { DB_PUSH_RATINGS, "/sync/ratings", CAT_RATINGS, "ratings" },
+        { DB_PUSH_COLLECTION, "/sync/collection", CAT_COLLECTION, "collected titles" },
 };
 
 static const Push *current_push(SyncRun *s);
@@ -610,21 +506,21 @@ static int store_history(SyncRun *run, const TraktItem *it);
 
 static void record_not_found(Context *c, struct json_object *answer, const char *endpoint);
 
-static int mark_batch(SyncRun *s, const char *sql) {
+/* What happens to the history batch's plays, in one transaction. */
+typedef enum BatchMark {
+        BATCH_UNCONFIRMED,        /* about to leave */
+        BATCH_BACK,               /* those still unconfirmed: not sent after all */
+        BATCH_BACK_UNLINKED,      /* the same, unless a Trakt play was linked to them meanwhile */
+} BatchMark;
+
+static int mark_batch(SyncRun *s, BatchMark how) {
         Context *c = s->context;
-        sqlite3_stmt *st = NULL;
         int r = db_begin(c->db);
         if (r < 0)
                 return r;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
-                r = -EIO;
-        for (size_t i = 0; r >= 0 && i < s->n_batch; i++) {
-                sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                if (sqlite3_step(st) != SQLITE_DONE)
-                        r = -EIO;
-                sqlite3_reset(st);
-        }
-        sqlite3_finalize(st);
+        r = how == BATCH_UNCONFIRMED
+                    ? db_push_mark(c->db, DB_PUSH_HISTORY, s->batch_ids, s->n_batch, DB_PUSHED_UNCONFIRMED)
+                    : db_history_unconfirmed_reset(c->db, s->batch_ids, s->n_batch, how == BATCH_BACK_UNLINKED);
         if (r < 0 || db_commit(c->db) < 0) {
                 (void) db_rollback(c->db);
                 return -EIO;
@@ -666,21 +562,14 @@ static bool episode_in_not_found(struct json_object *answer, struct json_object 
  * (once; the Jellyfin plugin's fallback). Returns how many. */
 static size_t retry_not_found_by_numbers(SyncRun *s, const Push *p, struct json_object *answer) {
         Context *c = s->context;
-        sqlite3_stmt *st = NULL;
         size_t n = 0;
-        _cleanup_free_ char *sql = NULL;
-        const char *table = p == &pushes[0] ? "history" : p == &pushes[1] ? "ratings" : "collection";
-        const char *key = p == &pushes[0] ? "id" : "rowid";
 
-        if (asprintf(&sql, "SELECT media FROM %s WHERE %s = ?", table, key) < 0 ||
-            sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
-                return 0;
         for (size_t i = 0; i < s->n_batch; i++) {
+                _cleanup_free_ char *media = NULL;
                 if (wants_numbers(s, s->batch_ids[i]))
                         continue; /* tried by numbers already */
-                sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                if (sqlite3_step(st) == SQLITE_ROW) {
-                        struct json_object *w = json_tokener_parse((const char *) sqlite3_column_text(st, 0));
+                if (db_push_media(c->db, p->table, s->batch_ids[i], &media) >= 0 && media) {
+                        struct json_object *w = json_tokener_parse(media);
                         if (trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w) && episode_in_not_found(answer, w)) {
                                 int64_t *nv = realloc(s->by_numbers, (s->n_by_numbers + 1) * sizeof(int64_t));
                                 if (nv) {
@@ -693,9 +582,7 @@ static size_t retry_not_found_by_numbers(SyncRun *s, const Push *p, struct json_
                         }
                         json_object_put(w);
                 }
-                sqlite3_reset(st);
         }
-        sqlite3_finalize(st);
         return n;
 }
 
@@ -753,16 +640,11 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
         /* What Trakt has is linked now (and marked pushed); the rest never arrived. */
         int64_t found = 0;
         for (size_t i = 0; i < s->n_batch; i++) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(db_sqlite(c->db), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1)
-                                found++;
-                }
-                sqlite3_finalize(st);
+                DbPushed pushed;
+                if (db_history_pushed(c->db, s->batch_ids[i], &pushed) >= 0 && pushed == DB_PUSHED_YES)
+                        found++;
         }
-        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED)
-                             " AND trakt_history_id IS NULL");
+        (void) mark_batch(s, BATCH_BACK_UNLINKED);
         log_info("Looked for %zu unconfirmed play(s) on Trakt: %" PRIi64 " arrived, the rest is sent again.", s->n_batch, found);
         s->done += (uint32_t) found;
         progress_changed(s);
@@ -782,7 +664,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         Context *c = s->context;
         const Push *p = current_push(s);
         TraktSyncResult res = {};
-        bool history = p == &pushes[0];
+        bool history = p->table == DB_PUSH_HISTORY;
         bool parsed = r->status >= 200 && r->status < 300 && r->json && trakt_parse_sync_result(r->json, &res) >= 0;
 
         s->call = NULL;
@@ -810,7 +692,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                  * VIP feature stops this category only; a locked account everything. */
                 char sentence[384];
                 if (history)
-                        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED));
+                        (void) mark_batch(s, BATCH_BACK);
                 if (r->status == 423) {
                         finish(s, "Trakt says this account is locked or deactivated (HTTP 423): nothing more was sent; contact Trakt support, then import again.");
                         return;
@@ -832,22 +714,14 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         }
         if (!parsed) {
                 if (history)
-                        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED));
+                        (void) mark_batch(s, BATCH_BACK);
                 finish(s, r->error ?: "Trakt did not confirm the upload; the import will send it again next time.");
                 return;
         }
         size_t again = res.not_found > 0 ? retry_not_found_by_numbers(s, p, r->json) : 0;
-        if (history && again > 0) {
+        if (history && again > 0)
                 /* Not added: back to unsent, for the batch that names them by numbers. */
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(db_sqlite(c->db), "UPDATE history SET pushed = 0 WHERE id = ?", -1, &st, NULL) == SQLITE_OK)
-                        for (size_t i = 0; i < s->n_by_numbers; i++) {
-                                sqlite3_bind_int64(st, 1, s->by_numbers[i]);
-                                (void) sqlite3_step(st);
-                                sqlite3_reset(st);
-                        }
-                sqlite3_finalize(st);
-        }
+                (void) db_push_mark(c->db, DB_PUSH_HISTORY, s->by_numbers, s->n_by_numbers, DB_PUSHED_NO);
         /* not_found items are recorded (UnmatchedItems shows them) and marked as
          * sent with the rest: retrying them forever cannot help (docs/trakt-api.md §9.9). */
         if (res.not_found > again) {
@@ -855,18 +729,9 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                 log_warning("Trakt did not know %zu item(s) sent to %s.", res.not_found - again, p->endpoint);
                 record_not_found(c, r->json, p->endpoint);
         }
-        sqlite3_stmt *st = NULL;
         (void) db_begin(c->db);
-        if (sqlite3_prepare_v2(db_sqlite(c->db), p->mark, -1, &st, NULL) == SQLITE_OK) {
-                for (size_t i = 0; i < s->n_batch; i++) {
-                        if (s->batch_ids[i] == 0)
-                                continue; /* to be sent again by numbers */
-                        sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                        (void) sqlite3_step(st);
-                        sqlite3_reset(st);
-                }
-        }
-        sqlite3_finalize(st);
+        /* (a 0 id is to be sent again by numbers) */
+        (void) db_push_mark(c->db, p->table, s->batch_ids, s->n_batch, DB_PUSHED_YES);
         (void) db_commit(c->db);
         s->done += (uint32_t) (s->n_batch - again);
         progress_changed(s);
@@ -898,16 +763,17 @@ static void add_to_body(struct json_object *body, const char *media_json_text, s
 static int push_step(SyncRun *s) {
         Context *c = s->context;
         const Push *p = current_push(s);
-        sqlite3_stmt *st = NULL;
+        DbPushRow *rows = NULL;
+        size_t n_rows = 0;
         char when[32];
-        bool history = p == &pushes[0];
+        bool history = p->table == DB_PUSH_HISTORY;
 
         if (s->lookup)
                 return lookup_step(s);
         if (s->page == 0) {
                 /* Media named by title never go out as names: the outbox sends them
                  * once Trakt's ids are known (resolve.h). */
-                int q = activity_queue_names(c, history ? "history" : p == &pushes[1] ? "ratings" : "collection");
+                int q = activity_queue_names(c, p->table);
                 if (q < 0)
                         log_warning_errno(q, "Could not set the titles among the local %s aside: %m", p->words);
         }
@@ -915,13 +781,11 @@ static int push_step(SyncRun *s) {
                 /* Plays an earlier import sent without an answer: this import read all
                  * of Trakt's history before this step, so what arrived is linked now,
                  * and what is still unconfirmed never arrived. */
-                sqlite3_exec(db_sqlite(c->db),
-                             "UPDATE history SET pushed = 0 WHERE pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " AND trakt_history_id IS NULL",
-                             NULL, NULL, NULL);
+                (void) db_history_unconfirmed_reset_all(c->db);
         }
         s->page = 1;
 
-        if (sqlite3_prepare_v2(db_sqlite(c->db), p->select, -1, &st, NULL) != SQLITE_OK)
+        if (db_push_rows(c->db, p->table, PUSH_BATCH, &rows, &n_rows) < 0)
                 return -EIO;
         struct json_object *body = json_object_new_object();
         free(s->batch_ids);
@@ -929,32 +793,34 @@ static int push_step(SyncRun *s) {
         s->n_batch = 0;
         s->batch_from = INT64_MAX;
         s->batch_to = 0;
-        while (s->batch_ids && sqlite3_step(st) == SQLITE_ROW && s->n_batch < PUSH_BATCH) {
+        for (size_t k = 0; s->batch_ids && k < n_rows && s->n_batch < PUSH_BATCH; k++) {
+                const DbPushRow *row = &rows[k];
                 struct json_object *extra = json_object_new_object();
-                int64_t id = sqlite3_column_int64(st, 0);
+                int64_t id = row->id;
                 if (history) {
-                        int64_t at = sqlite3_column_int64(st, 2);
+                        int64_t at = row->at;
                         json_object_object_add(extra, "watched_at", json_object_new_string(trakt_format_time(at, when, sizeof when)));
                         s->batch_from = at < s->batch_from ? at : s->batch_from;
                         s->batch_to = at > s->batch_to ? at : s->batch_to;
-                } else if (p == &pushes[1]) {
-                        json_object_object_add(extra, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
+                } else if (p->table == DB_PUSH_RATINGS) {
+                        json_object_object_add(extra, "rating", json_object_new_int(row->rating));
                         json_object_object_add(extra, "rated_at",
-                                               json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 3), when, sizeof when)));
+                                               json_object_new_string(trakt_format_time(row->at, when, sizeof when)));
                 } else {
                         static const char *const keys[] = { "media_type", "resolution", "hdr", "audio", "audio_channels" };
+                        const char *const vals[] = { row->media_type, row->resolution, row->hdr, row->audio, row->audio_channels };
                         json_object_object_add(extra, "collected_at",
-                                               json_object_new_string(trakt_format_time(sqlite3_column_int64(st, 2), when, sizeof when)));
+                                               json_object_new_string(trakt_format_time(row->at, when, sizeof when)));
                         for (int i = 0; i < 5; i++)
-                                if (sqlite3_column_type(st, 3 + i) != SQLITE_NULL)
-                                        json_object_object_add(extra, keys[i], json_object_new_string((const char *) sqlite3_column_text(st, 3 + i)));
-                        if (sqlite3_column_int(st, 8))
+                                if (vals[i])
+                                        json_object_object_add(extra, keys[i], json_object_new_string(vals[i]));
+                        if (row->is_3d)
                                 json_object_object_add(extra, "3d", json_object_new_boolean(1));
                 }
                 s->batch_ids[s->n_batch++] = id;
-                add_to_body(body, (const char *) sqlite3_column_text(st, 1), extra, wants_numbers(s, id) ? TRAKT_BODY_BY_NUMBERS : 0);
+                add_to_body(body, row->media, extra, wants_numbers(s, id) ? TRAKT_BODY_BY_NUMBERS : 0);
         }
-        sqlite3_finalize(st);
+        db_push_rows_free(rows, n_rows);
 
         if (s->n_batch == 0) {
                 json_object_put(body);
@@ -967,7 +833,7 @@ static int push_step(SyncRun *s) {
         /* Adding plays is not idempotent: on disk as "sent, unconfirmed" before
          * they leave, and never resent by the HTTP engine behind our back (nor
          * on a reused connection that died: libcurl resends those silently). */
-        if (history && mark_batch(s, "UPDATE history SET pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " WHERE id = ?") < 0) {
+        if (history && mark_batch(s, BATCH_UNCONFIRMED) < 0) {
                 json_object_put(body);
                 return -EIO;
         }
@@ -1045,19 +911,12 @@ static void fail(SyncRun *s, const char *what) {
  * newest known play is read as well, and if that does not explain it, every
  * play is read. */
 static void judge_counts(SyncRun *s) {
-        sqlite3_stmt *st = NULL;
         int64_t vanished = -1;
 
         if (s->baseline)
                 return;
-        if (sqlite3_prepare_v2(db_sqlite(s->context->db),
-                               "SELECT COUNT(*) FROM history WHERE trakt_history_id IS NOT NULL AND watched_at >= ?"
-                               " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, s->window_start + (int64_t) HISTORY_GUARD_USEC);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        vanished = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_finalize(st);
+        if (db_history_count_vanished(s->context->db, s->window_start + (int64_t) HISTORY_GUARD_USEC, &vanished) < 0)
+                vanished = -1;
         int64_t expected = s->history_total + s->new_plays - vanished;
         if (vanished >= 0 && !s->unstable && s->total_now >= 0 && expected != s->total_now && !s->widened &&
             s->history_newest > 0) {
@@ -1319,18 +1178,6 @@ static int activities_step(SyncRun *s) {
 
 /* ---- in step with Trakt: cursors, and what Trakt removed ---- */
 
-static int exec_i64(Context *c, const char *sql, int64_t arg, int64_t *changes) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(db_sqlite(c->db), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, arg);
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        if (r >= 0 && changes)
-                *changes = sqlite3_changes(db_sqlite(c->db));
-        return r;
-}
-
 static int history_done_step(SyncRun *s) {
         Context *c = s->context;
         int64_t removed = 0, unlinked = 0;
@@ -1349,12 +1196,7 @@ static int history_done_step(SyncRun *s) {
                 if (s->incremental) {
                         /* Plays Trakt no longer has: ours from Trakt go, local ones only lose the link (and stay pushed). */
                         int64_t from = s->full_read ? INT64_MIN : s->window_start + (int64_t) HISTORY_GUARD_USEC;
-                        r = exec_i64(c, "DELETE FROM history WHERE origin = 'trakt' AND trakt_history_id IS NOT NULL AND watched_at >= ?"
-                                        " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &removed);
-                        if (r >= 0)
-                                r = exec_i64(c, "UPDATE history SET trakt_history_id = NULL, pushed = 1 WHERE origin = 'local'"
-                                                " AND trakt_history_id IS NOT NULL AND watched_at >= ?"
-                                                " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &unlinked);
+                        r = db_history_forget_unseen(c->db, from, &removed, &unlinked);
                 } else
                         r = db_cursor_floor_clear(c->db, KT_CATEGORY_HISTORY); /* imported: nothing stays behind on Trakt */
                 if (r >= 0)
@@ -1556,9 +1398,6 @@ static void next_step(SyncRun *s) {
 }
 
 static int run_start(Context *c, bool incremental) {
-        sqlite3 *db = db_sqlite(c->db);
-        sqlite3_stmt *st = NULL;
-
         /* What Trakt has, while a sweep compares (temporary: this connection only). */
         if (db_seen_reset(c->db) < 0)
                 return -EIO;
@@ -1573,12 +1412,8 @@ static int run_start(Context *c, bool incremental) {
         s->n_plan = incremental ? ELEMENTSOF(sweep_plan) : ELEMENTSOF(import_plan);
         s->total_now = -1;
         s->first_item_count = -1;
-        if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                s->have_unlinked = sqlite3_column_int(st, 0);
-        else
+        if (db_history_has_unlinked(c->db, &s->have_unlinked) < 0)
                 s->have_unlinked = true;
-        sqlite3_finalize(st);
         c->sync = s;
         /* Nothing else wakes while it runs; its end arms the next sweep. */
         if (c->sweep_timer)
