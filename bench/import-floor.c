@@ -20,7 +20,7 @@
 #include <json-c/json.h>
 #include <stdio.h>
 
-#include "store.h"
+#include "db-private.h"
 #include "util.h"
 
 #define ROWS_PER_TRANSACTION 250
@@ -135,10 +135,10 @@ int main(int argc, char **argv) {
                 n_rows += rows[t].values->len / (guint) rows[t].n_cols;
         }
         sqlite3_close(src);
-        Store *store = NULL;
-        if (store_open_file(&store, argv[3]) < 0)
+        Db *store = NULL;
+        if (db_open_file(&store, argv[3]) < 0)
                 return die("cannot create the scratch database");
-        sqlite3 *db = store_db(store);
+        sqlite3 *db = db_sqlite(store);
 
         c0 = cpu_now();
         w0 = wall_now();
@@ -148,7 +148,7 @@ int main(int argc, char **argv) {
                         return die(sqlite3_errmsg(db));
                 guint n = rows[t].values->len / (guint) rows[t].n_cols;
                 for (guint r = 0; r < n; r++) {
-                        if (r % ROWS_PER_TRANSACTION == 0 && store_begin(store) < 0)
+                        if (r % ROWS_PER_TRANSACTION == 0 && db_begin(store) < 0)
                                 return die("BEGIN failed");
                         for (int c = 0; c < rows[t].n_cols; c++)
                                 sqlite3_bind_value(st, c + 1, rows[t].values->pdata[r * (guint) rows[t].n_cols + (guint) c]);
@@ -156,7 +156,7 @@ int main(int argc, char **argv) {
                                 return die(sqlite3_errmsg(db));
                         sqlite3_reset(st);
                         if ((r + 1) % ROWS_PER_TRANSACTION == 0 || r + 1 == n)
-                                if (store_commit(store) < 0)
+                                if (db_commit(store) < 0)
                                         return die("COMMIT failed");
                 }
                 sqlite3_finalize(st);
@@ -171,7 +171,7 @@ int main(int argc, char **argv) {
                 g_free(rows[t].insert_sql);
                 g_ptr_array_unref(rows[t].values);
         }
-        store_free(store);
+        db_free(store);
         g_ptr_array_unref(bodies);
         g_array_unref(lens);
         return 0;

@@ -3,6 +3,11 @@
 #include <inttypes.h>
 #include <stdarg.h>
 
+#include "db-cursors.h"
+#include "db-history.h"
+#include "db-library.h"
+#include "db-outbox.h"
+#include "db-push.h"
 #include "activity.h"
 #include "log.h"
 #include "outbox.h"
@@ -20,7 +25,7 @@ bool activity_linked(Context *c) {
 
 static bool toggle(Context *c, const char *category) {
         bool on = true;
-        (void) store_get_toggle(c->store, category, &on);
+        (void) db_get_toggle(c->db, category, &on);
         return on;
 }
 
@@ -48,55 +53,18 @@ static int stored_init(Stored *s, const TraktMedia *m) {
         return 0;
 }
 
-/* Bind and run one statement; fmt letters: t text, i int64, d double, n null. */
-static int run_sql(Context *c, const char *sql, const char *fmt, ...) {
-        sqlite3_stmt *st = NULL;
-        va_list ap;
-        int rc;
-
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
-                return -EIO;
-        }
-        va_start(ap, fmt);
-        for (int i = 0; fmt && fmt[i]; i++) {
-                switch (fmt[i]) {
-                case 't':
-                        sqlite3_bind_text(st, i + 1, va_arg(ap, const char *), -1, SQLITE_TRANSIENT);
-                        break;
-                case 'i':
-                        sqlite3_bind_int64(st, i + 1, va_arg(ap, int64_t));
-                        break;
-                case 'd':
-                        sqlite3_bind_double(st, i + 1, va_arg(ap, double));
-                        break;
-                default:
-                        sqlite3_bind_null(st, i + 1);
-                        break;
-                }
-        }
-        va_end(ap);
-        rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
-                return -EIO;
-        }
-        return rc == SQLITE_ROW ? 1 : 0;
-}
-
 static int begin(Context *c) {
-        return store_begin(c->store);
+        return db_begin(c->db);
 }
 
 static int end(Context *c, int r) {
         if (r < 0) {
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
                 return r;
         }
-        r = store_commit(c->store);
+        r = db_commit(c->db);
         if (r < 0)
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
         return r;
 }
 
@@ -144,11 +112,7 @@ int activity_paused(Context *c, const char *kind, const TraktMedia *m, double pr
                 return r;
         r = begin(c);
         if (r >= 0)
-                r = run_sql(c,
-                            "INSERT INTO resume_points(media_key, media, progress, paused_at, origin) VALUES (?1, ?2, ?3, ?4, 'local')"
-                            " ON CONFLICT(media_key) DO UPDATE SET media = excluded.media, progress = excluded.progress,"
-                            " paused_at = excluded.paused_at, origin = 'local'",
-                            "ttdi", s.key, s.json, progress, (int64_t) now);
+                r = db_resume_set(c->db, s.key, s.json, progress, (int64_t) now);
         if (r >= 0 && !private_ && activity_linked(c) && toggle(c, "scrobble"))
                 r = enqueue(c, kind, "scrobble", session, live_payload(&s, progress, now));
         r = end(c, r);
@@ -157,59 +121,50 @@ int activity_paused(Context *c, const char *kind, const TraktMedia *m, double pr
         return r;
 }
 
-char **activity_media_keys(Context *c, const TraktMedia *m) {
-        char **keys = trakt_media_keys(m);
-        sqlite3_stmt *st = NULL;
-        size_t n = 0;
+typedef struct KeyList {
+        char **keys;
+        size_t n;
+} KeyList;
 
-        if (!keys)
-                return NULL;
-        while (keys[n])
-                n++;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT DISTINCT media_key FROM media_alias WHERE alias = ?", -1, &st, NULL) !=
-            SQLITE_OK) {
-                trakt_strv_free(keys);
-                return NULL;
-        }
+static int push_key(const char *media_key, void *userdata) {
+        KeyList *l = userdata;
+        return trakt_strv_push(&l->keys, &l->n, strdup(media_key));
+}
+
+char **activity_media_keys(Context *c, const TraktMedia *m) {
+        KeyList l = { .keys = trakt_media_keys(m) };
         int r = 0;
-        for (size_t i = 0, given = n; i < given && r >= 0; i++) {
-                sqlite3_reset(st);
-                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                        r = trakt_strv_push(&keys, &n, strdup((const char *) sqlite3_column_text(st, 0)));
-        }
-        sqlite3_finalize(st);
+
+        if (!l.keys)
+                return NULL;
+        while (l.keys[l.n])
+                l.n++;
+        for (size_t i = 0, given = l.n; i < given && r >= 0; i++)
+                r = db_alias_lookup(c->db, l.keys[i], push_key, &l);
         if (r < 0) {
-                trakt_strv_free(keys);
+                trakt_strv_free(l.keys);
                 return NULL;
         }
-        return keys;
+        return l.keys;
 }
 
 static int clear_resume(Context *c, const TraktMedia *m) {
         char **keys = activity_media_keys(c, m);
         int r = 0;
         for (size_t i = 0; keys && keys[i] && r >= 0; i++)
-                r = run_sql(c, "DELETE FROM resume_points WHERE media_key = ?1", "t", keys[i]);
+                r = db_resume_delete(c->db, keys[i]);
         trakt_strv_free(keys);
         return r;
 }
 
 static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, uid_t uid,
                        int64_t *ret_id) {
-        int r = uid == ACTIVITY_NO_UID
-                        ? run_sql(c,
-                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed)"
-                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5)",
-                                  "ttiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0))
-                        : run_sql(c,
-                                  "INSERT INTO history(media_key, media, watched_at, origin, private, pushed, uid)"
-                                  " VALUES (?1, ?2, ?3, 'local', ?4, ?5, ?6)",
-                                  "ttiiii", s->key, s->json, (int64_t) watched_at, (int64_t) private_, (int64_t) (queued ? 2 : 0),
-                                  (int64_t) uid);
-        if (r >= 0)
-                *ret_id = sqlite3_last_insert_rowid(store_db(c->store));
-        return r;
+        int64_t id = db_history_add_local(c->db, s->key, s->json, (int64_t) watched_at, private_, queued ? DB_PUSHED_QUEUED : DB_PUSHED_NO,
+                                          uid == ACTIVITY_NO_UID ? (uid_t) -1 : uid);
+        if (id < 0)
+                return (int) id;
+        *ret_id = id;
+        return 0;
 }
 
 int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid) {
@@ -248,12 +203,13 @@ int activity_completed(Context *c, const TraktMedia *m, double progress, bool pr
 /* A local play of one of the item's keys within a minute of at? */
 static int same_play_exists(Context *c, const TraktMedia *m, uint64_t at) {
         char **keys = trakt_media_keys(m);
+        bool found = false;
         int r = 0;
-        for (size_t i = 0; keys && keys[i] && r == 0; i++)
-                r = run_sql(c, "SELECT 1 FROM history WHERE media_key = ?1 AND watched_at BETWEEN ?2 AND ?3 LIMIT 1", "tii", keys[i],
-                            (int64_t) (at - SAME_PLAY_WINDOW_USEC), (int64_t) (at + SAME_PLAY_WINDOW_USEC));
+        for (size_t i = 0; keys && keys[i] && r >= 0 && !found; i++)
+                r = db_history_same_play(c->db, keys[i], (int64_t) (at - SAME_PLAY_WINDOW_USEC), (int64_t) (at + SAME_PLAY_WINDOW_USEC),
+                                         &found);
         trakt_strv_free(keys);
-        return r;
+        return r < 0 ? r : found;
 }
 
 int activity_mark_watched(Context *c, const TraktMedia *m, uint64_t watched_at) {
@@ -302,20 +258,16 @@ int activity_rate(Context *c, const TraktMedia *m, unsigned rating) {
         /* The item may be stored under another of its ids (from Trakt): one rating per item. */
         for (size_t i = 0; keys && keys[i] && r >= 0; i++)
                 if (!streq(keys[i], s.key))
-                        r = run_sql(c, "DELETE FROM ratings WHERE media_key = ?1", "t", keys[i]);
+                        r = db_rating_delete(c->db, keys[i]);
         if (r >= 0 && rating > 0)
-                r = run_sql(c,
-                            "INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES (?1, ?2, ?3, ?4, ?5)"
-                            " ON CONFLICT(media_key) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at,"
-                            " pushed = excluded.pushed",
-                            "ttiii", s.key, s.json, (int64_t) rating, (int64_t) now, (int64_t) (queue ? 2 : 0));
+                r = db_rating_set(c->db, s.key, s.json, (int) rating, (int64_t) now, queue ? DB_PUSHED_QUEUED : DB_PUSHED_NO);
         else if (r >= 0)
-                r = run_sql(c, "DELETE FROM ratings WHERE media_key = ?1", "t", s.key);
+                r = db_rating_delete(c->db, s.key);
         /* Trakt's picks depend on ratings: the next sweep fetches them again. */
         if (r >= 0)
-                r = run_sql(c, "DELETE FROM recommendations", NULL);
+                r = db_recommendations_clear(c->db);
         if (r >= 0)
-                r = run_sql(c, "DELETE FROM sync_cursors WHERE name LIKE 'recommendations%'", NULL);
+                r = db_cursors_forget_recommendations(c->db);
         if (r >= 0 && queue) {
                 struct json_object *p = json_object_new_object();
                 json_object_object_add(p, "media", json_object_get(s.wrapper));
@@ -353,15 +305,15 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
                 r = stored_init(&s, &e->media);
                 if (r < 0)
                         break;
-                r = run_sql(c,
-                            "INSERT INTO collection(media_key, media, collected_at, media_type, resolution, hdr, audio, audio_channels,"
-                            " is_3d, origin, pushed) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'local', ?10)"
-                            " ON CONFLICT(media_key) DO UPDATE SET media = excluded.media, collected_at = excluded.collected_at,"
-                            " media_type = excluded.media_type, resolution = excluded.resolution, hdr = excluded.hdr,"
-                            " audio = excluded.audio, audio_channels = excluded.audio_channels, is_3d = excluded.is_3d,"
-                            " origin = 'local', pushed = excluded.pushed",
-                            "ttitttttii", s.key, s.json, (int64_t) now, e->media_type, e->resolution, e->hdr, e->audio,
-                            e->audio_channels, (int64_t) e->is_3d, (int64_t) (queue ? 2 : 0));
+                const DbCollectionMeta meta = {
+                        .media_type = e->media_type,
+                        .resolution = e->resolution,
+                        .hdr = e->hdr,
+                        .audio = e->audio,
+                        .audio_channels = e->audio_channels,
+                        .is_3d = e->is_3d,
+                };
+                r = db_collection_set(c->db, s.key, s.json, (int64_t) now, &meta, queue ? DB_PUSHED_QUEUED : DB_PUSHED_NO);
                 if (r >= 0 && queue) {
                         if (!batch)
                                 batch = json_object_new_array();
@@ -389,7 +341,7 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
         for (size_t i = 0; i < n_removed && r >= 0; i++) {
                 char **keys = trakt_media_keys(&removed[i]);
                 for (size_t k = 0; keys && keys[k] && r >= 0; k++)
-                        r = run_sql(c, "DELETE FROM collection WHERE media_key = ?1", "t", keys[k]);
+                        r = db_collection_delete(c->db, keys[k]);
                 trakt_strv_free(keys);
                 if (r >= 0 && queue) {
                         struct json_object *w = trakt_media_wrapper(&removed[i]);
@@ -414,26 +366,12 @@ int activity_collection(Context *c, const CollectionEntry *added, size_t n_added
         return r;
 }
 
-/* The rows of one playback that may still be withheld: waiting, about watching. */
-#define WITHHELD_ROWS                                                                   \
-        "SELECT id FROM outbox WHERE state = 'pending' AND session = ?1 AND created_at >= ?2" \
-        " AND category IN ('scrobble', 'history')"
-
 int activity_withdraw(Context *c, const char *session, uint64_t since) {
         int n = 0;
         int r = begin(c);
         /* The watches they carried stay here, private: no later import pushes them. */
         if (r >= 0)
-                r = run_sql(c,
-                            "UPDATE history SET private = 1, pushed = CASE WHEN pushed = 2 THEN 0 ELSE pushed END"
-                            " WHERE origin = 'local' AND id IN"
-                            " (SELECT json_extract(payload, '$.history_id') FROM outbox WHERE id IN (" WITHHELD_ROWS "))",
-                            "ti", session, (int64_t) since);
-        if (r >= 0)
-                r = run_sql(c, "UPDATE outbox SET state = 'dropped', last_error = 'withdrawn: incognito' WHERE id IN (" WITHHELD_ROWS ")",
-                            "ti", session, (int64_t) since);
-        if (r >= 0)
-                n = sqlite3_changes(store_db(c->store));
+                r = n = db_outbox_withdraw(c->db, session, since);
         r = end(c, r);
         after(c, r);
         return r < 0 ? r : n;
@@ -448,41 +386,34 @@ typedef struct NamedRow {
 } NamedRow;
 
 static const struct {
-        const char *table;
-        const char *select; /* id, media, then what the payload needs */
-        const char *mark;
+        const char *words;
         const char *kind, *category;
-} named_tables[] = {
-        { "history", "SELECT id, media, watched_at FROM history WHERE origin = 'local' AND private = 0 AND pushed = 0"
-                     " AND trakt_history_id IS NULL",
-          "UPDATE history SET pushed = 2 WHERE id = ?1", "history_add", "history" },
-        { "ratings", "SELECT rowid, media, rating, rated_at FROM ratings WHERE pushed = 0",
-          "UPDATE ratings SET pushed = 2 WHERE rowid = ?1", "rating_set", "ratings" },
-        { "collection", "SELECT rowid, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d"
-                        " FROM collection WHERE origin = 'local' AND pushed = 0",
-          "UPDATE collection SET pushed = 2 WHERE rowid = ?1", "collection_add", "collection" },
+} named_tables[_DB_PUSH_TABLE_MAX] = {
+        [DB_PUSH_HISTORY] = { "history", "history_add", "history" },
+        [DB_PUSH_RATINGS] = { "ratings", "rating_set", "ratings" },
+        [DB_PUSH_COLLECTION] = { "collection", "collection_add", "collection" },
 };
 
-static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id) {
-        struct json_object *p = json_object_new_object(), *w = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
-        if (t == 0) {
+static struct json_object *named_payload(DbPushTable t, const DbPushRow *row, int64_t id) {
+        struct json_object *p = json_object_new_object(), *w = json_tokener_parse(row->media);
+        if (t == DB_PUSH_HISTORY) {
                 json_object_object_add(p, "media", w);
-                json_object_object_add(p, "watched_at", json_object_new_int64(sqlite3_column_int64(st, 2)));
+                json_object_object_add(p, "watched_at", json_object_new_int64(row->at));
                 json_object_object_add(p, "history_id", json_object_new_int64(id));
-        } else if (t == 1) {
+        } else if (t == DB_PUSH_RATINGS) {
                 json_object_object_add(p, "media", w);
-                json_object_object_add(p, "rating", json_object_new_int(sqlite3_column_int(st, 2)));
-                json_object_object_add(p, "rated_at", json_object_new_int64(sqlite3_column_int64(st, 3)));
+                json_object_object_add(p, "rating", json_object_new_int(row->rating));
+                json_object_object_add(p, "rated_at", json_object_new_int64(row->at));
         } else {
                 struct json_object *it = json_object_new_object(), *items = json_object_new_array();
                 struct json_object *x = trakt_collected_extra(&(TraktCollected) {
-                        .collected_at = sqlite3_column_int64(st, 2),
-                        .media_type = (const char *) sqlite3_column_text(st, 3),
-                        .resolution = (const char *) sqlite3_column_text(st, 4),
-                        .hdr = (const char *) sqlite3_column_text(st, 5),
-                        .audio = (const char *) sqlite3_column_text(st, 6),
-                        .audio_channels = (const char *) sqlite3_column_text(st, 7),
-                        .is_3d = sqlite3_column_int(st, 8) != 0,
+                        .collected_at = row->at,
+                        .media_type = row->media_type,
+                        .resolution = row->resolution,
+                        .hdr = row->hdr,
+                        .audio = row->audio,
+                        .audio_channels = row->audio_channels,
+                        .is_3d = row->is_3d,
                 });
                 json_object_object_add(it, "media", w);
                 json_object_object_add(it, "extra", x);
@@ -492,39 +423,42 @@ static struct json_object *named_payload(size_t t, sqlite3_stmt *st, int64_t id)
         return p;
 }
 
-int activity_queue_names(Context *c, const char *table) {
-        NamedRow *rows = NULL;
-        size_t n = 0, t;
-        sqlite3_stmt *st = NULL;
+typedef struct NamedRows {
+        DbPushTable table;
+        NamedRow *rows;
+        size_t n;
+} NamedRows;
+
+/* Keep the rows whose media is a name, with the payload that queues them. */
+static int keep_named(const DbPushRow *row, void *userdata) {
+        NamedRows *l = userdata;
+        struct json_object *w = row->media ? json_tokener_parse(row->media) : NULL;
+        TraktMedia m = {};
+        bool name = w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0 && resolve_is_name(&m);
+        json_object_put(w);
+        if (!name) {
+                trakt_media_done(&m);
+                return 0;
+        }
+        NamedRow *nr = realloc(l->rows, (l->n + 1) * sizeof *l->rows);
+        if (!nr) {
+                trakt_media_done(&m);
+                return -ENOMEM;
+        }
+        l->rows = nr;
+        l->rows[l->n++] = (NamedRow) { .id = row->id, .media = m, .payload = named_payload(l->table, row, row->id) };
+        return 0;
+}
+
+int activity_queue_names(Context *c, DbPushTable t) {
+        NamedRows l = { .table = t };
         int r = 0, queued = 0;
 
-        for (t = 0; t < ELEMENTSOF(named_tables) && !streq(named_tables[t].table, table); t++)
-                ;
-        if (t == ELEMENTSOF(named_tables))
+        if (t < 0 || t >= _DB_PUSH_TABLE_MAX)
                 return -EINVAL;
-        if (sqlite3_prepare_v2(store_db(c->store), named_tables[t].select, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                const char *json = (const char *) sqlite3_column_text(st, 1);
-                struct json_object *w = json ? json_tokener_parse(json) : NULL;
-                TraktMedia m = {};
-                bool name = w && trakt_parse_media(w, TRAKT_NONE, &m) >= 0 && resolve_is_name(&m);
-                json_object_put(w);
-                if (!name) {
-                        trakt_media_done(&m);
-                        continue;
-                }
-                NamedRow *nr = realloc(rows, (n + 1) * sizeof *rows);
-                if (!nr) {
-                        trakt_media_done(&m);
-                        r = -ENOMEM;
-                        break;
-                }
-                rows = nr;
-                int64_t id = sqlite3_column_int64(st, 0);
-                rows[n++] = (NamedRow) { .id = id, .media = m, .payload = named_payload(t, st, id) };
-        }
-        sqlite3_finalize(st);
+        r = db_push_each(c->db, t, 0, keep_named, &l);
+        NamedRow *rows = l.rows;
+        size_t n = l.n;
 
         for (size_t i = 0; i < n && r >= 0; i++) {
                 TraktMedia found = {};
@@ -538,7 +472,7 @@ int activity_queue_names(Context *c, const char *table) {
                 if (r >= 0)
                         r = enqueue(c, named_tables[t].kind, named_tables[t].category, NULL, json_object_get(rows[i].payload));
                 if (r >= 0)
-                        r = run_sql(c, named_tables[t].mark, "i", rows[i].id);
+                        r = db_push_mark(c->db, t, &rows[i].id, 1, DB_PUSHED_QUEUED);
                 r = end(c, r);
                 if (r >= 0)
                         queued++;
@@ -550,7 +484,7 @@ int activity_queue_names(Context *c, const char *table) {
         free(rows);
         if (queued > 0)
                 log_info("%d local %s item(s) named by title wait for Trakt's ids in the outbox instead of being pushed as names.",
-                         queued, table);
+                         queued, named_tables[t].words);
         after(c, r);
         return r < 0 ? r : queued;
 }

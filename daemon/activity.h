@@ -5,6 +5,7 @@
 #include <stdint.h>
 
 #include "context.h"
+#include "db-push.h"
 #include "trakt-media.h"
 
 /* What the user did, recorded locally first and, when it should reach Trakt,
@@ -57,13 +58,13 @@ typedef struct CollectionEntry {
 } CollectionEntry;
 int activity_collection(Context *c, const CollectionEntry *added, size_t n_added, const TraktMedia *removed, size_t n_removed);
 
-/* Before an import pushes what is local (table: "history", "ratings" or
- * "collection"): rows of media named by title (resolve.h) are not sent as
+/* Before an import pushes what is local (a table of db-push.h): rows of
+ * media named by title (resolve.h) are not sent as
  * names. Those whose ids are known move to Trakt's item (the push sends
  * them); the others are queued in the outbox instead (history add, rating,
  * collection add), which sends them once the look-up found them, or never
  * when Trakt does not know them. Returns how many were queued. */
-int activity_queue_names(Context *c, const char *table);
+int activity_queue_names(Context *c, DbPushTable table);
 
 /* A session became incognito (its own flag or its user's eye) while events of
  * its playback still wait: withdraw them. Every waiting scrobble or history

@@ -5,6 +5,7 @@
 
 #include "connect.h"
 #include "errors.h"
+#include "db-library.h"
 #include "library.h"
 #include "log.h"
 #include "sync.h"
@@ -90,7 +91,7 @@ static void flow_fail(Context *c, const char *sentence) {
         bool had_code = f && f->step != STEP_CODE;
         c->connect = flow_free(f);
         if (had_code)
-                (void) store_clear_tokens(c->store);
+                (void) db_clear_tokens(c->db);
         context_set_last_error(c, sentence);
         context_set_state(c, back == CONN_EXPIRED ? CONN_EXPIRED : CONN_DISCONNECTED);
         context_notify_changed(c, "Preview", NULL);
@@ -166,8 +167,8 @@ static void on_settings(Http *h, const HttpResponse *r, void *userdata) {
                 flow_fail(c, r->status >= 200 && r->status < 300 ? "Trakt sent malformed account settings; connect again." : describe_failure(r));
                 return;
         }
-        (void) store_set_setting(c->store, "username", us.username);
-        (void) store_set_setting(c->store, "user_slug", us.slug ?: us.username);
+        (void) db_set_setting(c->db, "username", us.username);
+        (void) db_set_setting(c->db, "user_slug", us.slug ?: us.username);
         log_info("Trakt account: %s.", us.username);
         f->step = STEP_STATS;
         if (trakt_api(c, HTTP_GET, "/users/me/stats", NULL, 0, on_stats, c, &f->call) < 0)
@@ -221,7 +222,7 @@ static void on_token(Http *h, const HttpResponse *r, void *userdata) {
         int64_t created = tok.created_at > 0 ? tok.created_at : (int64_t) (now_realtime_usec() / USEC_PER_SEC);
         log_add_secret(tok.access_token);
         log_add_secret(tok.refresh_token);
-        if (store_set_tokens(c->store, tok.access_token, tok.refresh_token, created, created + tok.expires_in) < 0) {
+        if (db_set_tokens(c->db, tok.access_token, tok.refresh_token, created, created + tok.expires_in) < 0) {
                 flow_fail(c, "Could not store the Trakt token in the state database; check the disk.");
                 return;
         }
@@ -240,7 +241,7 @@ static int on_poll_timer(sd_event_source *s, uint64_t usec, void *userdata) {
                 flow_fail(c, "The code expired before it was approved; connect again and enter the new code in time.");
                 return 0;
         }
-        if (store_get_credentials(c->store, &id, &secret) < 0) {
+        if (db_get_credentials(c->db, &id, &secret) < 0) {
                 flow_fail(c, "The application credentials are gone; run Configure again.");
                 return 0;
         }
@@ -298,8 +299,8 @@ static void on_device_code(Http *h, const HttpResponse *r, void *userdata) {
 int connect_configure(Context *c, const char *client_id, const char *client_secret, sd_bus_error *error) {
         _cleanup_free_ char *old_id = NULL;
 
-        (void) store_get_setting(c->store, "client_id", &old_id);
-        if (store_set_credentials(c->store, client_id, client_secret) < 0)
+        (void) db_get_setting(c->db, "client_id", &old_id);
+        if (db_set_credentials(c->db, client_id, client_secret) < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "Could not store the credentials in the state database; check the disk and the daemon's log.");
         log_add_secret(client_secret);
@@ -309,7 +310,7 @@ int connect_configure(Context *c, const char *client_id, const char *client_secr
         /* New application credentials invalidate a connection made with other ones. */
         if (c->state == CONN_UNCONFIGURED || !streq_ptr(old_id, client_id)) {
                 if (c->state != CONN_UNCONFIGURED && c->state != CONN_DISCONNECTED)
-                        (void) store_clear_tokens(c->store);
+                        (void) db_clear_tokens(c->db);
                 context_set_state(c, CONN_DISCONNECTED);
         }
         context_notify_changed(c, "ClientId", NULL);
@@ -338,7 +339,7 @@ int connect_start(Context *c, ConnectAnswer answer, void *userdata, sd_bus_error
                 return sd_bus_error_set(error, KT_ERROR_AUTHORIZATION_PENDING,
                                         "A connection is already being set up; wait for it or cancel it first.");
 
-        r = store_get_credentials(c->store, &id, &secret);
+        r = db_get_credentials(c->db, &id, &secret);
         if (r < 0)
                 return sd_bus_error_set(error, KT_ERROR_NOT_CONFIGURED,
                                         "Trakt is not configured: save the client id and secret first (Configure).");
@@ -371,7 +372,7 @@ int connect_cancel(Context *c, sd_bus_error *error) {
         flow_answer(c->connect, NULL, KT_ERROR_TRAKT_UNAVAILABLE, "The connection was cancelled.");
         c->connect = flow_free(c->connect);
         if (had_token)
-                (void) store_clear_tokens(c->store);
+                (void) db_clear_tokens(c->db);
         log_info("Connecting to Trakt was cancelled.");
         context_set_state(c, back);
         context_notify_changed(c, "Preview", NULL);
@@ -387,11 +388,11 @@ int connect_finish(Context *c, bool import, sd_bus_error *error) {
                                         "Trakt has not approved this device yet; enter the code on Trakt first (Connect).");
 
         uint64_t now = now_realtime_usec();
-        if (store_set_setting_u64(c->store, "connected_at", now) < 0 || library_ensure_watchlist(c->store) < 0)
+        if (db_set_setting_u64(c->db, "connected_at", now) < 0 || db_watchlist_ensure(c->db) < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "Could not store the connection in the state database; check the disk.");
         /* Later incremental pulls start from this moment ("Connect without importing"). */
-        (void) store_set_setting_u64(c->store, "connected_from", now);
+        (void) db_set_setting_u64(c->db, "connected_from", now);
         c->connect = flow_free(c->connect);
         context_set_last_error(c, NULL);
         context_set_state(c, CONN_CONNECTED);
@@ -425,18 +426,18 @@ int connect_disconnect(Context *c, sd_bus_error *error) {
         trakt_client_done(c); /* abandon calls that would use the token */
 
         /* Revoke in the background: the local disconnect does not wait for Trakt. */
-        if (store_get_tokens(c->store, &access, NULL, NULL, NULL) >= 0 && !isempty(access) &&
-            store_get_credentials(c->store, &id, &secret) >= 0) {
+        if (db_get_tokens(c->db, &access, NULL, NULL, NULL) >= 0 && !isempty(access) &&
+            db_get_credentials(c->db, &id, &secret) >= 0) {
                 _cleanup_free_ char *body = trakt_oauth_revoke_body(access, id, secret);
                 if (!body || trakt_oauth(c, "/oauth/revoke", body, 0, on_revoked, c, NULL) < 0)
                         context_set_last_error(c, "Disconnected locally, but the token could not be revoked on Trakt; revoke kino at trakt.tv/oauth/authorized_applications.");
         }
 
-        (void) store_clear_tokens(c->store);
-        (void) library_remove_watchlist(c->store);
-        (void) store_set_setting(c->store, "connected_at", NULL);
-        (void) store_set_setting(c->store, "username", NULL);
-        (void) store_set_setting(c->store, "user_slug", NULL);
+        (void) db_clear_tokens(c->db);
+        (void) db_watchlist_remove(c->db);
+        (void) db_set_setting(c->db, "connected_at", NULL);
+        (void) db_set_setting(c->db, "username", NULL);
+        (void) db_set_setting(c->db, "user_slug", NULL);
         log_info("Disconnected from Trakt; local history, ratings and collection are kept.");
         context_set_state(c, CONN_DISCONNECTED);
         context_notify_changed(c, "Preview", NULL);

@@ -29,8 +29,8 @@ ConnState conn_state_from_string(const char *s) {
 }
 
 void context_release_memory(Context *c) {
-        if (c->store)
-                (void) sqlite3_db_release_memory(store_db(c->store));
+        if (c->db)
+                db_release_memory(c->db);
         (void) malloc_trim(0);
 }
 
@@ -57,7 +57,7 @@ void context_set_state(Context *c, ConnState s) {
         c->state = s;
         /* Only the lasting states survive a restart; a pending authorization does not. */
         if (s == CONN_CONNECTED || s == CONN_EXPIRED || s == CONN_DISCONNECTED)
-                (void) store_set_setting(c->store, "connection", conn_state_to_string(s));
+                (void) db_set_setting(c->db, "connection", conn_state_to_string(s));
         context_notify_changed(c, "State", "Username", "ConnectedAt", NULL);
         context_touch(c);
         if (c->hooks && c->hooks->connection_changed)
@@ -74,7 +74,7 @@ void context_set_last_error(Context *c, const char *error) {
                 return;
         free(c->last_error);
         c->last_error = isempty(error) ? NULL : strdup(error);
-        (void) store_set_setting(c->store, "last_error", c->last_error);
+        (void) db_set_setting(c->db, "last_error", c->last_error);
         context_notify_changed(c, "LastError", NULL);
 }
 

@@ -10,10 +10,10 @@
 #include "bus-names.h"
 #include "config.h"
 #include "http.h"
-#include "store.h"
+#include "db.h"
 
 /* The context: one struct that owns everything the daemon has (the loop, the
- * bus, the store, the HTTP engine, each module's state), created in main()
+ * bus, the database, the HTTP engine, each module's state), created in main()
  * and torn down there, and passed to every module. context.c keeps the state
  * every module may touch (State, LastError, the idle countdown) and the two
  * ways a module reaches what lies above it without including it: the
@@ -96,7 +96,7 @@ struct Context {
         sd_event *event;
         sd_bus *bus;
         Config config;
-        Store *store;
+        Db *db;
         Http *http;
         struct TraktClient *trakt_client; /* trakt-client.c: tokens, refresh */
         struct ConnectFlow *connect;      /* connect.c: a device authorization in progress */
@@ -144,7 +144,7 @@ struct Context {
 
 /* context.c: the context's own state, what every module may touch. */
 
-/* Give back what a big job (an import) left behind: sqlite's page cache and
+/* Give back what a big job (an import) left behind: the statements it kept, sqlite's page cache and
  * the free heap at the top of malloc's arenas. */
 void context_release_memory(Context *c);
 

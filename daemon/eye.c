@@ -60,7 +60,7 @@ static void persist(Context *c) {
         int r;
 
         if (!c->eyes) {
-                r = store_set_setting(c->store, EYE_SETTING, NULL);
+                r = db_set_setting(c->db, EYE_SETTING, NULL);
                 goto done;
         }
         r = bus_id(c, id);
@@ -77,7 +77,7 @@ static void persist(Context *c) {
                 snprintf(key, sizeof key, "%u", (unsigned) e->uid);
                 json_object_object_add(eyes, key, names);
         }
-        r = store_set_setting(c->store, EYE_SETTING, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+        r = db_set_setting(c->db, EYE_SETTING, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
         json_object_put(root);
 done:
         if (r < 0)
@@ -152,7 +152,7 @@ int eye_restore(Context *c) {
         char id[SD_ID128_STRING_MAX];
         int r;
 
-        r = store_get_setting(c->store, EYE_SETTING, &text);
+        r = db_get_setting(c->db, EYE_SETTING, &text);
         if (r == -ENOENT || (r >= 0 && isempty(text)))
                 return 0;
         if (r < 0)

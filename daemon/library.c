@@ -6,6 +6,8 @@
 #include <strings.h>
 #include <glib.h>
 
+#include "db-history.h"
+#include "db-library.h"
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
@@ -15,40 +17,6 @@
 #include "trakt-client.h"
 #include "trakt-parse.h"
 #include "util.h"
-
-static int exec_sql(Store *s, const char *sql, const char *what) {
-        char *err = NULL;
-        int r = sqlite3_exec(store_db(s), sql, NULL, NULL, &err);
-        if (r != SQLITE_OK) {
-                log_error("Failed to %s: %s", what, err ?: sqlite3_errstr(r));
-                sqlite3_free(err);
-                return -EIO;
-        }
-        return 0;
-}
-
-int library_ensure_watchlist(Store *s) {
-        return exec_sql(s,
-                        "INSERT OR IGNORE INTO lists(id, name, url, kind, trakt_user, trakt_slug, item_count, updated_at) "
-                        "VALUES ('" LIBRARY_WATCHLIST_ID "', 'Trakt watchlist', 'https://trakt.tv/users/me/watchlist', 'watchlist', NULL, NULL, 0, 0)",
-                        "create the watchlist system list");
-}
-
-int library_remove_watchlist(Store *s) {
-        return exec_sql(s,
-                        "DELETE FROM list_items WHERE list_id = '" LIBRARY_WATCHLIST_ID "';"
-                        "DELETE FROM lists WHERE id = '" LIBRARY_WATCHLIST_ID "'",
-                        "remove the watchlist system list");
-}
-
-bool library_has_watchlist(Store *s) {
-        sqlite3_stmt *st = NULL;
-        bool found = false;
-        if (sqlite3_prepare_v2(store_db(s), "SELECT 1 FROM lists WHERE id = '" LIBRARY_WATCHLIST_ID "'", -1, &st, NULL) == SQLITE_OK)
-                found = sqlite3_step(st) == SQLITE_ROW;
-        sqlite3_finalize(st);
-        return found;
-}
 
 /* ---- followed lists ---- */
 
@@ -160,85 +128,20 @@ static void run_free(RefreshRun *run) {
 /* Store what a pull brought, replacing the list's items, in one transaction. */
 static int fetch_store(ListFetch *f) {
         Context *c = f->context;
-        sqlite3 *db = store_db(c->store);
-        sqlite3_stmt *st = NULL;
         char url[LISTURL_CANONICAL_MAX];
-        int r;
+        _cleanup_free_ DbListItem *items = NULL;
 
         if (!listurl_canonical(f->id_user, f->id_slug, url, sizeof url))
                 return -EINVAL;
-        if (store_begin(c->store) < 0)
-                return -EIO;
-
-        if (!f->run) {
-                r = sqlite3_prepare_v2(db,
-                                       "INSERT INTO lists(id, name, url, kind, trakt_user, trakt_slug, item_count, updated_at)"
-                                       " VALUES (?1, ?2, ?3, 'custom', ?4, ?5, ?6, ?7)"
-                                       " ON CONFLICT(id) DO UPDATE SET name = excluded.name, url = excluded.url,"
-                                       " trakt_user = excluded.trakt_user, trakt_slug = excluded.trakt_slug,"
-                                       " item_count = excluded.item_count, updated_at = excluded.updated_at"
-                                       " WHERE lists.kind = 'custom'",
-                                       -1, &st, NULL);
-                if (r == SQLITE_OK) {
-                        sqlite3_bind_text(st, 3, url, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 4, f->id_user, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 5, f->id_slug, -1, SQLITE_STATIC);
-                }
-        } else
-                /* A refresh never brings back a list that was removed meanwhile. */
-                r = sqlite3_prepare_v2(db, "UPDATE lists SET name = ?2, item_count = ?6, updated_at = ?7 WHERE id = ?1 AND kind = 'custom'",
-                                       -1, &st, NULL);
-        if (r != SQLITE_OK)
-                goto fail;
-        sqlite3_bind_text(st, 1, f->list_id, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, f->name, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 6, (int64_t) f->n);
-        sqlite3_bind_int64(st, 7, (int64_t) now_realtime_usec());
-        r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        st = NULL;
-        if (r != SQLITE_DONE)
-                goto fail;
-        if (sqlite3_changes(db) == 0) {
-                (void) store_rollback(c->store);
+        if (f->n > 0 && !(items = calloc(f->n, sizeof *items)))
+                return -ENOMEM;
+        for (size_t i = 0; i < f->n; i++)
+                items[i] = (DbListItem) { .media_key = f->items[i].key, .media = f->items[i].json, .listed_at = f->items[i].listed_at };
+        const DbFollowedList l = { .id = f->list_id, .name = f->name, .url = url, .trakt_user = f->id_user, .trakt_slug = f->id_slug };
+        int r = db_list_store(c->db, &l, !f->run, items, f->n, now_realtime_usec());
+        if (r == 0)
                 log_info("List %s was removed while it was pulled; not storing it.", f->list_id);
-                return 0;
-        }
-
-        if (sqlite3_prepare_v2(db, "DELETE FROM list_items WHERE list_id = ?", -1, &st, NULL) != SQLITE_OK)
-                goto fail;
-        sqlite3_bind_text(st, 1, f->list_id, -1, SQLITE_STATIC);
-        r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        st = NULL;
-        if (r != SQLITE_DONE)
-                goto fail;
-
-        if (sqlite3_prepare_v2(db, "INSERT INTO list_items(list_id, position, media_key, media, listed_at) VALUES (?, ?, ?, ?, ?)",
-                               -1, &st, NULL) != SQLITE_OK)
-                goto fail;
-        for (size_t i = 0; i < f->n; i++) {
-                sqlite3_bind_text(st, 1, f->list_id, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 2, (int64_t) i);
-                sqlite3_bind_text(st, 3, f->items[i].key, -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 4, f->items[i].json, -1, SQLITE_STATIC);
-                sqlite3_bind_int64(st, 5, f->items[i].listed_at);
-                r = sqlite3_step(st);
-                sqlite3_reset(st);
-                if (r != SQLITE_DONE)
-                        goto fail;
-        }
-        sqlite3_finalize(st);
-        st = NULL;
-        if (store_commit(c->store) < 0)
-                goto fail;
-        return 0;
-
-fail:
-        log_error("Failed to store the list %s: %s", f->list_id, sqlite3_errmsg(db));
-        sqlite3_finalize(st);
-        (void) store_rollback(c->store);
-        return -EIO;
+        return r < 0 ? -EIO : 0;
 }
 
 static void run_schedule(RefreshRun *run);
@@ -367,9 +270,10 @@ static void on_items(Http *h, const HttpResponse *r, void *userdata) {
                 f->cap = cap;
         }
         for (size_t i = 0; i < n; i++) {
-                /* Trakt's item JSON as received (rank, listed_at, notes…), as the import keeps it. */
+                /* The item as every table keeps it, the watchlist too (trakt_media_wrapper_text);
+                 * its rank is its position, its listed_at a column of its own. */
                 char *key = trakt_media_key(&items[i].media);
-                char *json = items[i].src ? strdup(json_object_to_json_string_ext(items[i].src, JSON_C_TO_STRING_PLAIN)) : NULL;
+                char *json = trakt_media_wrapper_text(&items[i].media);
                 if (!key || !json) {
                         free(key); /* an item we cannot name is skipped, as the import does */
                         free(json);
@@ -396,7 +300,7 @@ static bool list_is_ours(Context *c, const char *owner) {
         _cleanup_free_ char *me = NULL;
         if (strcasecmp(owner, "me") == 0)
                 return true;
-        if (store_get_setting(c->store, "user_slug", &me) < 0 || isempty(me))
+        if (db_get_setting(c->db, "user_slug", &me) < 0 || isempty(me))
                 return false;
         return strcasecmp(owner, me) == 0;
 }
@@ -552,9 +456,24 @@ static void run_schedule(RefreshRun *run) {
                 log_error_errno(r, "Failed to schedule the followed-list refresh: %m");
 }
 
+/* One followed list as stored, for the refresh to pull. */
+static int followed_add(const char *id, const char *user, const char *slug, void *userdata) {
+        RefreshRun *run = userdata;
+        if (!id || !listurl_part_valid(user) || !listurl_part_valid(slug))
+                return 0; /* never put a stored oddity into a path */
+        FollowedRef *v = realloc(run->lists, (run->n + 1) * sizeof *v);
+        if (!v)
+                return -ENOMEM;
+        run->lists = v;
+        FollowedRef *l = &run->lists[run->n++];
+        *l = (FollowedRef) { .id = strdup(id) };
+        snprintf(l->user, sizeof l->user, "%s", user);
+        snprintf(l->slug, sizeof l->slug, "%s", slug);
+        return l->id ? 0 : -ENOMEM;
+}
+
 int library_refresh_followed_lists(Context *c, void (*done)(Context *c, int error, void *userdata), void *userdata) {
         struct FollowedLists *fl = followed(c);
-        sqlite3_stmt *st = NULL;
         int r;
 
         if (!fl)
@@ -571,33 +490,7 @@ int library_refresh_followed_lists(Context *c, void (*done)(Context *c, int erro
         run->done = done;
         run->userdata = userdata;
 
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT id, trakt_user, trakt_slug FROM lists WHERE kind = 'custom'"
-                               " AND trakt_user IS NOT NULL AND trakt_slug IS NOT NULL ORDER BY id",
-                               -1, &st, NULL) != SQLITE_OK) {
-                run_free(run);
-                return -EIO;
-        }
-        r = 0;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                const char *id = (const char *) sqlite3_column_text(st, 0), *user = (const char *) sqlite3_column_text(st, 1),
-                           *slug = (const char *) sqlite3_column_text(st, 2);
-                if (!id || !listurl_part_valid(user) || !listurl_part_valid(slug))
-                        continue; /* never put a stored oddity into a path */
-                FollowedRef *v = realloc(run->lists, (run->n + 1) * sizeof *v);
-                if (!v) {
-                        r = -ENOMEM;
-                        break;
-                }
-                run->lists = v;
-                FollowedRef *l = &run->lists[run->n++];
-                *l = (FollowedRef) { .id = strdup(id) };
-                snprintf(l->user, sizeof l->user, "%s", user);
-                snprintf(l->slug, sizeof l->slug, "%s", slug);
-                if (!l->id)
-                        r = -ENOMEM;
-        }
-        sqlite3_finalize(st);
+        r = db_lists_followed(c->db, followed_add, run);
         if (r >= 0)
                 r = sd_event_add_defer(c->event, &run->defer, on_run_step, run);
         if (r < 0) {
@@ -653,186 +546,62 @@ void library_followed_free(Context *c) {
  * before uids were kept, MarkWatched, imports from Trakt) are listed as
  * before. */
 int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, LibraryHistoryFn fn, void *userdata) {
-        sqlite3_stmt *st = NULL;
-        int r = 0;
-
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, watched_at, origin, private FROM history WHERE watched_at >= ?1"
-                               " AND (private = 0 OR uid IS NULL OR uid = ?3 OR ?3 = 0)"
-                               " ORDER BY watched_at DESC, id DESC LIMIT ?2",
-                               -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, (int64_t) (since > INT64_MAX ? INT64_MAX : since));
-        sqlite3_bind_int64(st, 2, limit == 0 ? -1 : (int64_t) limit);
-        sqlite3_bind_int64(st, 3, (int64_t) uid);
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = fn(&(LibraryHistoryRow) {
-                               .media_json = (const char *) sqlite3_column_text(st, 0),
-                               .watched_at = (uint64_t) sqlite3_column_int64(st, 1),
-                               .origin = (const char *) sqlite3_column_text(st, 2),
-                               .private_ = sqlite3_column_int(st, 3),
-                       },
-                       userdata);
-        sqlite3_finalize(st);
-        return r;
-}
-
-/* The row of a table keyed by media_key for any key the item may be stored
- * under; when it is stored under several (named by different ids at
- * different times), the newest by column newest wins. */
-static int lookup_media(Context *c, const TraktMedia *media, const char *select_prefix, const char *newest,
-                        sqlite3_stmt **ret) {
-        char **keys = activity_media_keys(c, media);
-        _cleanup_free_ char *sql = NULL;
-        GString *in = g_string_new(NULL);
-        size_t n = 0;
-        int r;
-
-        for (; keys && keys[n]; n++)
-                g_string_append(in, n ? ",?" : "?");
-        if (n == 0) {
-                trakt_strv_free(keys);
-                g_string_free(in, TRUE);
-                return -ENOENT;
-        }
-        r = asprintf(&sql, "%s WHERE media_key IN (%s) ORDER BY %s DESC LIMIT 1", select_prefix, in->str, newest);
-        g_string_free(in, TRUE);
-        if (r < 0 || sqlite3_prepare_v2(store_db(c->store), sql, -1, ret, NULL) != SQLITE_OK) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        for (size_t i = 0; i < n; i++)
-                sqlite3_bind_text(*ret, (int) i + 1, keys[i], -1, SQLITE_TRANSIENT);
-        trakt_strv_free(keys);
-        return sqlite3_step(*ret) == SQLITE_ROW ? 0 : -ENOENT;
+        return db_history_each(c->db, since, limit, uid, fn, userdata);
 }
 
 int library_rating(Context *c, TraktMedia *media, uint8_t *ret) {
-        sqlite3_stmt *st = NULL;
+        *ret = 0;
         /* A name Trakt's ids are known for is found under those and under the name. */
         if (resolve_fill(c, media, true) < 0)
                 return -ENOMEM;
-        int r = lookup_media(c, media, "SELECT rating FROM ratings", "rated_at", &st);
-        *ret = r >= 0 ? (uint8_t) sqlite3_column_int(st, 0) : 0;
-        sqlite3_finalize(st);
+        char **keys = activity_media_keys(c, media);
+        int r = db_rating_find(c->db, keys, ret);
+        trakt_strv_free(keys);
         return r == -ENOENT ? 0 : r;
 }
 
 int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at) {
-        sqlite3_stmt *st = NULL;
         bool on = true;
         *ret_progress = 0;
         *ret_paused_at = 0;
-        (void) store_get_toggle(c->store, "resume", &on);
+        (void) db_get_toggle(c->db, "resume", &on);
         if (resolve_fill(c, media, true) < 0)
                 return -ENOMEM;
-        int r = on ? lookup_media(c, media, "SELECT progress, paused_at FROM resume_points", "paused_at", &st) : -ENOENT;
-        if (r >= 0) {
-                *ret_progress = sqlite3_column_double(st, 0);
-                *ret_paused_at = (uint64_t) sqlite3_column_int64(st, 1);
-        }
-        sqlite3_finalize(st);
+        if (!on)
+                return 0;
+        char **keys = activity_media_keys(c, media);
+        int r = db_resume_find(c->db, keys, ret_progress, ret_paused_at);
+        trakt_strv_free(keys);
         return r == -ENOENT ? 0 : r;
 }
 
 int library_lists(Context *c, LibraryListFn fn, void *userdata) {
-        sqlite3_stmt *st = NULL;
-        int r = 0;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT id, name, url, kind, (SELECT COUNT(*) FROM list_items i WHERE i.list_id = l.id)"
-                               " FROM lists l ORDER BY kind = 'watchlist' DESC, name",
-                               -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = fn(&(LibraryListRow) {
-                               .id = (const char *) sqlite3_column_text(st, 0),
-                               .name = (const char *) sqlite3_column_text(st, 1),
-                               .url = (const char *) sqlite3_column_text(st, 2),
-                               .kind = (const char *) sqlite3_column_text(st, 3),
-                               .n_items = (uint32_t) sqlite3_column_int64(st, 4),
-                       },
-                       userdata);
-        sqlite3_finalize(st);
-        return r;
-}
-
-/* 1 when the list exists (*system: it is the watchlist), 0 when not. */
-static int list_exists(Context *c, const char *id, bool *system) {
-        sqlite3_stmt *st = NULL;
-        int found = 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT kind FROM lists WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
-                if (sqlite3_step(st) == SQLITE_ROW) {
-                        found = 1;
-                        if (system)
-                                *system = streq((const char *) sqlite3_column_text(st, 0), "watchlist");
-                }
-        }
-        sqlite3_finalize(st);
-        return found;
+        return db_lists_each(c->db, fn, userdata);
 }
 
 int library_list_items(Context *c, const char *list_id, LibraryItemFn fn, void *userdata) {
-        sqlite3_stmt *st = NULL;
-        int r = 0;
-        if (!list_exists(c, list_id, NULL))
+        if (!db_list_exists(c->db, list_id, NULL))
                 return -ENOENT;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media, listed_at, position + 1 FROM list_items WHERE list_id = ? ORDER BY position", -1, &st,
-                               NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = fn(&(LibraryItemRow) {
-                               .media_json = (const char *) sqlite3_column_text(st, 0),
-                               .listed_at = (uint64_t) sqlite3_column_int64(st, 1),
-                               .rank = (uint32_t) sqlite3_column_int64(st, 2),
-                       },
-                       userdata);
-        sqlite3_finalize(st);
-        return r;
+        return db_list_items_each(c->db, list_id, fn, userdata);
 }
 
 int library_remove_list(Context *c, const char *list_id) {
         bool system = false;
-        if (!list_exists(c, list_id, &system))
+        if (!db_list_exists(c->db, list_id, &system))
                 return -ENOENT;
         if (system)
                 return -EPERM;
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM lists WHERE id = ? AND kind = 'custom'", -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, list_id, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return db_list_remove(c->db, list_id);
 }
 
 int library_recommendations(Context *c, const char *kind, LibraryItemFn fn, void *userdata) {
-        sqlite3_stmt *st = NULL;
         bool on = true;
-        int r = 0;
-        (void) store_get_toggle(c->store, "recommendations", &on);
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT media FROM recommendations r WHERE kind = ? AND ?"
-                               " AND NOT EXISTS (SELECT 1 FROM history h WHERE h.media_key = r.media_key AND h.watched_at >"
-                               "  (SELECT CAST(value AS INTEGER) FROM sync_cursors WHERE name = 'recommendations.fetched_at'))"
-                               " ORDER BY position", -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 2, on); /* with the toggle off the cache reads as empty; what was watched since Trakt picked is left out */
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW)
-                r = fn(&(LibraryItemRow) { .media_json = (const char *) sqlite3_column_text(st, 0) }, userdata);
-        sqlite3_finalize(st);
-        return r;
+        (void) db_get_toggle(c->db, "recommendations", &on);
+        return db_recommendations_each(c->db, kind, on, fn, userdata);
 }
 
 uint32_t library_unmatched_count(Context *c) {
-        sqlite3_stmt *st = NULL;
         uint32_t n = 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT COUNT(*) FROM not_found", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                n = (uint32_t) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
+        (void) db_unmatched_count(c->db, &n);
         return n;
 }

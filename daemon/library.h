@@ -7,23 +7,21 @@
 
 #include "context.h"
 #include "listurl.h"
-#include "store.h"
+#include "db-history.h"
+#include "db-library.h"
 #include "trakt-media.h"
 
 /* The local media library kept in the state database: watch history,
  * ratings, resume points, the lists (the watchlist system list and followed
  * custom lists) and the recommendations. Items are stored as (media_key,
- * media JSON); media_key is trakt-media.h's canonical key, the JSON is Trakt's
- * own object for the item so it can be sent back. What the user does is
+ * media JSON); media_key is trakt-media.h's canonical key, the JSON the
+ * item's wrapper in Trakt's own shape, {"type": T, T: {…}}
+ * (trakt_media_wrapper_text), in every table, so it can be sent back. What the user does is
  * written by activity.c and the imports by sync.c; this module reads it for
  * the bus, and keeps the followed lists. */
 
-#define LIBRARY_WATCHLIST_ID "watchlist"
-
-/* The watchlist system list exists while connected. */
-int library_ensure_watchlist(Store *s);
-int library_remove_watchlist(Store *s);
-bool library_has_watchlist(Store *s);
+/* The watchlist system list (db-library.h: DB_WATCHLIST_ID) exists while
+ * connected: connect.c makes and removes it. */
 
 /* ---- followed lists: someone's custom list on Trakt, kept as kind 'custom' ----
  *
@@ -35,7 +33,7 @@ bool library_has_watchlist(Store *s);
  * /users/USER/lists/SLUG/items (limit 250, docs/trakt-api.md §6), and replaces the
  * stored items in one transaction once all pages are in: a failed pull leaves
  * what was stored before. Items keep Trakt's order (position), their
- * listed_at and Trakt's item JSON (with its rank). */
+ * listed_at and the item in the shape every table keeps (db-library.h). */
 
 /* AddList's answer: list_id, or error: NotFound (Trakt has no such list, or
  * it is someone else's private list), TraktUnavailable (network, 5xx, 429
@@ -76,12 +74,7 @@ void library_followed_free(Context *c);
  * during the call; a negative return from fn stops and is returned. Each
  * returns 0, that, or -EIO when the state database cannot be read. */
 
-typedef struct LibraryHistoryRow {
-        const char *media_json;
-        uint64_t watched_at; /* µs since the epoch */
-        const char *origin;  /* "local" or "trakt" */
-        bool private_;       /* recorded in incognito */
-} LibraryHistoryRow;
+typedef DbHistoryRow LibraryHistoryRow; /* media_json, watched_at (µs), origin ("local" or "trakt"), private_ (incognito) */
 typedef int (*LibraryHistoryFn)(const LibraryHistoryRow *row, void *userdata);
 
 /* Plays at or after since, newest first, at most limit (0: all). A private
@@ -96,20 +89,13 @@ int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, Libra
 int library_rating(Context *c, TraktMedia *media, uint8_t *ret);
 int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at);
 
-typedef struct LibraryListRow {
-        const char *id, *name, *url, *kind; /* kind: "watchlist" or "custom" */
-        uint32_t n_items;
-} LibraryListRow;
+typedef DbListRow LibraryListRow; /* id, name, url, kind ("watchlist" or "custom"), n_items */
 typedef int (*LibraryListFn)(const LibraryListRow *row, void *userdata);
 
 /* Every list, the watchlist first, then by name. */
 int library_lists(Context *c, LibraryListFn fn, void *userdata);
 
-typedef struct LibraryItemRow {
-        const char *media_json;
-        uint64_t listed_at; /* list items: µs since the epoch */
-        uint32_t rank;      /* list items: 1, 2, … in Trakt's order */
-} LibraryItemRow;
+typedef DbItemRow LibraryItemRow; /* media_json; list items: listed_at (µs), rank (1, 2, … in Trakt's order) */
 typedef int (*LibraryItemFn)(const LibraryItemRow *row, void *userdata);
 
 /* The items of list_id in Trakt's order; -ENOENT when there is no such list. */

@@ -69,7 +69,7 @@ static void context_done(Context *c) {
                 sd_bus_flush(c->bus);
                 c->bus = sd_bus_flush_close_unref(c->bus);
         }
-        c->store = store_free(c->store);
+        c->db = db_free(c->db);
         c->event = sd_event_unref(c->event);
         config_done(&c->config);
         free(c->state_dir);
@@ -216,7 +216,7 @@ static int load_state(Context *c) {
         _cleanup_free_ char *id = NULL, *secret = NULL, *conn = NULL, *err = NULL;
         int r;
 
-        r = store_get_credentials(c->store, &id, &secret);
+        r = db_get_credentials(c->db, &id, &secret);
         if (r < 0 && r != -ENOENT)
                 return r;
         if (r < 0 || isempty(id)) {
@@ -224,18 +224,18 @@ static int load_state(Context *c) {
         } else {
                 log_add_secret(secret);
                 http_set_client_id(c->http, id);
-                (void) store_get_setting(c->store, "connection", &conn);
+                (void) db_get_setting(c->db, "connection", &conn);
                 ConnState s = conn_state_from_string(conn);
                 c->state = (s == CONN_CONNECTED || s == CONN_EXPIRED) ? s : CONN_DISCONNECTED;
         }
 
         _cleanup_free_ char *access = NULL, *refresh = NULL;
-        if (store_get_tokens(c->store, &access, &refresh, NULL, NULL) >= 0) {
+        if (db_get_tokens(c->db, &access, &refresh, NULL, NULL) >= 0) {
                 log_add_secret(access);
                 log_add_secret(refresh);
         }
 
-        if (store_get_setting(c->store, "last_error", &err) >= 0 && !isempty(err))
+        if (db_get_setting(c->db, "last_error", &err) >= 0 && !isempty(err))
                 c->last_error = TAKE_PTR(err);
         return 0;
 }
@@ -266,7 +266,7 @@ static int run(int argc, char **argv) {
         c.state_dir = pick_state_dir(a.state_dir);
         if (!c.state_dir)
                 return log_error("Out of memory."), 1;
-        r = store_open(&c.store, c.state_dir);
+        r = db_open(&c.db, c.state_dir);
         if (r < 0) {
                 log_error_errno(r, "Cannot open the state database in %s: %m", c.state_dir);
                 return 1;

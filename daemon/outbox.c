@@ -4,6 +4,9 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "db-history.h"
+#include "db-library.h"
+#include "db-outbox.h"
 #include "build-config.h"
 #include "log.h"
 #include "outbox.h"
@@ -24,7 +27,6 @@ typedef struct Outbox {
         Context *context;
         sd_event_source *defer;
         sd_event_source *timer;
-        sqlite3_stmt *insert;
         TraktCall *call;
         /* the row in flight */
         int64_t row;
@@ -53,77 +55,21 @@ static void outbox_schedule(Outbox *o);
 
 /* ---- rows ---- */
 
-static int exec_row(Context *c, const char *sql, int64_t id, const char *text) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, id);
-        if (text)
-                sqlite3_bind_text(st, 2, text, -1, SQLITE_TRANSIENT);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
-#define INSERT_SQL "INSERT INTO outbox(created_at, kind, category, session, payload) VALUES (?, ?, ?, ?, ?)"
-
 int64_t outbox_add(Context *c, const char *kind, const char *category, const char *session, struct json_object *payload) {
-        /* Every accepted event passes here before its method replies: the statement is prepared once. */
-        sqlite3_stmt *st = ob(c) ? ob(c)->insert : NULL;
-        bool cached = st != NULL;
-        int64_t id = -EIO;
-        if (!st && sqlite3_prepare_v2(store_db(c->store), INSERT_SQL, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
-        sqlite3_bind_text(st, 2, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 3, category, -1, SQLITE_STATIC);
-        if (session)
-                sqlite3_bind_text(st, 4, session, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
-        if (sqlite3_step(st) == SQLITE_DONE)
-                id = sqlite3_last_insert_rowid(store_db(c->store));
-        else
-                log_error("Could not queue the %s event: %s", kind, sqlite3_errmsg(store_db(c->store)));
-        if (cached) {
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st);
-        } else
-                sqlite3_finalize(st);
-        return id;
+        return db_outbox_add(c->db, now_realtime_usec(), kind, category, session,
+                             json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN));
 }
 
-static void row_done(Context *c, int64_t id, const char *state, const char *error) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET state = ?2, last_error = ?3 WHERE id = ?1", -1, &st,
-                               NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_text(st, 2, state, -1, SQLITE_STATIC);
-                if (error)
-                        sqlite3_bind_text(st, 3, error, -1, SQLITE_TRANSIENT);
-                if (sqlite3_step(st) != SQLITE_DONE)
-                        log_error("Could not mark outbox event %" PRId64 " %s: %s", id, state, sqlite3_errmsg(store_db(c->store)));
-        }
-        sqlite3_finalize(st);
+static void row_done(Context *c, int64_t id, DbOutboxState state, const char *error) {
+        (void) db_outbox_finish(c->db, id, state, error);
 }
 
 static int payload_save(Context *c, int64_t id, struct json_object *payload) {
-        return exec_row(c, "UPDATE outbox SET payload = ?2 WHERE id = ?1", id,
-                        json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN));
+        return db_outbox_set_payload(c->db, id, json_object_to_json_string_ext(payload, JSON_C_TO_STRING_PLAIN));
 }
 
 static void row_retry_later(Context *c, int64_t id, unsigned attempts, uint64_t delay, const char *error) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "UPDATE outbox SET attempts = ?2, next_attempt_at = ?3, last_error = ?4 WHERE id = ?1", -1, &st,
-                               NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_int64(st, 2, attempts);
-                sqlite3_bind_int64(st, 3, (int64_t) (now_realtime_usec() + delay));
-                if (error)
-                        sqlite3_bind_text(st, 4, error, -1, SQLITE_TRANSIENT);
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_outbox_retry(c->db, id, attempts, now_realtime_usec() + delay, error);
 }
 
 static int64_t payload_int(struct json_object *p, const char *key) {
@@ -144,33 +90,12 @@ static struct json_object *payload_media(struct json_object *p) {
 /* The history row behind a completed watch: already on Trakt (linked by an
  * import or an earlier delivery)? */
 static bool history_row_pushed(Context *c, int64_t history_id) {
-        sqlite3_stmt *st = NULL;
-        bool pushed = false;
-        if (history_id <= 0)
-                return false;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, history_id);
-                pushed = sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1;
-        }
-        sqlite3_finalize(st);
-        return pushed;
+        DbPushed pushed;
+        return history_id > 0 && db_history_pushed(c->db, history_id, &pushed) >= 0 && pushed == DB_PUSHED_YES;
 }
 
 static void history_row_mark_pushed(Context *c, int64_t history_id, int64_t trakt_history_id) {
-        if (history_id <= 0)
-                return;
-        if (trakt_history_id > 0) {
-                sqlite3_stmt *st = NULL;
-                /* OR IGNORE: an import may already have linked that Trakt play to another row. */
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE OR IGNORE history SET trakt_history_id = ?2, pushed = 1 WHERE id = ?1",
-                                       -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, history_id);
-                        sqlite3_bind_int64(st, 2, trakt_history_id);
-                        (void) sqlite3_step(st);
-                }
-                sqlite3_finalize(st);
-        }
-        (void) exec_row(c, "UPDATE history SET pushed = 1 WHERE id = ?1", history_id, NULL);
+        (void) db_history_mark_sent(c->db, history_id, trakt_history_id);
 }
 
 /* Trakt's answer names the item fully (title, year, every id): keep that in
@@ -181,13 +106,7 @@ static void history_row_learn_media(Context *c, int64_t history_id, struct json_
                 return;
         struct json_object *w = trakt_media_wrapper(&m);
         if (w) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE history SET media = ?2 WHERE id = ?1", -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, history_id);
-                        sqlite3_bind_text(st, 2, json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
-                        (void) sqlite3_step(st);
-                }
-                sqlite3_finalize(st);
+                (void) db_history_set_media(c->db, history_id, json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN));
                 json_object_put(w);
         }
         trakt_media_done(&m);
@@ -195,19 +114,8 @@ static void history_row_learn_media(Context *c, int64_t history_id, struct json_
 
 /* Is a later live event of the same session waiting? Then this start or pause is stale. */
 static bool superseded(Context *c, int64_t id, const char *session) {
-        sqlite3_stmt *st = NULL;
         bool later = false;
-        if (!session)
-                return false;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT 1 FROM outbox WHERE state = 'pending' AND id > ?1 AND session = ?2"
-                               " AND kind IN ('start','pause','stop') LIMIT 1",
-                               -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_text(st, 2, session, -1, SQLITE_STATIC);
-                later = sqlite3_step(st) == SQLITE_ROW;
-        }
-        sqlite3_finalize(st);
+        (void) db_outbox_superseded(c->db, id, session, &later);
         return later;
 }
 
@@ -234,7 +142,7 @@ const char *outbox_status(Context *c) {
 
 unsigned outbox_pending(Context *c) {
         unsigned n = 0;
-        (void) store_outbox_pending(c->store, &n);
+        (void) db_outbox_pending(c->db, &n);
         return n;
 }
 
@@ -320,17 +228,9 @@ static const char *describe_public(struct json_object *payload, char *buf, size_
 }
 
 static void record_unmatched(Context *c, struct json_object *payload, const char *endpoint) {
-        sqlite3_stmt *st = NULL;
         struct json_object *w = payload_media(payload);
-        if (sqlite3_prepare_v2(store_db(c->store), "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1,
-                               &st, NULL) != SQLITE_OK)
-                return;
-        sqlite3_bind_text(st, 1, "scrobble", -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, w ? json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN) : "{}", -1, SQLITE_TRANSIENT);
-        sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
-        (void) sqlite3_step(st);
-        sqlite3_finalize(st);
+        (void) db_unmatched_add(c->db, "scrobble", w ? json_object_to_json_string_ext(w, JSON_C_TO_STRING_PLAIN) : "{}", endpoint,
+                                now_realtime_usec());
         context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
@@ -383,15 +283,8 @@ static bool retry_by_numbers_possible(struct json_object *payload) {
 static void retry_by_numbers(Outbox *o) {
         Context *c = o->context;
         json_object_object_add(o->payload, "by_numbers", json_object_new_boolean(1));
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET payload = ?2, attempts = ?3, next_attempt_at = 0 WHERE id = ?1", -1,
-                               &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, o->row);
-                sqlite3_bind_text(st, 2, json_object_to_json_string_ext(o->payload, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
-                sqlite3_bind_int64(st, 3, o->attempts > 0 ? o->attempts - 1 : 0);
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_outbox_rewrite(c->db, o->row, json_object_to_json_string_ext(o->payload, JSON_C_TO_STRING_PLAIN),
+                                 o->attempts > 0 ? o->attempts - 1 : 0);
         log_info("Outbox event %" PRId64 ": Trakt did not find the episode by its id; trying its show and numbers.", o->row);
 }
 
@@ -458,19 +351,12 @@ static bool delivered(Outbox *o, const HttpResponse *r) {
                                 return false;
                         }
                         history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
-                } else if (streq(kind, "rating_set")) {
-                        sqlite3_stmt *st = NULL;
-                        if (sqlite3_prepare_v2(store_db(c->store), "UPDATE ratings SET pushed = 1 WHERE rated_at = ?1 AND pushed = 2", -1,
-                                               &st, NULL) == SQLITE_OK) {
-                                sqlite3_bind_int64(st, 1, payload_int(p, "rated_at"));
-                                (void) sqlite3_step(st);
-                        }
-                        sqlite3_finalize(st);
-                }
+                } else if (streq(kind, "rating_set"))
+                        (void) db_rating_delivered(c->db, payload_int(p, "rated_at"));
                 if (streq(kind, "rating_set") || streq(kind, "rating_remove"))
                         c->ratings_pushed++;
         }
-        row_done(c, o->row, "sent", NULL);
+        row_done(c, o->row, DB_OUTBOX_SENT, NULL);
         clear_failed(o);
         return true;
 }
@@ -511,7 +397,7 @@ static void on_checked(Http *h, const HttpResponse *r, void *userdata) {
                                 log_info("Outbox event %" PRId64 ": the play is already on Trakt (history id %" PRId64 "); not adding it again.",
                                          o->row, items[i].id);
                                 history_row_mark_pushed(c, payload_int(o->payload, "history_id"), items[i].id);
-                                row_done(c, o->row, "sent", NULL);
+                                row_done(c, o->row, DB_OUTBOX_SENT, NULL);
                                 trakt_items_free(items, n);
                                 flight_clear(o);
                                 outbox_update_status(c);
@@ -632,7 +518,7 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
                 /* A start or pause Trakt refuses by its own rules (§4.2) is not a
                  * failure of ours: the next event of the playback says where it is. */
                 log_info("Trakt refused the %s of %s by its rules (422): %s", o->kind, what, r->error ?: "no reason given");
-                row_done(c, o->row, "dropped", "422");
+                row_done(c, o->row, DB_OUTBOX_DROPPED, "422");
         } else {
                 if (s == 404)
                         snprintf(sentence, sizeof sentence,
@@ -645,7 +531,7 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
                         record_unmatched(c, o->payload, o->kind);
                 if (streq(o->kind, "stop") || streq(o->kind, "history_add"))
                         history_row_mark_pushed(c, payload_int(o->payload, "history_id"), 0);
-                row_done(c, o->row, "failed", sentence);
+                row_done(c, o->row, DB_OUTBOX_FAILED, sentence);
                 set_failed(o, sentence);
         }
         flight_clear(o);
@@ -728,14 +614,7 @@ static int send_row(Outbox *o) {
                 flags |= HTTP_FLAG_NO_RETRY;
                 if (streq(o->kind, "history_add"))
                         flags |= HTTP_FLAG_FRESH_CONNECTION;
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET attempts = ?2 WHERE id = ?1", -1, &st, NULL) != SQLITE_OK)
-                        return -EIO;
-                sqlite3_bind_int64(st, 1, o->row);
-                sqlite3_bind_int64(st, 2, o->attempts);
-                int rc = sqlite3_step(st);
-                sqlite3_finalize(st);
-                if (rc != SQLITE_DONE)
+                if (db_outbox_set_attempts(c->db, o->row, o->attempts) < 0)
                         return -EIO;
         }
         log_debug("Outbox event %" PRId64 ": %s %s.", o->row, o->kind, path);
@@ -765,15 +644,7 @@ static void convert_to_history(Context *c, int64_t id, struct json_object *paylo
         json_object_object_add(p, "media", json_object_get(payload_media(payload)));
         json_object_object_add(p, "watched_at", json_object_new_int64(payload_int(payload, "at")));
         json_object_object_add(p, "history_id", json_object_new_int64(payload_int(payload, "history_id")));
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "UPDATE outbox SET kind = 'history_add', category = 'history', payload = ?2 WHERE id = ?1", -1, &st,
-                               NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, id);
-                sqlite3_bind_text(st, 2, json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN), -1, SQLITE_TRANSIENT);
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_outbox_convert(c->db, id, "history_add", "history", json_object_to_json_string_ext(p, JSON_C_TO_STRING_PLAIN));
         json_object_put(p);
 }
 
@@ -787,7 +658,8 @@ static bool toggle_on(const bool on[_KT_CATEGORY_MAX], const char *category) {
 static int deliver_next(Outbox *o) {
         Context *c = o->context;
         bool on[_KT_CATEGORY_MAX];
-        sqlite3_stmt *st = NULL;
+        DbOutboxCursor *rows = NULL;
+        DbOutboxRow row;
         uint64_t now = now_realtime_usec();
         uint64_t live_window = (uint64_t) c->config.live_window_sec * USEC_PER_SEC;
         uint64_t wake = 0; /* realtime µs at which to look again, 0 = not needed */
@@ -804,26 +676,23 @@ static int deliver_next(Outbox *o) {
         }
         for (size_t i = 0; i < ELEMENTSOF(on); i++) {
                 on[i] = true;
-                (void) store_get_toggle(c->store, kt_categories[i], &on[i]);
+                (void) db_get_toggle(c->db, kt_categories[i], &on[i]);
         }
 
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "SELECT id, kind, category, session, payload, attempts, next_attempt_at, created_at"
-                               " FROM outbox WHERE state = 'pending' ORDER BY id",
-                               -1, &st, NULL) != SQLITE_OK)
+        if (db_outbox_pending_open(c->db, &rows) < 0)
                 return -EIO;
 
-        while (sqlite3_step(st) == SQLITE_ROW) {
-                int64_t id = sqlite3_column_int64(st, 0);
-                const char *kind = (const char *) sqlite3_column_text(st, 1);
-                const char *category = (const char *) sqlite3_column_text(st, 2);
-                const char *session = (const char *) sqlite3_column_text(st, 3);
-                unsigned attempts = (unsigned) sqlite3_column_int(st, 5);
-                uint64_t next_at = (uint64_t) sqlite3_column_int64(st, 6);
-                struct json_object *payload = json_tokener_parse((const char *) sqlite3_column_text(st, 4));
+        while (db_outbox_pending_next(rows, &row) > 0) {
+                int64_t id = row.id;
+                const char *kind = row.kind;
+                const char *category = row.category;
+                const char *session = row.session;
+                unsigned attempts = row.attempts;
+                uint64_t next_at = row.next_attempt_at;
+                struct json_object *payload = row.payload ? json_tokener_parse(row.payload) : NULL;
 
                 if (!payload || !kind || !category) {
-                        row_done(c, id, "failed", "unreadable payload");
+                        row_done(c, id, DB_OUTBOX_FAILED, "unreadable payload");
                         json_object_put(payload);
                         continue;
                 }
@@ -862,7 +731,7 @@ static int deliver_next(Outbox *o) {
                         bool playing = false, alive = context_session_lookup(c, session, &progress, &playing);
                         if (superseded(c, id, session) || (streq(kind, "start") && (!alive || !playing))) {
                                 log_debug("Outbox event %" PRId64 " (%s) is stale: dropped.", id, kind);
-                                row_done(c, id, "dropped", "superseded");
+                                row_done(c, id, DB_OUTBOX_DROPPED, "superseded");
                                 json_object_put(payload);
                                 continue;
                         }
@@ -870,7 +739,7 @@ static int deliver_next(Outbox *o) {
                                 json_object_object_add(payload, "progress", json_object_new_double(progress));
                 } else if (completed_stop) {
                         if (history_row_pushed(c, payload_int(payload, "history_id"))) {
-                                row_done(c, id, "sent", "already on Trakt");
+                                row_done(c, id, DB_OUTBOX_SENT, "already on Trakt");
                                 json_object_put(payload);
                                 continue;
                         }
@@ -884,7 +753,7 @@ static int deliver_next(Outbox *o) {
                                 break;
                         }
                 } else if (streq(kind, "history_add") && history_row_pushed(c, payload_int(payload, "history_id"))) {
-                        row_done(c, id, "sent", "already on Trakt");
+                        row_done(c, id, DB_OUTBOX_SENT, "already on Trakt");
                         json_object_put(payload);
                         continue;
                 }
@@ -902,7 +771,7 @@ static int deliver_next(Outbox *o) {
                         log_info("Outbox event %" PRId64 " (%s) names a title Trakt does not know: not sent.", id, kind);
                         if (streq(kind, "stop") || streq(kind, "history_add"))
                                 history_row_mark_pushed(c, payload_int(payload, "history_id"), 0); /* no import sends it either */
-                        row_done(c, id, "dropped", "not on Trakt");
+                        row_done(c, id, DB_OUTBOX_DROPPED, "not on Trakt");
                         json_object_put(payload);
                         continue;
                 }
@@ -923,7 +792,7 @@ static int deliver_next(Outbox *o) {
                 r = streq(kind, "history_add") && attempts > 0 ? check_history(o) : send_row(o);
                 if (r < 0) {
                         log_error_errno(r, "Outbox event %" PRId64 " could not be sent: %m", id);
-                        row_done(c, id, "failed", "could not build the request");
+                        row_done(c, id, DB_OUTBOX_FAILED, "could not build the request");
                         flight_clear(o);
                         r = -EAGAIN;
                         break;
@@ -931,7 +800,7 @@ static int deliver_next(Outbox *o) {
                 r = 1;
                 break;
         }
-        sqlite3_finalize(st);
+        db_outbox_pending_close(rows);
         if (r == 0 && wake > now) {
                 (void) sd_event_source_set_time_relative(o->timer, wake - now);
                 (void) sd_event_source_set_enabled(o->timer, SD_EVENT_ONESHOT);
@@ -967,11 +836,7 @@ void outbox_connection_changed(Context *c) {
                 return;
         if (c->state == CONN_CONNECTED) {
                 /* (Re)connected: whatever waited for the account goes now, not after its backoff. */
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE outbox SET next_attempt_at = 0 WHERE state = 'pending'", -1, &st,
-                                       NULL) == SQLITE_OK)
-                        (void) sqlite3_step(st);
-                sqlite3_finalize(st);
+                (void) db_outbox_retry_all_now(c->db);
                 memset(o->held_until, 0, sizeof o->held_until);
                 o->locked_until = 0;
                 clear_failed(o);
@@ -1006,19 +871,11 @@ int outbox_setup(Context *c) {
                 free(o);
                 return r;
         }
-        if (sqlite3_prepare_v2(store_db(c->store), INSERT_SQL, -1, &o->insert, NULL) != SQLITE_OK)
-                o->insert = NULL; /* outbox_add prepares per call then */
         c->outbox = o;
         http_set_blocked_callback(c->http, on_blocked, c);
 
         /* Old delivered rows go; what waits stays. */
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM outbox WHERE state IN ('sent','dropped') AND created_at < ?", -1, &st,
-                               NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, (int64_t) (now_realtime_usec() - KEEP_DONE_USEC));
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_outbox_prune(c->db, now_realtime_usec() - KEEP_DONE_USEC);
         unsigned pending = outbox_pending(c);
         if (pending > 0)
                 log_info("%u event(s) wait in the outbox.", pending);
@@ -1035,7 +892,6 @@ void outbox_free(Context *c) {
         flight_clear(o);
         sd_event_source_disable_unref(o->defer);
         sd_event_source_disable_unref(o->timer);
-        sqlite3_finalize(o->insert);
         if (c->http)
                 http_set_blocked_callback(c->http, NULL, NULL);
         free(o);

@@ -4,6 +4,9 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-library.h"
+#include "db-outbox.h"
+#include "db-titles.h"
 #include "log.h"
 #include "resolve.h"
 #include "title.h"
@@ -94,35 +97,27 @@ static char *episode_key(const TraktIds *show, unsigned season, unsigned number)
 /* ---- the cache (table title_cache) ---- */
 
 static ResolveState cache_get(Context *c, const char *key, TraktMedia *ret, char **ret_closest) {
-        sqlite3_stmt *st = NULL;
+        _cleanup_free_ char *media = NULL, *closest = NULL;
         ResolveState s = RESOLVE_UNKNOWN;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT media, closest FROM title_cache WHERE name = ?1 AND expires_at > ?2", -1,
-                               &st, NULL) != SQLITE_OK)
+        if (db_title_get(c->db, key, now_realtime_usec(), &media, ret_closest ? &closest : NULL) <= 0)
                 return RESOLVE_UNKNOWN;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, (int64_t) now_realtime_usec());
-        if (sqlite3_step(st) == SQLITE_ROW) {
-                const char *media = (const char *) sqlite3_column_text(st, 0);
-                const char *closest = (const char *) sqlite3_column_text(st, 1);
-                if (!media) {
-                        s = RESOLVE_NOT_FOUND;
-                        if (ret_closest)
-                                *ret_closest = closest ? strdup(closest) : NULL;
-                } else {
-                        struct json_object *o = json_tokener_parse(media);
-                        TraktMedia m = {};
-                        if (o && trakt_parse_media(o, TRAKT_NONE, &m) >= 0 && !trakt_ids_empty(&m.ids)) {
-                                s = RESOLVE_FOUND;
-                                if (ret)
-                                        *ret = m;
-                                else
-                                        trakt_media_done(&m);
-                        } else
-                                trakt_media_done(&m); /* unreadable: looked up again */
-                        json_object_put(o);
-                }
+        if (!media) {
+                s = RESOLVE_NOT_FOUND;
+                if (ret_closest)
+                        *ret_closest = TAKE_PTR(closest);
+        } else {
+                struct json_object *o = json_tokener_parse(media);
+                TraktMedia m = {};
+                if (o && trakt_parse_media(o, TRAKT_NONE, &m) >= 0 && !trakt_ids_empty(&m.ids)) {
+                        s = RESOLVE_FOUND;
+                        if (ret)
+                                *ret = m;
+                        else
+                                trakt_media_done(&m);
+                } else
+                        trakt_media_done(&m); /* unreadable: looked up again */
+                json_object_put(o);
         }
-        sqlite3_finalize(st);
         return s;
 }
 
@@ -133,48 +128,21 @@ static void store_aliases(Context *c, const TraktMedia *found, const TraktMedia 
         _cleanup_free_ char *key = trakt_media_key(found);
         char **keys = trakt_media_keys(found);
         size_t n = 0;
-        sqlite3_stmt *st = NULL;
         while (keys && keys[n])
                 n++;
         if (name && name->type != TRAKT_EPISODE)
                 (void) trakt_strv_push(&keys, &n, trakt_media_key(name));
-        if (key && keys &&
-            sqlite3_prepare_v2(store_db(c->store), "INSERT OR IGNORE INTO media_alias(alias, media_key) VALUES (?1, ?2)", -1, &st,
-                               NULL) == SQLITE_OK)
-                for (size_t i = 0; keys[i]; i++) {
-                        if (streq(keys[i], key))
-                                continue;
-                        sqlite3_reset(st);
-                        sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-                        (void) sqlite3_step(st);
-                }
-        sqlite3_finalize(st);
+        if (key && keys)
+                (void) db_aliases_add(c->db, key, keys);
         trakt_strv_free(keys);
 }
 
 static void cache_put(Context *c, const char *key, const TraktMedia *found, const char *closest) {
         uint64_t now = now_realtime_usec();
-        sqlite3_stmt *st = NULL;
         _cleanup_free_ char *json = found ? trakt_media_wrapper_text(found) : NULL;
         if (found && !json)
                 return;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "INSERT OR REPLACE INTO title_cache(name, media, closest, looked_at, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                               -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
-                return;
-        }
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        if (json)
-                sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        if (closest)
-                sqlite3_bind_text(st, 3, closest, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 4, (int64_t) now);
-        sqlite3_bind_int64(st, 5, (int64_t) (now + (found ? HIT_TTL_USEC : MISS_TTL_USEC)));
-        if (sqlite3_step(st) != SQLITE_DONE)
-                log_error("Could not keep what Trakt said about a title: %s", sqlite3_errmsg(store_db(c->store)));
-        sqlite3_finalize(st);
+        (void) db_title_put(c->db, key, json, closest, now, now + (found ? HIT_TTL_USEC : MISS_TTL_USEC));
 }
 
 /* ---- where a name stands ---- */
@@ -322,60 +290,13 @@ int resolve_fill(Context *c, TraktMedia *m, bool keep_name) {
 
 /* ---- moving what is stored under a name ---- */
 
-static int exec_keys(Context *c, const char *sql, const char *a, const char *b, const char *json) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK) {
-                log_error("State database: %s", sqlite3_errmsg(store_db(c->store)));
-                return -EIO;
-        }
-        sqlite3_bind_text(st, 1, a, -1, SQLITE_STATIC);
-        if (b)
-                sqlite3_bind_text(st, 2, b, -1, SQLITE_STATIC);
-        if (json)
-                sqlite3_bind_text(st, 3, json, -1, SQLITE_STATIC);
-        int rc = sqlite3_step(st);
-        sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? 0 : -EIO;
-}
-
 void resolve_rekey(Context *c, const TraktMedia *name, const TraktMedia *found) {
         _cleanup_free_ char *old = trakt_media_key(name), *new = trakt_media_key(found);
         _cleanup_free_ char *json = trakt_media_wrapper_text(found);
-        static const struct {
-                const char *table, *at;
-        } keyed[] = { { "resume_points", "paused_at" }, { "ratings", "rated_at" }, { "collection", "collected_at" } };
-        char sql[512];
-        int r;
 
         if (!old || !new || !json || streq(old, new))
                 return;
-        bool nested = !sqlite3_get_autocommit(store_db(c->store));
-        r = nested ? 0 : store_begin(c->store);
-        if (r >= 0)
-                r = exec_keys(c, "UPDATE history SET media_key = ?2, media = ?3 WHERE media_key = ?1 AND origin = 'local'", old, new,
-                              json);
-        /* One row per item: the newer of the two stays. */
-        for (size_t i = 0; i < ELEMENTSOF(keyed) && r >= 0; i++) {
-                snprintf(sql, sizeof sql,
-                         "DELETE FROM %s WHERE media_key = ?2 AND %s <= (SELECT %s FROM %s WHERE media_key = ?1)", keyed[i].table,
-                         keyed[i].at, keyed[i].at, keyed[i].table);
-                r = exec_keys(c, sql, old, new, NULL);
-                if (r >= 0) {
-                        snprintf(sql, sizeof sql, "UPDATE OR IGNORE %s SET media_key = ?2, media = ?3 WHERE media_key = ?1",
-                                 keyed[i].table);
-                        r = exec_keys(c, sql, old, new, json);
-                }
-                if (r >= 0) {
-                        /* Left only when the row under Trakt's key was the newer one. */
-                        snprintf(sql, sizeof sql, "DELETE FROM %s WHERE media_key = ?1", keyed[i].table);
-                        r = exec_keys(c, sql, old, NULL, NULL);
-                }
-        }
-        if (!nested) {
-                if (r < 0 || store_commit(c->store) < 0)
-                        (void) store_rollback(c->store);
-        }
-        if (r < 0)
+        if (db_library_rekey(c->db, old, new, json) < 0)
                 log_warning("Could not move what was stored under a title to Trakt's ids.");
 }
 
@@ -449,18 +370,10 @@ void resolve_want(Context *c, const TraktMedia *m, int64_t row) {
  * session that is not incognito plays the name? */
 static bool wanted(Resolver *r, Job *j) {
         Context *c = r->context;
-        sqlite3_stmt *st = NULL;
         bool yes = false;
-        if (j->n_rows > 0 &&
-            sqlite3_prepare_v2(store_db(c->store), "SELECT 1 FROM outbox WHERE id = ?1 AND state = 'pending'", -1, &st, NULL) ==
-                    SQLITE_OK) {
-                for (size_t i = 0; i < j->n_rows && !yes; i++) {
-                        sqlite3_reset(st);
-                        sqlite3_bind_int64(st, 1, j->rows[i]);
-                        yes = sqlite3_step(st) == SQLITE_ROW;
-                }
-        }
-        sqlite3_finalize(st);
+        for (size_t i = 0; i < j->n_rows && !yes; i++)
+                if (db_outbox_is_pending(c->db, j->rows[i], &yes) < 0)
+                        break;
         return yes || context_session_wants_lookup(c, j->key);
 }
 
@@ -782,12 +695,7 @@ int resolve_setup(Context *c) {
         c->resolver = r;
 
         /* What expired is asked again anyway: it need not be kept. */
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM title_cache WHERE expires_at <= ?1", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, (int64_t) now_realtime_usec());
-                (void) sqlite3_step(st);
-        }
-        sqlite3_finalize(st);
+        (void) db_titles_prune(c->db, now_realtime_usec());
         return 0;
 }
 

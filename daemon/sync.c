@@ -3,6 +3,11 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "db-cursors.h"
+#include "db-history.h"
+#include "db-library.h"
+#include "db-push.h"
+#include "db-seen.h"
 #include "activity.h"
 #include "errors.h"
 #include "library.h"
@@ -16,8 +21,6 @@
 #include "util.h"
 
 #define PAGE_LIMIT 250 /* Trakt's maximum (docs/trakt-api.md §6) */
-/* An import inserts its plays this many to a statement (see history_flush). */
-#define HISTORY_BATCH 10
 #define PUSH_BATCH 100
 
 /* The first sweep after start-up or connecting: soon, not in start-up's way. */
@@ -45,7 +48,7 @@ static inline int64_t max_i64(int64_t a, int64_t b) {
 #endif
 
 /* The categories a sweep compares (the shared list without scrobble); their
- * names, kt_categories[cat], are the toggles' and the cursors' prefixes. */
+ * names, kt_categories[cat], are the toggles'; each has its floor (db-cursors.h). */
 typedef enum Cat {
         CAT_NONE = -1,
         CAT_HISTORY = KT_CATEGORY_HISTORY,
@@ -95,14 +98,8 @@ struct SyncRun {
         bool have_unlinked;          /* local plays without a Trakt id exist: try to link */
         bool then_import;            /* Import() arrived during this sweep: start it afterwards */
         bool requested;              /* a SyncNow() started or joined this sweep */
-        sqlite3_stmt *insert_history; /* prepared once per run: 50k rows must be cheap */
-        sqlite3_stmt *insert_history_batch; /* the same for HISTORY_BATCH rows */
-        struct {
-                char *key, *json;
-                int64_t at, id;
-        } rows[HISTORY_BATCH];            /* plays waiting for history_flush() */
+        DbTraktPlay rows[DB_HISTORY_BATCH]; /* plays waiting for history_flush() (their strings owned) */
         size_t n_rows;
-        sqlite3_stmt *stmts[8];       /* likewise for the other per-row statements (STMT_*) */
 
         /* last_activities as Trakt sent it at the start of the run */
         TraktActivity *acts;
@@ -167,10 +164,6 @@ static void run_free(SyncRun *s) {
                 trakt_call_cancel(s->call);
         sd_event_source_disable_unref(s->defer);
         history_rows_drop(s);
-        sqlite3_finalize(s->insert_history);
-        sqlite3_finalize(s->insert_history_batch);
-        for (size_t i = 0; i < ELEMENTSOF(s->stmts); i++)
-                sqlite3_finalize(s->stmts[i]);
         trakt_activities_free(s->acts, s->n_acts);
         free(s->batch_ids);
         free(s->by_numbers);
@@ -208,26 +201,26 @@ static void finish(SyncRun *s, const char *error) {
 
         /* Finished either way: a failed import is re-run by the user, not on every start. */
         if (!s->incremental)
-                (void) store_set_setting(c->store, "import_pending", NULL);
+                (void) db_set_setting(c->db, "import_pending", NULL);
         if (!error) {
                 _cleanup_free_ char *own = NULL;
-                (void) store_set_setting_u64(c->store, "last_sync", now_realtime_usec());
+                (void) db_set_setting_u64(c->db, "last_sync", now_realtime_usec());
                 log_info("Sync (%s) finished: %" PRIu32 " items%s.", kind, s->done,
                          s->not_found ? "; some items were unknown to Trakt" : "");
                 if (s->unreadable > 0)
                         log_warning("Sync (%s): %zu item(s) from Trakt could not be read and were left out.", kind, s->unreadable);
                 /* A sweep clears only its own failure: a scrobble's stays until the outbox clears it. */
                 if (!s->incremental ||
-                    (store_get_setting(c->store, "last_sync_error", &own) >= 0 && streq_ptr(own, c->last_error)))
+                    (db_get_setting(c->db, "last_sync_error", &own) >= 0 && streq_ptr(own, c->last_error)))
                         context_set_last_error(c, NULL);
-                (void) store_set_setting(c->store, "last_sync_error", NULL);
+                (void) db_set_setting(c->db, "last_sync_error", NULL);
         } else {
                 log_warning("Sync (%s) failed: %s", kind, error);
                 /* Once the login has expired, why it expired (set then) is what the
                  * user needs to read, not that the sync could not go on. */
                 if (c->state != CONN_EXPIRED || isempty(c->last_error)) {
                         context_set_last_error(c, error);
-                        (void) store_set_setting(c->store, "last_sync_error", error);
+                        (void) db_set_setting(c->db, "last_sync_error", error);
                 }
         }
         c->sync = NULL;
@@ -236,11 +229,11 @@ static void finish(SyncRun *s, const char *error) {
          * and periodic sweeps do once every twelve intervals (an hour by default). */
         if (!refresh_lists && incremental && !error) {
                 uint64_t last = 0;
-                (void) store_get_setting_u64(c->store, "lists_refreshed_at", &last);
+                (void) db_get_setting_u64(c->db, "lists_refreshed_at", &last);
                 refresh_lists = now_realtime_usec() - last >= 12 * sweep_interval(c);
         }
         if (refresh_lists && c->state == CONN_CONNECTED) {
-                (void) store_set_setting_u64(c->store, "lists_refreshed_at", now_realtime_usec());
+                (void) db_set_setting_u64(c->db, "lists_refreshed_at", now_realtime_usec());
                 int rr = library_refresh_followed_lists(c, NULL, NULL);
                 if (rr < 0 && rr != -EBUSY)
                         log_warning_errno(rr, "Could not refresh the followed lists: %m");
@@ -262,7 +255,7 @@ void sync_abort(Context *c, const char *why) {
                 return;
         snprintf(kind, sizeof kind, "%s", s->kind);
         if (!s->incremental)
-                (void) store_set_setting(c->store, "import_pending", NULL);
+                (void) db_set_setting(c->db, "import_pending", NULL);
         log_info("Sync (%s) stopped: %s", kind, why);
         c->sync = NULL;
         run_free(s);
@@ -279,61 +272,7 @@ static void step_done(SyncRun *s) {
         next_step(s);
 }
 
-/* ---- cursors: sync_cursors(name, value) ---- */
-
-static int cursor_get(Context *c, const char *name, char **ret) {
-        sqlite3_stmt *st = NULL;
-        int r = -ENOENT;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT value FROM sync_cursors WHERE name = ?", -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
-                *ret = strdup((const char *) sqlite3_column_text(st, 0));
-                r = *ret ? 0 : -ENOMEM;
-        }
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int cursor_get_i64(Context *c, const char *name, int64_t *ret) {
-        _cleanup_free_ char *v = NULL;
-        int r = cursor_get(c, name, &v);
-        if (r < 0)
-                return r;
-        char *end;
-        errno = 0;
-        long long x = strtoll(v, &end, 10);
-        if (errno || end == v || *end)
-                return -EINVAL; /* not ours: treated as absent, so it is written again */
-        *ret = x;
-        return 0;
-}
-
-static int cursor_set(Context *c, const char *name, const char *value) {
-        sqlite3_stmt *st = NULL;
-        const char *sql = value ? "INSERT INTO sync_cursors(name, value) VALUES (?1, ?2)"
-                                  " ON CONFLICT(name) DO UPDATE SET value = excluded.value"
-                                : "DELETE FROM sync_cursors WHERE name = ?1";
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-        if (value)
-                sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        return r;
-}
-
-static int cursor_set_i64(Context *c, const char *name, int64_t value) {
-        char v[32];
-        snprintf(v, sizeof v, "%" PRIi64, value);
-        return cursor_set(c, name, v);
-}
-
-static int cursor_name(char *buf, size_t n, Cat cat, const char *what) {
-        int k = snprintf(buf, n, "%s.%s", kt_categories[cat], what);
-        return k < 0 || (size_t) k >= n ? -ENAMETOOLONG : 0;
-}
+/* ---- cursors (db-cursors.h) ---- */
 
 /* A last_activities field as Trakt sent it in this run; 0 when absent. */
 static int64_t activity(SyncRun *s, const char *key) {
@@ -355,7 +294,7 @@ static int64_t activity_max(SyncRun *s, Cat cat) {
 static bool category_changed(SyncRun *s, Cat cat) {
         for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i]; i++) {
                 int64_t v;
-                if (cursor_get_i64(s->context, cat_keys[cat][i], &v) < 0 || v != activity(s, cat_keys[cat][i]))
+                if (db_cursor_activity_get(s->context->db, cat_keys[cat][i], &v) < 0 || v != activity(s, cat_keys[cat][i]))
                         return true;
         }
         return false;
@@ -367,33 +306,17 @@ static int store_activity_cursors(SyncRun *s, Cat cat) {
         if (!s->have_acts)
                 return 0;
         for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i] && r >= 0; i++)
-                r = cursor_set_i64(s->context, cat_keys[cat][i], activity(s, cat_keys[cat][i]));
+                r = db_cursor_activity_set(s->context->db, cat_keys[cat][i], activity(s, cat_keys[cat][i]));
         return r;
 }
 
 static bool toggle_on(Context *c, Cat cat) {
         bool on = true;
-        (void) store_get_toggle(c->store, kt_categories[cat], &on);
+        (void) db_get_toggle(c->db, kt_categories[cat], &on);
         return on;
 }
 
 /* ---- storing what Trakt sent ---- */
-
-enum { STMT_RATING, STMT_LIST_ITEM, STMT_COLLECTION, STMT_RESUME, STMT_RECOMMENDATION, STMT_SEEN_ID, STMT_SEEN_KEY, STMT_ALIAS };
-
-/* A per-row statement, prepared on first use and reused for the run: parsing
- * an upsert costs more than running it. Returns it reset and unbound. */
-static sqlite3_stmt *run_stmt(SyncRun *run, int slot, const char *sql) {
-        sqlite3_stmt **st = &run->stmts[slot];
-        if (*st) {
-                sqlite3_reset(*st);
-                sqlite3_clear_bindings(*st);
-                return *st;
-        }
-        if (sqlite3_prepare_v2(store_db(run->context->store), sql, -1, st, NULL) != SQLITE_OK)
-                *st = NULL;
-        return *st;
-}
 
 /* The item as we keep it: Trakt's own wrapper object, so it can be sent back
  * and read again with trakt_parse_media(). */
@@ -404,68 +327,21 @@ static char *item_json(const TraktItem *it) {
         return trakt_media_wrapper_text(&it->media);
 }
 
-/* "?,?,…" for n parameters. */
-static char *placeholders(size_t n) {
-        char *s = malloc(n * 2 + 1);
-        if (!s)
-                return NULL;
-        for (size_t i = 0; i < n; i++) {
-                s[2 * i] = '?';
-                s[2 * i + 1] = ',';
-        }
-        s[n ? 2 * n - 1 : 0] = 0;
-        return s;
-}
-
-#define INSERT_HISTORY \
-        "INSERT OR IGNORE INTO history(media_key, media, watched_at, origin, private, trakt_history_id, pushed) VALUES "
-#define HISTORY_ROW "(?, ?, ?, 'trakt', 0, ?, 1)"
-
-/* The insert for one row or for HISTORY_BATCH rows, prepared once per run. */
-static sqlite3_stmt *history_insert(SyncRun *run, bool batch) {
-        sqlite3_stmt **st = batch ? &run->insert_history_batch : &run->insert_history;
-        if (!*st) {
-                char sql[sizeof INSERT_HISTORY + HISTORY_BATCH * sizeof("," HISTORY_ROW)] = INSERT_HISTORY HISTORY_ROW;
-                for (size_t i = 1; batch && i < HISTORY_BATCH; i++)
-                        strcat(sql, "," HISTORY_ROW);
-                if (sqlite3_prepare_v2(store_db(run->context->store), sql, -1, st, NULL) != SQLITE_OK)
-                        *st = NULL;
-        }
-        return *st;
-}
-
 static void history_rows_drop(SyncRun *run) {
         for (size_t i = 0; i < run->n_rows; i++) {
-                free(run->rows[i].key);
-                free(run->rows[i].json);
+                free((char *) run->rows[i].media_key);
+                free((char *) run->rows[i].media);
         }
         run->n_rows = 0;
 }
 
-/* Insert the plays that wait: a full batch in one statement (a multi-row
- * INSERT costs a quarter less CPU than a statement per row), the rest one by
- * one. Before the page's commit; the waiting plays are gone either way. */
+/* Insert the plays that wait (db-history.h inserts a full batch in one
+ * statement). Before the page's commit; the waiting plays are gone either
+ * way. */
 static int history_flush(SyncRun *run) {
-        bool batch = run->n_rows == HISTORY_BATCH;
-        int r = 0;
-        for (size_t i = 0; i < run->n_rows && r >= 0; i += batch ? HISTORY_BATCH : 1) {
-                sqlite3_stmt *st = history_insert(run, batch);
-                if (!st) {
-                        r = -EIO;
-                        break;
-                }
-                for (size_t j = 0; j < (batch ? HISTORY_BATCH : 1); j++) {
-                        sqlite3_bind_text(st, 4 * (int) j + 1, run->rows[i + j].key, -1, SQLITE_STATIC);
-                        sqlite3_bind_text(st, 4 * (int) j + 2, run->rows[i + j].json, -1, SQLITE_STATIC);
-                        sqlite3_bind_int64(st, 4 * (int) j + 3, run->rows[i + j].at);
-                        sqlite3_bind_int64(st, 4 * (int) j + 4, run->rows[i + j].id);
-                }
-                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st); /* they point at the rows freed below */
-        }
+        int r = db_history_add_from_trakt(run->context->db, run->rows, run->n_rows);
         history_rows_drop(run);
-        return r;
+        return r < 0 ? r : 0;
 }
 
 /* Returns 1 when the play is new here (stored or linked to a local play),
@@ -474,104 +350,63 @@ static int history_flush(SyncRun *run) {
  * the play for history_flush() and returns 0. */
 static int store_history(SyncRun *run, const TraktItem *it) {
         Context *c = run->context;
-        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it), *in = NULL, *sql = NULL;
+        _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
         char **keys = run->have_unlinked ? trakt_media_keys(&it->media) : NULL;
-        sqlite3 *db = store_db(c->store);
-        sqlite3_stmt *st = NULL;
-        size_t n = 0;
         int r;
 
         if (!key || !json || it->id <= 0 || (run->have_unlinked && !keys)) {
                 trakt_strv_free(keys);
                 return -EINVAL;
         }
-        if (!run->have_unlinked)
-                goto insert;
-        while (keys[n])
-                n++;
-        /* A local play of the same item (named by any of its ids) within a minute
-         * is the same play: link it instead of adding a second one. */
-        in = placeholders(n);
-        if (!in || asprintf(&sql,
-                            "UPDATE history SET trakt_history_id = ?1, pushed = 1 WHERE id = ("
-                            " SELECT id FROM history WHERE trakt_history_id IS NULL AND ABS(watched_at - ?2) <= 60000000"
-                            " AND media_key IN (%s) ORDER BY ABS(watched_at - ?2) LIMIT 1)"
-                            " AND NOT EXISTS (SELECT 1 FROM history WHERE trakt_history_id = ?1)", in) < 0) {
+        if (run->have_unlinked) {
+                /* A local play of the same item (named by any of its ids) within a minute
+                 * is the same play: link it instead of adding a second one. */
+                r = db_history_link(c->db, it->id, it->at, keys);
                 trakt_strv_free(keys);
-                return -ENOMEM;
+                if (r != 0)
+                        return r;
         }
-        r = sqlite3_prepare_v2(db, sql, -1, &st, NULL);
-        if (r != SQLITE_OK) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        sqlite3_bind_int64(st, 1, it->id);
-        sqlite3_bind_int64(st, 2, it->at);
-        for (size_t i = 0; i < n; i++)
-                sqlite3_bind_text(st, 3 + (int) i, keys[i], -1, SQLITE_TRANSIENT);
-        trakt_strv_free(keys);
-        r = sqlite3_step(st);
-        sqlite3_finalize(st);
-        if (r != SQLITE_DONE)
-                return -EIO;
-        if (sqlite3_changes(db) > 0)
-                return 1;
-
-insert:
         if (!run->incremental && !run->have_unlinked) {
-                run->rows[run->n_rows].key = TAKE_PTR(key);
-                run->rows[run->n_rows].json = TAKE_PTR(json);
-                run->rows[run->n_rows].at = it->at;
-                run->rows[run->n_rows].id = it->id;
-                return ++run->n_rows == HISTORY_BATCH ? history_flush(run) : 0;
+                run->rows[run->n_rows] = (DbTraktPlay) {
+                        .media_key = TAKE_PTR(key), .media = TAKE_PTR(json), .watched_at = it->at, .trakt_id = it->id };
+                return ++run->n_rows == DB_HISTORY_BATCH ? history_flush(run) : 0;
         }
-        st = history_insert(run, false);
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, it->at);
-        sqlite3_bind_int64(st, 4, it->id);
-        r = sqlite3_step(st);
-        sqlite3_reset(st);
-        sqlite3_clear_bindings(st);
-        if (r != SQLITE_DONE)
-                return -EIO;
-        return sqlite3_changes(db) > 0;
+        return db_history_add_from_trakt(c->db, &(DbTraktPlay) { .media_key = key, .media = json, .watched_at = it->at, .trakt_id = it->id },
+                                         1);
 }
 
 /* What Trakt has, remembered while a category is pulled, to find what it
  * removed: history ids, or media keys (collection, resume points). */
 static int remember_seen(SyncRun *run, const TraktItem *it, bool by_id) {
-        sqlite3_stmt *st;
-        int r;
-        if (by_id) {
-                if (it->id <= 0)
-                        return 0;
-                st = run_stmt(run, STMT_SEEN_ID, "INSERT OR IGNORE INTO temp.sync_seen_ids(id) VALUES (?)");
-                if (!st)
-                        return -EIO;
-                sqlite3_bind_int64(st, 1, it->id);
-                r = sqlite3_step(st);
-                sqlite3_reset(st);
-                return r == SQLITE_DONE ? 0 : -EIO;
-        }
+        Db *db = run->context->db;
+        int r = 0;
+        if (by_id)
+                return it->id > 0 ? db_seen_add_id(db, it->id) : 0;
         /* Every key the item goes by: a local row stored under another of its ids is the same item. */
         char **keys = trakt_media_keys(&it->media);
-        st = run_stmt(run, STMT_SEEN_KEY, "INSERT OR IGNORE INTO temp.sync_seen_keys(key) VALUES (?)");
-        if (!st) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        r = SQLITE_DONE;
-        for (size_t i = 0; keys && keys[i] && r == SQLITE_DONE; i++) {
-                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                r = sqlite3_step(st);
-                sqlite3_reset(st); /* the binding points at keys[i] */
-                sqlite3_clear_bindings(st);
-        }
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
+                r = db_seen_add_key(db, keys[i]);
         trakt_strv_free(keys);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return r;
+}
+
+/* Whether Trakt no longer has the rating of this item: none of the keys it
+ * goes by was seen. Unreadable: never delete on a guess. */
+static bool rating_gone(const char *media, void *userdata) {
+        SyncRun *s = userdata;
+        struct json_object *o = json_tokener_parse(media);
+        TraktMedia m = {};
+        bool found = false, gone = false;
+        if (o && trakt_parse_media(o, TRAKT_NONE, &m) >= 0) {
+                char **keys = trakt_media_keys(&m);
+                for (size_t i = 0; keys && keys[i] && !found; i++)
+                        (void) db_seen_has_key(s->context->db, keys[i], &found);
+                gone = !found && keys && keys[0];
+                trakt_strv_free(keys);
+        }
+        trakt_media_done(&m);
+        json_object_put(o);
+        return gone;
 }
 
 /* Ratings Trakt had (pushed = 1: pulled from it or delivered to it) and no
@@ -580,51 +415,12 @@ static int remember_seen(SyncRun *run, const TraktItem *it, bool by_id) {
  * pages were read, the pages may miss it: judge nothing this time. */
 static int forget_removed_ratings(SyncRun *s) {
         Context *c = s->context;
-        sqlite3_stmt *st = NULL, *seen = NULL, *del = NULL;
-        unsigned removed = 0;
-        int r = 0;
-
         if (c->ratings_pushed != s->ratings_pushed_at_start)
                 return 0;
-        if (sqlite3_prepare_v2(store_db(c->store), "SELECT rowid, media FROM ratings WHERE pushed = 1", -1, &st, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(store_db(c->store), "SELECT 1 FROM temp.sync_seen_keys WHERE key = ?", -1, &seen, NULL) != SQLITE_OK ||
-            sqlite3_prepare_v2(store_db(c->store), "DELETE FROM ratings WHERE rowid = ?", -1, &del, NULL) != SQLITE_OK)
-                r = -EIO;
-        while (r >= 0 && sqlite3_step(st) == SQLITE_ROW) {
-                struct json_object *o = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
-                TraktMedia m = {};
-                bool found = false;
-                if (!o || trakt_parse_media(o, TRAKT_NONE, &m) < 0) {
-                        json_object_put(o);
-                        continue; /* unreadable: never delete on a guess */
-                }
-                char **keys = trakt_media_keys(&m);
-                for (size_t i = 0; keys && keys[i] && !found; i++) {
-                        sqlite3_bind_text(seen, 1, keys[i], -1, SQLITE_STATIC);
-                        found = sqlite3_step(seen) == SQLITE_ROW;
-                        sqlite3_reset(seen);
-                }
-                if (!found && keys && keys[0]) {
-                        sqlite3_bind_int64(del, 1, sqlite3_column_int64(st, 0));
-                        r = sqlite3_step(del) == SQLITE_DONE ? 0 : -EIO;
-                        sqlite3_reset(del);
-                        removed++;
-                }
-                trakt_strv_free(keys);
-                trakt_media_done(&m);
-                json_object_put(o);
-        }
-        sqlite3_finalize(st);
-        sqlite3_finalize(seen);
-        sqlite3_finalize(del);
+        int removed = db_ratings_forget_gone(c->db, rating_gone, s);
         if (removed > 0)
-                log_info("%u rating(s) removed on Trakt removed here too.", removed);
-        return r;
-}
-
-static int forget_seen(Context *c) {
-        return sqlite3_exec(store_db(c->store), "DELETE FROM temp.sync_seen_ids; DELETE FROM temp.sync_seen_keys;",
-                            NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                log_info("%d rating(s) removed on Trakt removed here too.", removed);
+        return removed < 0 ? removed : 0;
 }
 
 /* Trakt names an item by all its ids and we key its row by one: the others
@@ -632,167 +428,79 @@ static int forget_seen(Context *c) {
  * imdb, tmdb or tvdb id (activity_media_keys). */
 static int store_aliases(SyncRun *run, const TraktItem *it, const char *key) {
         char **keys = trakt_media_keys(&it->media);
-        sqlite3_stmt *st;
         int r = 0;
-        if (!keys)
-                return 0;
-        st = run_stmt(run, STMT_ALIAS, "INSERT OR REPLACE INTO media_alias(alias, media_key) VALUES (?, ?)");
-        if (!st) {
-                trakt_strv_free(keys);
-                return -EIO;
-        }
-        for (size_t i = 0; keys[i] && r >= 0; i++) {
-                if (streq(keys[i], key))
-                        continue;
-                sqlite3_bind_text(st, 1, keys[i], -1, SQLITE_STATIC);
-                sqlite3_bind_text(st, 2, key, -1, SQLITE_STATIC);
-                r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                sqlite3_reset(st);
-                sqlite3_clear_bindings(st);
-        }
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
+                if (!streq(keys[i], key))
+                        r = db_alias_set(run->context->db, keys[i], key);
         trakt_strv_free(keys);
         return r;
 }
 
 static int store_rating(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
         /* The newer rating wins; a Trakt rating equal to ours is already pushed. */
-        st = run_stmt(run, STMT_RATING,
-                               "INSERT INTO ratings(media_key, media, rating, rated_at, pushed) VALUES (?1, ?2, ?3, ?4, 1)"
-                               " ON CONFLICT(media_key) DO UPDATE SET rating = excluded.rating, rated_at = excluded.rated_at, pushed = 1"
-                               " WHERE excluded.rated_at >= ratings.rated_at OR ratings.rating = excluded.rating");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 3, it->rating);
-        sqlite3_bind_int64(st, 4, it->at);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? store_aliases(run, it, key) : -EIO;
+        int r = db_rating_from_trakt(run->context->db, key, json, it->rating, it->at);
+        return r < 0 ? r : store_aliases(run, it, key);
 }
 
 static int store_list_item(SyncRun *run, const TraktItem *it, uint32_t position) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        st = run_stmt(run, STMT_LIST_ITEM,
-                               "INSERT OR REPLACE INTO list_items(list_id, position, media_key, media, listed_at) VALUES (?, ?, ?, ?, ?)");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, LIBRARY_WATCHLIST_ID, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, position);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 5, it->at);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return db_watchlist_item_put(run->context->db, position, key, json, it->at);
 }
 
 static int store_collection(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        st = run_stmt(run, STMT_COLLECTION,
-                               "INSERT INTO collection(media_key, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d, origin, pushed)"
-                               " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'trakt', 1)"
-                               " ON CONFLICT(media_key) DO UPDATE SET pushed = 1 WHERE collection.origin = 'trakt'");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 3, it->at);
-        sqlite3_bind_text(st, 4, it->meta.media_type, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 5, it->meta.resolution, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 6, it->meta.hdr, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 7, it->meta.audio, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 8, it->meta.audio_channels, -1, SQLITE_STATIC);
-        sqlite3_bind_int(st, 9, it->meta.is_3d);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        const DbCollectionMeta meta = {
+                .media_type = it->meta.media_type,
+                .resolution = it->meta.resolution,
+                .hdr = it->meta.hdr,
+                .audio = it->meta.audio,
+                .audio_channels = it->meta.audio_channels,
+                .is_3d = it->meta.is_3d,
+        };
+        return db_collection_from_trakt(run->context->db, key, json, it->at, &meta);
 }
 
 static int store_resume(SyncRun *run, const TraktItem *it) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
         /* Newest pause wins, whether it happened here or elsewhere. */
-        st = run_stmt(run, STMT_RESUME,
-                               "INSERT INTO resume_points(media_key, media, progress, paused_at, playback_id, origin) VALUES (?1, ?2, ?3, ?4, ?5, 'trakt')"
-                               " ON CONFLICT(media_key) DO UPDATE SET progress = excluded.progress, paused_at = excluded.paused_at,"
-                               " playback_id = excluded.playback_id, origin = 'trakt' WHERE excluded.paused_at >= resume_points.paused_at");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 2, json, -1, SQLITE_STATIC);
-        sqlite3_bind_double(st, 3, it->progress);
-        sqlite3_bind_int64(st, 4, it->at);
-        if (it->id > 0)
-                sqlite3_bind_int64(st, 5, it->id);
-        else
-                sqlite3_bind_null(st, 5);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? store_aliases(run, it, key) : -EIO;
+        int r = db_resume_from_trakt(run->context->db, key, json, it->progress, it->at, it->id);
+        return r < 0 ? r : store_aliases(run, it, key);
 }
 
 static int store_recommendation(SyncRun *run, const TraktItem *it, const char *kind, uint32_t position) {
         _cleanup_free_ char *key = trakt_media_key(&it->media), *json = item_json(it);
-        sqlite3_stmt *st = NULL;
         if (!key || !json)
                 return -EINVAL;
-        st = run_stmt(run, STMT_RECOMMENDATION,
-                               "INSERT OR REPLACE INTO recommendations(kind, position, media_key, media) VALUES (?, ?, ?, ?)");
-        if (!st)
-                return -EIO;
-        sqlite3_bind_text(st, 1, kind, -1, SQLITE_STATIC);
-        sqlite3_bind_int64(st, 2, position);
-        sqlite3_bind_text(st, 3, key, -1, SQLITE_STATIC);
-        sqlite3_bind_text(st, 4, json, -1, SQLITE_STATIC);
-        int r = sqlite3_step(st);
-        sqlite3_reset(st); /* bindings point at this function's strings */
-        sqlite3_clear_bindings(st);
-        return r == SQLITE_DONE ? 0 : -EIO;
+        return db_recommendation_put(run->context->db, kind, position, key, json);
 }
 
 /* ---- pushing what is local ---- */
 
-/* history.pushed: 0 not on Trakt, 1 on Trakt, 2 queued in the outbox (it
- * delivers it), 3 sent by an import whose answer did not arrive: it may be on
- * Trakt, which does not de-duplicate history (docs/trakt-api.md §5.2), so it is
- * looked for there before it is sent again. */
-#define HISTORY_UNCONFIRMED 3
+/* A play sent by an import whose answer did not arrive (DB_PUSHED_UNCONFIRMED)
+ * may be on Trakt, which does not de-duplicate history (docs/trakt-api.md §5.2),
+ * so it is looked for there before it is sent again. */
 #define MAX_UNSURE_ROUNDS 3
 
 typedef struct Push {
-        const char *select;   /* rows to push: id, media, extra columns */
+        DbPushTable table;    /* rows to push (db-push.h) */
         const char *endpoint;
-        const char *mark;     /* UPDATE … WHERE id = ? */
         Cat cat;
         const char *words;    /* what they are, for a person */
 } Push;
 
 static const Push pushes[] = {
-        { "SELECT id, media, watched_at FROM history WHERE origin = 'local' AND private = 0 AND pushed = 0"
-          " AND trakt_history_id IS NULL ORDER BY watched_at LIMIT 100",
-          "/sync/history", "UPDATE history SET pushed = 1 WHERE id = ?", CAT_HISTORY, "plays" },
-        { "SELECT rowid, media, rating, rated_at FROM ratings WHERE pushed = 0 ORDER BY rated_at LIMIT 100",
-          "/sync/ratings", "UPDATE ratings SET pushed = 1 WHERE rowid = ?", CAT_RATINGS, "ratings" },
-        { "SELECT rowid, media, collected_at, media_type, resolution, hdr, audio, audio_channels, is_3d FROM collection"
-          " WHERE origin = 'local' AND pushed = 0 ORDER BY collected_at LIMIT 100",
-          "/sync/collection", "UPDATE collection SET pushed = 1 WHERE rowid = ?", CAT_COLLECTION, "collected titles" },
+        { DB_PUSH_HISTORY, "/sync/history", CAT_HISTORY, "plays" },
+        { DB_PUSH_RATINGS, "/sync/ratings", CAT_RATINGS, "ratings" },
+        { DB_PUSH_COLLECTION, "/sync/collection", CAT_COLLECTION, "collected titles" },
 };
 
 static const Push *current_push(SyncRun *s);
@@ -801,23 +509,23 @@ static int store_history(SyncRun *run, const TraktItem *it);
 
 static void record_not_found(Context *c, struct json_object *answer, const char *endpoint);
 
-static int mark_batch(SyncRun *s, const char *sql) {
+/* What happens to the history batch's plays, in one transaction. */
+typedef enum BatchMark {
+        BATCH_UNCONFIRMED,        /* about to leave */
+        BATCH_BACK,               /* those still unconfirmed: not sent after all */
+        BATCH_BACK_UNLINKED,      /* the same, unless a Trakt play was linked to them meanwhile */
+} BatchMark;
+
+static int mark_batch(SyncRun *s, BatchMark how) {
         Context *c = s->context;
-        sqlite3_stmt *st = NULL;
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
-                r = -EIO;
-        for (size_t i = 0; r >= 0 && i < s->n_batch; i++) {
-                sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                if (sqlite3_step(st) != SQLITE_DONE)
-                        r = -EIO;
-                sqlite3_reset(st);
-        }
-        sqlite3_finalize(st);
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        r = how == BATCH_UNCONFIRMED
+                    ? db_push_mark(c->db, DB_PUSH_HISTORY, s->batch_ids, s->n_batch, DB_PUSHED_UNCONFIRMED)
+                    : db_history_unconfirmed_reset(c->db, s->batch_ids, s->n_batch, how == BATCH_BACK_UNLINKED);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         return 0;
@@ -857,21 +565,14 @@ static bool episode_in_not_found(struct json_object *answer, struct json_object 
  * (once; the Jellyfin plugin's fallback). Returns how many. */
 static size_t retry_not_found_by_numbers(SyncRun *s, const Push *p, struct json_object *answer) {
         Context *c = s->context;
-        sqlite3_stmt *st = NULL;
         size_t n = 0;
-        _cleanup_free_ char *sql = NULL;
-        const char *table = p == &pushes[0] ? "history" : p == &pushes[1] ? "ratings" : "collection";
-        const char *key = p == &pushes[0] ? "id" : "rowid";
 
-        if (asprintf(&sql, "SELECT media FROM %s WHERE %s = ?", table, key) < 0 ||
-            sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
-                return 0;
         for (size_t i = 0; i < s->n_batch; i++) {
+                _cleanup_free_ char *media = NULL;
                 if (wants_numbers(s, s->batch_ids[i]))
                         continue; /* tried by numbers already */
-                sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                if (sqlite3_step(st) == SQLITE_ROW) {
-                        struct json_object *w = json_tokener_parse((const char *) sqlite3_column_text(st, 0));
+                if (db_push_media(c->db, p->table, s->batch_ids[i], &media) >= 0 && media) {
+                        struct json_object *w = json_tokener_parse(media);
                         if (trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w) && episode_in_not_found(answer, w)) {
                                 int64_t *nv = realloc(s->by_numbers, (s->n_by_numbers + 1) * sizeof(int64_t));
                                 if (nv) {
@@ -884,9 +585,7 @@ static size_t retry_not_found_by_numbers(SyncRun *s, const Push *p, struct json_
                         }
                         json_object_put(w);
                 }
-                sqlite3_reset(st);
         }
-        sqlite3_finalize(st);
         return n;
 }
 
@@ -919,7 +618,7 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
                 fail(s, "Trakt did not confirm adding plays, and looking for them there failed; nothing was sent twice");
                 return;
         }
-        if (store_begin(c->store) < 0) {
+        if (db_begin(c->db) < 0) {
                 trakt_items_free(items, n);
                 fail(s, "The state database is not writable; check the disk");
                 return;
@@ -930,8 +629,8 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
                         k = 0;
         }
         trakt_items_free(items, n);
-        if (k < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (k < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 fail(s, "Writing what Trakt sent to the state database failed; check the disk");
                 return;
         }
@@ -944,16 +643,11 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
         /* What Trakt has is linked now (and marked pushed); the rest never arrived. */
         int64_t found = 0;
         for (size_t i = 0; i < s->n_batch; i++) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "SELECT pushed FROM history WHERE id = ?", -1, &st, NULL) == SQLITE_OK) {
-                        sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                        if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_int(st, 0) == 1)
-                                found++;
-                }
-                sqlite3_finalize(st);
+                DbPushed pushed;
+                if (db_history_pushed(c->db, s->batch_ids[i], &pushed) >= 0 && pushed == DB_PUSHED_YES)
+                        found++;
         }
-        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED)
-                             " AND trakt_history_id IS NULL");
+        (void) mark_batch(s, BATCH_BACK_UNLINKED);
         log_info("Looked for %zu unconfirmed play(s) on Trakt: %" PRIi64 " arrived, the rest is sent again.", s->n_batch, found);
         s->done += (uint32_t) found;
         progress_changed(s);
@@ -973,7 +667,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         Context *c = s->context;
         const Push *p = current_push(s);
         TraktSyncResult res = {};
-        bool history = p == &pushes[0];
+        bool history = p->table == DB_PUSH_HISTORY;
         bool parsed = r->status >= 200 && r->status < 300 && r->json && trakt_parse_sync_result(r->json, &res) >= 0;
 
         s->call = NULL;
@@ -1001,7 +695,7 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                  * VIP feature stops this category only; a locked account everything. */
                 char sentence[384];
                 if (history)
-                        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED));
+                        (void) mark_batch(s, BATCH_BACK);
                 if (r->status == 423) {
                         finish(s, "Trakt says this account is locked or deactivated (HTTP 423): nothing more was sent; contact Trakt support, then import again.");
                         return;
@@ -1023,22 +717,14 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
         }
         if (!parsed) {
                 if (history)
-                        (void) mark_batch(s, "UPDATE history SET pushed = 0 WHERE id = ? AND pushed = " STRINGIFY(HISTORY_UNCONFIRMED));
+                        (void) mark_batch(s, BATCH_BACK);
                 finish(s, r->error ?: "Trakt did not confirm the upload; the import will send it again next time.");
                 return;
         }
         size_t again = res.not_found > 0 ? retry_not_found_by_numbers(s, p, r->json) : 0;
-        if (history && again > 0) {
+        if (history && again > 0)
                 /* Not added: back to unsent, for the batch that names them by numbers. */
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "UPDATE history SET pushed = 0 WHERE id = ?", -1, &st, NULL) == SQLITE_OK)
-                        for (size_t i = 0; i < s->n_by_numbers; i++) {
-                                sqlite3_bind_int64(st, 1, s->by_numbers[i]);
-                                (void) sqlite3_step(st);
-                                sqlite3_reset(st);
-                        }
-                sqlite3_finalize(st);
-        }
+                (void) db_push_mark(c->db, DB_PUSH_HISTORY, s->by_numbers, s->n_by_numbers, DB_PUSHED_NO);
         /* not_found items are recorded (UnmatchedItems shows them) and marked as
          * sent with the rest: retrying them forever cannot help (docs/trakt-api.md §9.9). */
         if (res.not_found > again) {
@@ -1046,19 +732,10 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
                 log_warning("Trakt did not know %zu item(s) sent to %s.", res.not_found - again, p->endpoint);
                 record_not_found(c, r->json, p->endpoint);
         }
-        sqlite3_stmt *st = NULL;
-        (void) store_begin(c->store);
-        if (sqlite3_prepare_v2(store_db(c->store), p->mark, -1, &st, NULL) == SQLITE_OK) {
-                for (size_t i = 0; i < s->n_batch; i++) {
-                        if (s->batch_ids[i] == 0)
-                                continue; /* to be sent again by numbers */
-                        sqlite3_bind_int64(st, 1, s->batch_ids[i]);
-                        (void) sqlite3_step(st);
-                        sqlite3_reset(st);
-                }
-        }
-        sqlite3_finalize(st);
-        (void) store_commit(c->store);
+        (void) db_begin(c->db);
+        /* (a 0 id is to be sent again by numbers) */
+        (void) db_push_mark(c->db, p->table, s->batch_ids, s->n_batch, DB_PUSHED_YES);
+        (void) db_commit(c->db);
         s->done += (uint32_t) (s->n_batch - again);
         progress_changed(s);
         next_step(s); /* the same push step again: the next batch, or done */
@@ -1066,41 +743,33 @@ static void on_pushed(Http *h, const HttpResponse *r, void *userdata) {
 
 static void record_not_found(Context *c, struct json_object *answer, const char *endpoint) {
         struct json_object *nf;
-        sqlite3_stmt *st = NULL;
+        uint64_t now = now_realtime_usec();
         if (!json_object_object_get_ex(answer, "not_found", &nf) || !json_object_is_type(nf, json_type_object))
-                return;
-        if (sqlite3_prepare_v2(store_db(c->store),
-                               "INSERT INTO not_found(kind, media, reason, seen_at) VALUES (?, ?, ?, ?)", -1, &st, NULL) != SQLITE_OK)
                 return;
         json_object_object_foreach(nf, kind, list) {
                 if (!json_object_is_type(list, json_type_array))
                         continue;
-                for (size_t i = 0; i < json_object_array_length(list); i++) {
-                        sqlite3_bind_text(st, 1, kind, -1, SQLITE_TRANSIENT);
-                        sqlite3_bind_text(st, 2, json_object_to_json_string_ext(json_object_array_get_idx(list, i), JSON_C_TO_STRING_PLAIN),
-                                          -1, SQLITE_TRANSIENT);
-                        sqlite3_bind_text(st, 3, endpoint, -1, SQLITE_TRANSIENT);
-                        sqlite3_bind_int64(st, 4, (int64_t) now_realtime_usec());
-                        (void) sqlite3_step(st);
-                        sqlite3_reset(st);
-                }
+                for (size_t i = 0; i < json_object_array_length(list); i++)
+                        (void) db_unmatched_add(c->db, kind,
+                                                json_object_to_json_string_ext(json_object_array_get_idx(list, i), JSON_C_TO_STRING_PLAIN),
+                                                endpoint, now);
         }
-        sqlite3_finalize(st);
         context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
 static int push_step(SyncRun *s) {
         Context *c = s->context;
         const Push *p = current_push(s);
-        sqlite3_stmt *st = NULL;
-        bool history = p == &pushes[0];
+        DbPushRow *rows = NULL;
+        size_t n_rows = 0;
+        bool history = p->table == DB_PUSH_HISTORY;
 
         if (s->lookup)
                 return lookup_step(s);
         if (s->page == 0) {
                 /* Media named by title never go out as names: the outbox sends them
                  * once Trakt's ids are known (resolve.h). */
-                int q = activity_queue_names(c, history ? "history" : p == &pushes[1] ? "ratings" : "collection");
+                int q = activity_queue_names(c, p->table);
                 if (q < 0)
                         log_warning_errno(q, "Could not set the titles among the local %s aside: %m", p->words);
         }
@@ -1108,51 +777,47 @@ static int push_step(SyncRun *s) {
                 /* Plays an earlier import sent without an answer: this import read all
                  * of Trakt's history before this step, so what arrived is linked now,
                  * and what is still unconfirmed never arrived. */
-                sqlite3_exec(store_db(c->store),
-                             "UPDATE history SET pushed = 0 WHERE pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " AND trakt_history_id IS NULL",
-                             NULL, NULL, NULL);
+                (void) db_history_unconfirmed_reset_all(c->db);
         }
         s->page = 1;
 
-        if (sqlite3_prepare_v2(store_db(c->store), p->select, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
         _cleanup_(trakt_sync_body_freep) TraktSyncBody *body = trakt_sync_body_new();
         _cleanup_free_ char *text = NULL;
-        if (!body) {
-                sqlite3_finalize(st);
+        if (!body)
                 return -ENOMEM;
-        }
+        if (db_push_rows(c->db, p->table, PUSH_BATCH, &rows, &n_rows) < 0)
+                return -EIO;
         free(s->batch_ids);
         s->batch_ids = calloc(PUSH_BATCH, sizeof(int64_t));
         s->n_batch = 0;
         s->batch_from = INT64_MAX;
         s->batch_to = 0;
-        while (s->batch_ids && sqlite3_step(st) == SQLITE_ROW && s->n_batch < PUSH_BATCH) {
-                int64_t id = sqlite3_column_int64(st, 0);
-                _cleanup_(json_object_putp) struct json_object *m = json_tokener_parse((const char *) sqlite3_column_text(st, 1));
+        for (size_t k = 0; s->batch_ids && k < n_rows && s->n_batch < PUSH_BATCH; k++) {
+                const DbPushRow *row = &rows[k];
+                int64_t id = row->id;
+                _cleanup_(json_object_putp) struct json_object *m = json_tokener_parse(row->media);
                 unsigned flags = wants_numbers(s, id) ? TRAKT_BODY_BY_NUMBERS : 0;
                 if (history) {
-                        int64_t at = sqlite3_column_int64(st, 2);
-                        trakt_sync_body_add_watched(body, m, at, flags);
-                        s->batch_from = at < s->batch_from ? at : s->batch_from;
-                        s->batch_to = at > s->batch_to ? at : s->batch_to;
-                } else if (p == &pushes[1])
-                        trakt_sync_body_add_rating(body, m, sqlite3_column_int(st, 2), sqlite3_column_int64(st, 3), flags);
+                        trakt_sync_body_add_watched(body, m, row->at, flags);
+                        s->batch_from = row->at < s->batch_from ? row->at : s->batch_from;
+                        s->batch_to = row->at > s->batch_to ? row->at : s->batch_to;
+                } else if (p->table == DB_PUSH_RATINGS)
+                        trakt_sync_body_add_rating(body, m, row->rating, row->at, flags);
                 else
                         trakt_sync_body_add_collected(body, m,
                                                       &(TraktCollected) {
-                                                              .collected_at = sqlite3_column_int64(st, 2),
-                                                              .media_type = (const char *) sqlite3_column_text(st, 3),
-                                                              .resolution = (const char *) sqlite3_column_text(st, 4),
-                                                              .hdr = (const char *) sqlite3_column_text(st, 5),
-                                                              .audio = (const char *) sqlite3_column_text(st, 6),
-                                                              .audio_channels = (const char *) sqlite3_column_text(st, 7),
-                                                              .is_3d = sqlite3_column_int(st, 8) != 0,
+                                                              .collected_at = row->at,
+                                                              .media_type = row->media_type,
+                                                              .resolution = row->resolution,
+                                                              .hdr = row->hdr,
+                                                              .audio = row->audio,
+                                                              .audio_channels = row->audio_channels,
+                                                              .is_3d = row->is_3d,
                                                       },
                                                       flags);
                 s->batch_ids[s->n_batch++] = id;
         }
-        sqlite3_finalize(st);
+        db_push_rows_free(rows, n_rows);
 
         if (s->n_batch == 0) {
                 s->step++;
@@ -1167,7 +832,7 @@ static int push_step(SyncRun *s) {
         /* Adding plays is not idempotent: on disk as "sent, unconfirmed" before
          * they leave, and never resent by the HTTP engine behind our back (nor
          * on a reused connection that died: libcurl resends those silently). */
-        if (history && mark_batch(s, "UPDATE history SET pushed = " STRINGIFY(HISTORY_UNCONFIRMED) " WHERE id = ?") < 0)
+        if (history && mark_batch(s, BATCH_UNCONFIRMED) < 0)
                 return -EIO;
         return trakt_api(c, HTTP_POST, p->endpoint, text, history ? HTTP_FLAG_NO_RETRY | HTTP_FLAG_FRESH_CONNECTION : 0, on_pushed, s,
                          &s->call);
@@ -1241,19 +906,12 @@ static void fail(SyncRun *s, const char *what) {
  * newest known play is read as well, and if that does not explain it, every
  * play is read. */
 static void judge_counts(SyncRun *s) {
-        sqlite3_stmt *st = NULL;
         int64_t vanished = -1;
 
         if (s->baseline)
                 return;
-        if (sqlite3_prepare_v2(store_db(s->context->store),
-                               "SELECT COUNT(*) FROM history WHERE trakt_history_id IS NOT NULL AND watched_at >= ?"
-                               " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", -1, &st, NULL) == SQLITE_OK) {
-                sqlite3_bind_int64(st, 1, s->window_start + (int64_t) HISTORY_GUARD_USEC);
-                if (sqlite3_step(st) == SQLITE_ROW)
-                        vanished = sqlite3_column_int64(st, 0);
-        }
-        sqlite3_finalize(st);
+        if (db_history_count_vanished(s->context->db, s->window_start + (int64_t) HISTORY_GUARD_USEC, &vanished) < 0)
+                vanished = -1;
         int64_t expected = s->history_total + s->new_plays - vanished;
         if (vanished >= 0 && !s->unstable && s->total_now >= 0 && expected != s->total_now && !s->widened &&
             s->history_newest > 0) {
@@ -1349,21 +1007,13 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 s->page_mark = mark;
         }
 
-        if (store_begin(c->store) < 0) {
+        if (db_begin(c->db) < 0) {
                 trakt_items_free(items, n);
                 fail(s, "The state database is not writable; check the disk");
                 return;
         }
-        if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS && (p->flags & PULL_REPLACE)) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM recommendations WHERE kind = ?", -1, &st, NULL) != SQLITE_OK)
-                        k = -EIO;
-                else {
-                        sqlite3_bind_text(st, 1, p->rec_kind, -1, SQLITE_STATIC);
-                        k = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                }
-                sqlite3_finalize(st);
-        }
+        if (p->kind == TRAKT_ITEMS_RECOMMENDATIONS && (p->flags & PULL_REPLACE))
+                k = db_recommendations_clear_kind(c->db, p->rec_kind);
         for (size_t i = 0; i < n && k >= 0; i++) {
                 const TraktItem *it = &items[i];
                 if (s->incremental && (p->flags & (PULL_SEEN_IDS | PULL_SEEN_KEYS))) {
@@ -1399,7 +1049,7 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
         if (k >= 0 && n + skipped > 0 && unnamed + skipped == n + skipped) {
                 char msg[200];
                 history_rows_drop(s);
-                (void) store_rollback(c->store);
+                (void) db_rollback(c->db);
                 s->unreadable += unnamed;
                 snprintf(msg, sizeof msg, "Trakt sent %zu item(s) this version cannot read (from %.40s…; its format may have changed)",
                          n + skipped, p->path);
@@ -1411,20 +1061,10 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 k = history_flush(s);
         history_rows_drop(s); /* after a failure: never into the next page's transaction */
         /* A replaced list ends where Trakt's ends: what follows was removed there. */
-        if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE)) {
-                sqlite3_stmt *st = NULL;
-                if (sqlite3_prepare_v2(store_db(c->store), "DELETE FROM list_items WHERE list_id = ? AND position >= ?", -1, &st,
-                                       NULL) != SQLITE_OK)
-                        k = -EIO;
-                else {
-                        sqlite3_bind_text(st, 1, LIBRARY_WATCHLIST_ID, -1, SQLITE_STATIC);
-                        sqlite3_bind_int64(st, 2, s->position);
-                        k = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-                }
-                sqlite3_finalize(st);
-        }
-        if (k < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (k >= 0 && last && p->kind == TRAKT_ITEMS_LIST && (p->flags & PULL_REPLACE))
+                k = db_watchlist_truncate(c->db, s->position);
+        if (k < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 fail(s, "Writing what Trakt sent to the state database failed; check the disk");
                 return;
         }
@@ -1453,14 +1093,11 @@ static int pull_step(SyncRun *s) {
                 s->first_item_count = -1;
                 s->page_mark = 0;
                 s->floor = 0;
-                if (s->incremental && (p->flags & PULL_FLOOR)) {
-                        char name[64];
-                        if (cursor_name(name, sizeof name, p->cat, "floor") >= 0 && cursor_get_i64(s->context, name, &s->floor) < 0)
-                                s->floor = 0;
-                }
+                if (s->incremental && (p->flags & PULL_FLOOR) && db_cursor_floor_get(s->context->db, (KtCategory) p->cat, &s->floor) < 0)
+                        s->floor = 0;
                 if (p->kind == TRAKT_ITEMS_HISTORY && !(p->flags & (PULL_WINDOW | PULL_COUNT)))
                         s->unstable = false; /* the whole history is read: what the window saw no longer matters */
-                if (p->kind == TRAKT_ITEMS_LIST && library_ensure_watchlist(s->context->store) < 0)
+                if (p->kind == TRAKT_ITEMS_LIST && db_watchlist_ensure(s->context->db) < 0)
                         return -EIO;
         }
         if (p->flags & PULL_WIDER) {
@@ -1483,22 +1120,21 @@ static int pull_step(SyncRun *s) {
 
 static void plan_sweep(SyncRun *s) {
         Context *c = s->context;
-        _cleanup_free_ char *mark = NULL;
         int64_t fetched = 0, now = (int64_t) now_realtime_usec();
 
-        s->baseline = cursor_get(c, "baseline", &mark) >= 0;
+        s->baseline = db_cursor_get(c->db, DB_CURSOR_BASELINE, NULL) >= 0;
         if (!s->baseline)
                 for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS; cat++)
                         s->changed[cat] = category_changed(s, cat);
-        s->have_history_cursors = cursor_get_i64(c, "history.newest", &s->history_newest) >= 0 &&
-                                  cursor_get_i64(c, "history.total", &s->history_total) >= 0;
+        s->have_history_cursors = db_cursor_get_i64(c->db, DB_CURSOR_HISTORY_NEWEST, &s->history_newest) >= 0 &&
+                                  db_cursor_get_i64(c->db, DB_CURSOR_HISTORY_TOTAL, &s->history_total) >= 0;
         s->window_start = s->history_newest > 0 ? s->history_newest + HISTORY_AFTER_USEC : 0;
         /* Trakt's picks leave out what is collected or watchlisted and follow
          * what was rated (Rate clears the cursor); they are asked again when
          * those change or once a day. What was watched since is left out of
          * GetRecommendations' answer, so a play alone costs no request. */
         s->changed[CAT_RECOMMENDATIONS] = s->changed[CAT_RATINGS] || s->changed[CAT_WATCHLIST] || s->changed[CAT_COLLECTION] ||
-                                          cursor_get_i64(c, "recommendations.fetched_at", &fetched) < 0 ||
+                                          db_cursor_get_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, &fetched) < 0 ||
                                           fetched > now || now - fetched >= (int64_t) RECOMMENDATIONS_MAX_AGE_USEC;
         log_debug("Sweep: %s%s%s%s%s%s%s.", s->baseline ? "baseline" : "changed:",
                   s->changed[CAT_HISTORY] ? " history" : "", s->changed[CAT_RATINGS] ? " ratings" : "",
@@ -1537,63 +1173,47 @@ static int activities_step(SyncRun *s) {
 
 /* ---- in step with Trakt: cursors, and what Trakt removed ---- */
 
-static int exec_i64(Context *c, const char *sql, int64_t arg, int64_t *changes) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(store_db(c->store), sql, -1, &st, NULL) != SQLITE_OK)
-                return -EIO;
-        sqlite3_bind_int64(st, 1, arg);
-        int r = sqlite3_step(st) == SQLITE_DONE ? 0 : -EIO;
-        sqlite3_finalize(st);
-        if (r >= 0 && changes)
-                *changes = sqlite3_changes(store_db(c->store));
-        return r;
-}
-
 static int history_done_step(SyncRun *s) {
         Context *c = s->context;
         int64_t removed = 0, unlinked = 0;
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
         if (s->baseline) {
                 /* Only the count; baseline_step records the rest. */
                 if (s->total_now >= 0)
-                        r = cursor_set_i64(c, "history.total", s->total_now);
+                        r = db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_TOTAL, s->total_now);
         } else if (s->unstable) {
                 log_info("Trakt's history changed while it was read; it is read again next time.");
                 if (!s->incremental)
-                        r = cursor_set(c, "history.total", NULL);
+                        r = db_cursor_set(c->db, DB_CURSOR_HISTORY_TOTAL, NULL);
         } else {
                 if (s->incremental) {
                         /* Plays Trakt no longer has: ours from Trakt go, local ones only lose the link (and stay pushed). */
                         int64_t from = s->full_read ? INT64_MIN : s->window_start + (int64_t) HISTORY_GUARD_USEC;
-                        r = exec_i64(c, "DELETE FROM history WHERE origin = 'trakt' AND trakt_history_id IS NOT NULL AND watched_at >= ?"
-                                        " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &removed);
-                        if (r >= 0)
-                                r = exec_i64(c, "UPDATE history SET trakt_history_id = NULL, pushed = 1 WHERE origin = 'local'"
-                                                " AND trakt_history_id IS NOT NULL AND watched_at >= ?"
-                                                " AND trakt_history_id NOT IN (SELECT id FROM temp.sync_seen_ids)", from, &unlinked);
+                        r = db_history_forget_unseen(c->db, from, &removed, &unlinked);
                 } else
-                        r = cursor_set(c, "history.floor", NULL); /* imported: nothing stays behind on Trakt */
+                        r = db_cursor_floor_clear(c->db, KT_CATEGORY_HISTORY); /* imported: nothing stays behind on Trakt */
                 if (r >= 0)
                         r = store_activity_cursors(s, CAT_HISTORY);
                 if (r >= 0)
                         /* A play dated ahead of our clock (another device's clock is off)
                          * must not move the window past the plays still to come. */
-                        r = cursor_set_i64(c, "history.newest", MIN(max_i64(s->history_newest, s->newest_seen),
-                                                                    (int64_t) now_realtime_usec()));
+                        r = db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_NEWEST, MIN(max_i64(s->history_newest, s->newest_seen),
+                                                                                   (int64_t) now_realtime_usec()));
                 if (r >= 0)
-                        r = s->total_now >= 0 ? cursor_set_i64(c, "history.total", s->total_now) : cursor_set(c, "history.total", NULL);
+                        r = s->total_now >= 0 ? db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_TOTAL, s->total_now)
+                                              : db_cursor_set(c->db, DB_CURSOR_HISTORY_TOTAL, NULL);
         }
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         if (removed > 0 || unlinked > 0)
                 log_info("Trakt no longer has %" PRIi64 " play(s): %" PRIi64 " removed here, %" PRIi64 " local one(s) kept.",
                          removed + unlinked, removed, unlinked);
         s->unstable = false;
-        (void) forget_seen(c);
+        (void) db_seen_clear(c->db);
         step_done(s);
         return 0;
 }
@@ -1604,34 +1224,31 @@ static int history_done_step(SyncRun *s) {
 static int commit_step(SyncRun *s) {
         Context *c = s->context;
         Cat cat = s->plan[s->step].cat;
-        char name[64];
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
         if (s->unstable)
                 log_info("Trakt's %s changed while it was read; it is read again next time.", kt_categories[cat]);
         else {
                 if (s->incremental && cat == CAT_COLLECTION)
-                        r = sqlite3_exec(store_db(c->store), "DELETE FROM collection WHERE origin = 'trakt'"
-                                         " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                        r = db_collection_forget_unseen(c->db);
                 else if (s->incremental && cat == CAT_RATINGS)
                         r = forget_removed_ratings(s);
                 else if (s->incremental && cat == CAT_RESUME)
-                        r = sqlite3_exec(store_db(c->store), "DELETE FROM resume_points WHERE origin = 'trakt'"
-                                         " AND media_key NOT IN (SELECT key FROM temp.sync_seen_keys)", NULL, NULL, NULL) == SQLITE_OK ? 0 : -EIO;
+                        r = db_resume_forget_unseen(c->db);
                 if (r >= 0 && cat == CAT_RECOMMENDATIONS)
-                        r = cursor_set_i64(c, "recommendations.fetched_at", (int64_t) now_realtime_usec());
+                        r = db_cursor_set_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, (int64_t) now_realtime_usec());
                 else if (r >= 0)
                         r = store_activity_cursors(s, cat);
-                if (r >= 0 && !s->incremental && cursor_name(name, sizeof name, cat, "floor") >= 0)
-                        r = cursor_set(c, name, NULL);
+                if (r >= 0 && !s->incremental)
+                        r = db_cursor_floor_clear(c->db, (KtCategory) cat);
         }
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         s->unstable = false;
-        (void) forget_seen(c);
+        (void) db_seen_clear(c->db);
         step_done(s);
         return 0;
 }
@@ -1640,23 +1257,20 @@ static int commit_step(SyncRun *s) {
  * where this machine starts; what is older stays on Trakt. */
 static int baseline_step(SyncRun *s) {
         Context *c = s->context;
-        char name[64];
-        int r = store_begin(c->store);
+        int r = db_begin(c->db);
         if (r < 0)
                 return r;
         for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS && r >= 0; cat++) {
                 r = store_activity_cursors(s, cat);
                 if (r >= 0)
-                        r = cursor_name(name, sizeof name, cat, "floor");
-                if (r >= 0)
-                        r = cursor_set_i64(c, name, activity_max(s, cat));
+                        r = db_cursor_floor_set(c->db, (KtCategory) cat, activity_max(s, cat));
         }
         if (r >= 0)
-                r = cursor_set_i64(c, "history.newest", activity_max(s, CAT_HISTORY));
+                r = db_cursor_set_i64(c->db, DB_CURSOR_HISTORY_NEWEST, activity_max(s, CAT_HISTORY));
         if (r >= 0)
-                r = cursor_set(c, "baseline", NULL);
-        if (r < 0 || store_commit(c->store) < 0) {
-                (void) store_rollback(c->store);
+                r = db_cursor_set(c->db, DB_CURSOR_BASELINE, NULL);
+        if (r < 0 || db_commit(c->db) < 0) {
+                (void) db_rollback(c->db);
                 return -EIO;
         }
         log_info("Connected without an import: what changes on Trakt from now on comes here.");
@@ -1779,14 +1393,8 @@ static void next_step(SyncRun *s) {
 }
 
 static int run_start(Context *c, bool incremental) {
-        sqlite3 *db = store_db(c->store);
-        sqlite3_stmt *st = NULL;
-
         /* What Trakt has, while a sweep compares (temporary: this connection only). */
-        if (sqlite3_exec(db,
-                         "CREATE TEMP TABLE IF NOT EXISTS sync_seen_ids (id INTEGER PRIMARY KEY);"
-                         "CREATE TEMP TABLE IF NOT EXISTS sync_seen_keys (key TEXT PRIMARY KEY);",
-                         NULL, NULL, NULL) != SQLITE_OK || forget_seen(c) < 0)
+        if (db_seen_reset(c->db) < 0)
                 return -EIO;
 
         SyncRun *s = calloc(1, sizeof(*s));
@@ -1799,12 +1407,8 @@ static int run_start(Context *c, bool incremental) {
         s->n_plan = incremental ? ELEMENTSOF(sweep_plan) : ELEMENTSOF(import_plan);
         s->total_now = -1;
         s->first_item_count = -1;
-        if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)", -1, &st, NULL) == SQLITE_OK &&
-            sqlite3_step(st) == SQLITE_ROW)
-                s->have_unlinked = sqlite3_column_int(st, 0);
-        else
+        if (db_history_has_unlinked(c->db, &s->have_unlinked) < 0)
                 s->have_unlinked = true;
-        sqlite3_finalize(st);
         c->sync = s;
         /* Nothing else wakes while it runs; its end arms the next sweep. */
         if (c->sweep_timer)
@@ -1818,7 +1422,7 @@ static int run_start(Context *c, bool incremental) {
 
 void sync_resume_interrupted(Context *c) {
         _cleanup_free_ char *pending = NULL;
-        if (c->state != CONN_CONNECTED || store_get_setting(c->store, "import_pending", &pending) < 0)
+        if (c->state != CONN_CONNECTED || db_get_setting(c->db, "import_pending", &pending) < 0)
                 return;
         log_info("An import was interrupted; starting it again.");
         (void) sync_import_start(c, NULL);
@@ -1831,7 +1435,7 @@ int sync_import_start(Context *c, sd_bus_error *error) {
                 /* A sweep is short: the import follows it. */
                 log_info("Import requested; it starts when the running sweep ends.");
                 c->sync->then_import = true;
-                (void) store_set_setting(c->store, "import_pending", "1"); /* a crash meanwhile does not lose it */
+                (void) db_set_setting(c->db, "import_pending", "1"); /* a crash meanwhile does not lose it */
                 return 0;
         }
         if (c->sync)
@@ -1840,8 +1444,8 @@ int sync_import_start(Context *c, sd_bus_error *error) {
         /* Marked durably, so an import cut short by a crash or kill -9 starts
          * again with the daemon; every step is idempotent, so nothing doubles.
          * An import brings everything: no baseline is left to record. */
-        (void) store_set_setting(c->store, "import_pending", "1");
-        (void) cursor_set(c, "baseline", NULL);
+        (void) db_set_setting(c->db, "import_pending", "1");
+        (void) db_cursor_set(c->db, DB_CURSOR_BASELINE, NULL);
         int r = run_start(c, false);
         if (r < 0)
                 return r;
@@ -1940,29 +1544,24 @@ void sync_connection_changed(Context *c) {
 
 void sync_connected(Context *c, bool import) {
         _cleanup_free_ char *user = NULL, *account = NULL;
-        sqlite3 *db = store_db(c->store);
-        sqlite3_stmt *st = NULL;
         bool have = false;
 
-        (void) store_get_setting(c->store, "username", &user);
-        (void) cursor_get(c, "account", &account);
+        (void) db_get_setting(c->db, "username", &user);
+        (void) db_cursor_get(c->db, DB_CURSOR_ACCOUNT, &account);
         if (!streq_ptr(user, account)) {
                 /* Another account's cursors say nothing about this one. */
-                if (sqlite3_exec(db, "DELETE FROM sync_cursors", NULL, NULL, NULL) != SQLITE_OK)
+                if (db_cursors_clear(c->db) < 0)
                         log_warning("The sync cursors of the previous account could not be cleared.");
                 if (user)
-                        (void) cursor_set(c, "account", user);
+                        (void) db_cursor_set(c->db, DB_CURSOR_ACCOUNT, user);
         }
         /* Disconnect removed the watchlist list: the next sweep fills it again. */
         for (size_t i = 0; i < ELEMENTSOF(cat_keys[CAT_WATCHLIST]) && cat_keys[CAT_WATCHLIST][i]; i++)
-                (void) cursor_set(c, cat_keys[CAT_WATCHLIST][i], NULL);
+                (void) db_cursor_activity_clear(c->db, cat_keys[CAT_WATCHLIST][i]);
         if (import)
                 return;
         /* Cursors of this account from an earlier connection: catch up from there. */
-        if (sqlite3_prepare_v2(db, "SELECT EXISTS (SELECT 1 FROM sync_cursors WHERE name NOT IN ('account', 'baseline'))",
-                               -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
-                have = sqlite3_column_int(st, 0);
-        sqlite3_finalize(st);
+        (void) db_cursors_have_positions(c->db, &have);
         if (!have)
-                (void) cursor_set(c, "baseline", "1");
+                (void) db_cursor_set(c->db, DB_CURSOR_BASELINE, "1");
 }

@@ -73,7 +73,7 @@ static int property_get_state(sd_bus *bus, const char *path, const char *interfa
 
 static int property_get_setting_string(Context *c, const char *key, sd_bus_message *reply) {
         _cleanup_free_ char *v = NULL;
-        int r = store_get_setting(c->store, key, &v);
+        int r = db_get_setting(c->db, key, &v);
         if (r < 0 && r != -ENOENT)
                 return r;
         return sd_bus_message_append(reply, "s", v ?: "");
@@ -81,7 +81,7 @@ static int property_get_setting_string(Context *c, const char *key, sd_bus_messa
 
 static int property_get_setting_u64(Context *c, const char *key, sd_bus_message *reply) {
         uint64_t v = 0;
-        int r = store_get_setting_u64(c->store, key, &v);
+        int r = db_get_setting_u64(c->db, key, &v);
         if (r < 0 && r != -ENOENT)
                 return r;
         return sd_bus_message_append(reply, "t", r < 0 ? (uint64_t) 0 : v);
@@ -133,7 +133,7 @@ static int property_get_sync_enabled(sd_bus *bus, const char *path, const char *
                 return r;
         for (size_t i = 0; i < ELEMENTSOF(kt_categories); i++) {
                 bool on = true;
-                r = store_get_toggle(c->store, kt_categories[i], &on);
+                r = db_get_toggle(c->db, kt_categories[i], &on);
                 if (r < 0)
                         return r;
                 r = sd_bus_message_append(reply, "{sb}", kt_categories[i], on);
@@ -241,7 +241,7 @@ static int method_set_sync_enabled(sd_bus_message *m, void *userdata, sd_bus_err
         if (r != 0)
                 return r;
 
-        r = store_set_toggle(c->store, category, enabled);
+        r = db_set_toggle(c->db, category, enabled);
         if (r < 0)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED,
                                         "Could not store the setting in the state database; check the disk and the daemon's log.");

@@ -96,7 +96,7 @@ static int call_send(TraktCall *call) {
         _cleanup_free_ char *access = NULL;
         int r;
 
-        r = store_get_tokens(c->store, &access, NULL, NULL, NULL);
+        r = db_get_tokens(c->db, &access, NULL, NULL, NULL);
         if (r < 0 || isempty(access))
                 return -ENOTCONN;
         return http_request(c->http, call->method, call->url, access, call->body, call->flags, on_call_done, call,
@@ -106,7 +106,7 @@ static int call_send(TraktCall *call) {
 /* Whether the stored token is close enough to its end to refresh first. */
 static bool token_due(Context *c) {
         int64_t created = 0, expires = 0;
-        if (store_get_tokens(c->store, NULL, NULL, &created, &expires) < 0 || expires <= 0)
+        if (db_get_tokens(c->db, NULL, NULL, &created, &expires) < 0 || expires <= 0)
                 return false;
         int64_t now = (int64_t) (now_realtime_usec() / USEC_PER_SEC);
         return now >= expires - trakt_refresh_margin(expires - created);
@@ -195,7 +195,7 @@ static const char *oauth_other(Context *c, const char *base) {
  * (remembered in the state database) when it is still one of ours. */
 static char *oauth_first(Context *c) {
         _cleanup_free_ char *known = NULL;
-        if (c->config.auth_fallback_url && store_get_setting(c->store, "oauth_url", &known) >= 0 && known &&
+        if (c->config.auth_fallback_url && db_get_setting(c->db, "oauth_url", &known) >= 0 && known &&
             (streq(known, c->config.auth_url) || streq(known, c->config.auth_fallback_url)))
                 return TAKE_PTR(known);
         return strdup(c->config.auth_url);
@@ -242,7 +242,7 @@ static void on_oauth_done(Http *h, const HttpResponse *r, void *userdata) {
                         free(tc->oauth_confirmed);
                         tc->oauth_confirmed = strdup(q->base);
                         if (c->config.auth_fallback_url)
-                                (void) store_set_setting(c->store, "oauth_url", q->base);
+                                (void) db_set_setting(c->db, "oauth_url", q->base);
                 }
         } else if (other && !q->tried_other && !streq_ptr(tc->oauth_confirmed, q->base)) {
                 /* A host that answered OAuth before in this run does not turn into a
@@ -344,7 +344,7 @@ static void on_refresh_done(Http *h, const HttpResponse *r, void *userdata) {
                 log_add_secret(tok.access_token);
                 log_add_secret(tok.refresh_token);
                 /* Refresh tokens are single-use: the new pair is on disk before anything uses it. */
-                int k = store_set_tokens(c->store, tok.access_token, tok.refresh_token, created, created + tok.expires_in);
+                int k = db_set_tokens(c->db, tok.access_token, tok.refresh_token, created, created + tok.expires_in);
                 trakt_token_done(&tok);
                 if (k < 0) {
                         HttpResponse fail = { .status = 0, .error = "Could not store the refreshed Trakt token.", .body = "",
@@ -412,10 +412,10 @@ static int refresh_start(Context *c) {
         if (tc->refresh)
                 return 0; /* single-flight: join the one in progress */
 
-        r = store_get_tokens(c->store, NULL, &refresh, NULL, NULL);
+        r = db_get_tokens(c->db, NULL, &refresh, NULL, NULL);
         if (r < 0 || isempty(refresh))
                 return -ENOTCONN;
-        r = store_get_credentials(c->store, &id, &secret);
+        r = db_get_credentials(c->db, &id, &secret);
         if (r < 0)
                 return -ENOKEY;
 
@@ -440,7 +440,7 @@ void trakt_client_schedule_refresh(Context *c) {
         struct TraktClient *tc = client(c);
         int64_t created = 0, expires = 0;
 
-        if (!tc || store_get_tokens(c->store, NULL, NULL, &created, &expires) < 0 || expires <= 0)
+        if (!tc || db_get_tokens(c->db, NULL, NULL, &created, &expires) < 0 || expires <= 0)
                 return;
         uint64_t at = (uint64_t) (expires - trakt_refresh_margin(expires - created)) * USEC_PER_SEC;
 

@@ -42,7 +42,7 @@ static void persist(Context *c) {
         int r;
 
         if (!c->watchers) {
-                r = store_set_setting(c->store, WATCHERS_SETTING, NULL);
+                r = db_set_setting(c->db, WATCHERS_SETTING, NULL);
                 goto done;
         }
         r = sd_bus_get_bus_id(c->bus, &id);
@@ -53,7 +53,7 @@ static void persist(Context *c) {
         json_object_object_add(root, "names", names);
         LIST_FOREACH(watchers, w, c->watchers)
                 json_object_array_add(names, json_object_new_string(w->name));
-        r = store_set_setting(c->store, WATCHERS_SETTING, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
+        r = db_set_setting(c->db, WATCHERS_SETTING, json_object_to_json_string_ext(root, JSON_C_TO_STRING_PLAIN));
         json_object_put(root);
 done:
         if (r < 0)
@@ -120,7 +120,7 @@ int watchers_restore(Context *c) {
         sd_id128_t id;
         int r;
 
-        r = store_get_setting(c->store, WATCHERS_SETTING, &text);
+        r = db_get_setting(c->db, WATCHERS_SETTING, &text);
         if (r == -ENOENT || (r >= 0 && isempty(text)))
                 return 0;
         if (r < 0)

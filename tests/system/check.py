@@ -1220,19 +1220,25 @@ def daemon_include_graph():
     daemon module is an edge. It fails on any cycle among modules, and on any
     module outside the bus layer (and main.c, which wires everything) that
     includes a bus header or main. Headers from common/ and the build are
-    leaves and do not count."""
+    leaves and do not count. NAME-private.h is NAME's own internal header
+    (db-private.h: what the db-*.c modules share), part of module NAME."""
     daemon = os.path.join(SRC, 'daemon')
     files = sorted(f for f in os.listdir(daemon) if f.endswith(('.c', '.h')))
-    modules = {f.rsplit('.', 1)[0] for f in files}
+
+    def module_of(name):
+        stem = os.path.basename(name).rsplit('.', 1)[0]
+        return stem[:-len('-private')] if stem.endswith('-private') else stem
+
+    modules = {module_of(f) for f in files}
     edges = {m: set() for m in modules}
     problems = []
     for f in files:
-        module = f.rsplit('.', 1)[0]
+        module = module_of(f)
         for n, line in enumerate(read(daemon, f).splitlines(), 1):
             m = re.match(r'\s*#\s*include\s+"([^"]+)"', line)
             if not m:
                 continue
-            target = os.path.basename(m.group(1)).rsplit('.', 1)[0]
+            target = module_of(m.group(1))
             if target not in modules or target == module:
                 continue
             edges[module].add(target)
@@ -1244,7 +1250,7 @@ def daemon_include_graph():
     # that names neither (context.h once declared what main.c defined), and the
     # edge hides from the graph above.
     for f in files:
-        stem = f[:-2]
+        stem = module_of(f)
         if not f.endswith('.h'):
             continue
         text = re.sub(r'//.*', '', re.sub(r'/\*.*?\*/', '', read(daemon, f), flags=re.S))

@@ -6,13 +6,21 @@
 #include <stdlib.h>
 #include <sys/stat.h>
 
+#include "db-private.h"
 #include "log.h"
-#include "store.h"
 #include "util.h"
 
-struct Store {
+/* A statement kept prepared on the connection (db_cached). */
+typedef struct CachedStmt {
+        const char *sql;
+        sqlite3_stmt *st;
+} CachedStmt;
+
+struct Db {
         sqlite3 *db;
         char *path;
+        CachedStmt *cache;
+        size_t n_cache;
 };
 
 /* One step per schema version; each runs in its own transaction together
@@ -119,42 +127,136 @@ static const char *const migrations[] = {
         "  closest TEXT,"
         "  looked_at INTEGER NOT NULL,"
         "  expires_at INTEGER NOT NULL) WITHOUT ROWID;",
+
+        /* 6: one shape for list_items.media, the shape every other table keeps
+         * (trakt_media_wrapper_text): {"type": T, T: {…}}, an episode's or a
+         * season's with its "show". Followed lists kept Trakt's raw list item
+         * (rank, id, listed_at, notes around the same objects; listed_at has
+         * its own column): those rows are rewritten to the wrapper. */
+        "UPDATE list_items SET media = CASE"
+        "  WHEN json_extract(media, '$.type') IN ('episode', 'season') AND json_type(media, '$.show') = 'object'"
+        "  THEN json_object('type', json_extract(media, '$.type'), json_extract(media, '$.type'),"
+        "                   json(json_extract(media, '$.' || json_extract(media, '$.type'))), 'show', json(json_extract(media, '$.show')))"
+        "  ELSE json_object('type', json_extract(media, '$.type'), json_extract(media, '$.type'),"
+        "                   json(json_extract(media, '$.' || json_extract(media, '$.type'))))"
+        "  END"
+        " WHERE json_valid(media) AND json_type(media, '$.type') = 'text'"
+        " AND json_type(media, '$.' || json_extract(media, '$.type')) = 'object'"
+        " AND EXISTS (SELECT 1 FROM json_each(list_items.media) WHERE key NOT IN ('type', 'movie', 'show', 'season', 'episode'));",
 };
 
-_Static_assert(ELEMENTSOF(migrations) == STORE_SCHEMA_VERSION, "one migration per schema version");
+_Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");
 
-static int sql_fail(Store *s, int rc, const char *what) {
-        log_error("State database %s: failed to %s: %s", s->path, what, s->db ? sqlite3_errmsg(s->db) : sqlite3_errstr(rc));
+/* ---- inside the db layer (db-private.h) ---- */
+
+sqlite3 *db_sqlite(Db *db) {
+        return db->db;
+}
+
+int db_fail(Db *db, const char *what) {
+        log_error("State database %s: failed to %s: %s", db->path, what, db->db ? sqlite3_errmsg(db->db) : "not open");
         return -EIO;
 }
 
-static int exec(Store *s, const char *sql, const char *what) {
+static int open_fail(Db *db, int rc, const char *what) {
+        log_error("State database %s: failed to %s: %s", db->path, what, db->db ? sqlite3_errmsg(db->db) : sqlite3_errstr(rc));
+        return -EIO;
+}
+
+int db_exec(Db *db, const char *sql, const char *what) {
         char *err = NULL;
-        int rc = sqlite3_exec(s->db, sql, NULL, NULL, &err);
+        int rc = sqlite3_exec(db->db, sql, NULL, NULL, &err);
         if (rc != SQLITE_OK) {
-                log_error("State database %s: failed to %s: %s", s->path, what, err ?: sqlite3_errstr(rc));
+                log_error("State database %s: failed to %s: %s", db->path, what, err ?: sqlite3_errstr(rc));
                 sqlite3_free(err);
                 return -EIO;
         }
         return 0;
 }
 
-int store_begin(Store *s) {
-        return exec(s, "BEGIN IMMEDIATE", "begin a transaction");
+int db_prepare(Db *db, const char *sql, sqlite3_stmt **ret) {
+        if (sqlite3_prepare_v2(db->db, sql, -1, ret, NULL) != SQLITE_OK) {
+                *ret = NULL;
+                return db_fail(db, "prepare a statement");
+        }
+        return 0;
 }
 
-int store_commit(Store *s) {
-        return exec(s, "COMMIT", "commit");
+sqlite3_stmt *db_cached(Db *db, const char *sql) {
+        for (size_t i = 0; i < db->n_cache; i++)
+                if (db->cache[i].sql == sql) {
+                        sqlite3_reset(db->cache[i].st);
+                        sqlite3_clear_bindings(db->cache[i].st);
+                        return db->cache[i].st;
+                }
+        CachedStmt *v = realloc(db->cache, (db->n_cache + 1) * sizeof *v);
+        if (!v)
+                return NULL;
+        db->cache = v;
+        sqlite3_stmt *st = NULL;
+        if (db_prepare(db, sql, &st) < 0)
+                return NULL;
+        db->cache[db->n_cache++] = (CachedStmt) { .sql = sql, .st = st };
+        return st;
 }
 
-int store_rollback(Store *s) {
-        return exec(s, "ROLLBACK", "roll back");
+static void cache_drop(Db *db) {
+        for (size_t i = 0; i < db->n_cache; i++)
+                sqlite3_finalize(db->cache[i].st);
+        free(db->cache);
+        db->cache = NULL;
+        db->n_cache = 0;
 }
 
-int store_schema_version(Store *s) {
+int db_step_done(sqlite3_stmt *st) {
+        int rc = sqlite3_step(st);
+        sqlite3_reset(st);
+        return rc == SQLITE_DONE ? 0 : -EIO;
+}
+
+void db_bind_text_or_null(sqlite3_stmt *st, int i, const char *s) {
+        if (s)
+                sqlite3_bind_text(st, i, s, -1, SQLITE_STATIC);
+        else
+                sqlite3_bind_null(st, i);
+}
+
+int db_column_strdup(sqlite3_stmt *st, int i, char **ret) {
+        const char *s = (const char *) sqlite3_column_text(st, i);
+        char *d = NULL;
+        if (s && !(d = strdup(s)))
+                return -ENOMEM;
+        *ret = d;
+        return 0;
+}
+
+/* ---- the connection ---- */
+
+int db_begin(Db *db) {
+        return db_exec(db, "BEGIN IMMEDIATE", "begin a transaction");
+}
+
+int db_commit(Db *db) {
+        return db_exec(db, "COMMIT", "commit");
+}
+
+int db_rollback(Db *db) {
+        return db_exec(db, "ROLLBACK", "roll back");
+}
+
+bool db_in_transaction(Db *db) {
+        return !sqlite3_get_autocommit(db->db);
+}
+
+void db_release_memory(Db *db) {
+        cache_drop(db);
+        (void) sqlite3_db_release_memory(db->db);
+}
+
+int db_schema_version(Db *db) {
         sqlite3_stmt *st = NULL;
         int v = -EIO;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_prepare_v2(db->db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
                 v = sqlite3_column_int(st, 0);
         sqlite3_finalize(st);
         return v;
@@ -163,31 +265,31 @@ int store_schema_version(Store *s) {
 /* Nest-safe transaction for the functions below that write several rows at
  * once: BEGIN IMMEDIATE when none is open, else a savepoint inside the
  * caller's transaction (which then decides about the commit). */
-static int tx_begin(Store *s, bool *nested) {
-        *nested = !sqlite3_get_autocommit(s->db);
-        return *nested ? exec(s, "SAVEPOINT store_tx", "begin a savepoint") : store_begin(s);
+static int tx_begin(Db *db, bool *nested) {
+        *nested = db_in_transaction(db);
+        return *nested ? db_exec(db, "SAVEPOINT store_tx", "begin a savepoint") : db_begin(db);
 }
 
-static void tx_rollback(Store *s, bool nested) {
+static void tx_rollback(Db *db, bool nested) {
         if (nested)
-                (void) exec(s, "ROLLBACK TO store_tx; RELEASE store_tx", "roll back to a savepoint");
+                (void) db_exec(db, "ROLLBACK TO store_tx; RELEASE store_tx", "roll back to a savepoint");
         else
-                (void) store_rollback(s);
+                (void) db_rollback(db);
 }
 
-static int tx_commit(Store *s, bool nested) {
+static int tx_commit(Db *db, bool nested) {
         if (nested)
-                return exec(s, "RELEASE store_tx", "release a savepoint");
-        if (store_commit(s) < 0) {
+                return db_exec(db, "RELEASE store_tx", "release a savepoint");
+        if (db_commit(db) < 0) {
                 /* A failed COMMIT may leave the transaction open: end it. */
-                if (!sqlite3_get_autocommit(s->db))
-                        (void) store_rollback(s);
+                if (db_in_transaction(db))
+                        (void) db_rollback(db);
                 return -EIO;
         }
         return 0;
 }
 
-static int migrate(Store *s) {
+static int migrate(Db *db) {
         int from = -1;
 
         for (;;) {
@@ -195,44 +297,44 @@ static int migrate(Store *s) {
 
                 /* The version is read inside the write transaction, so two
                  * processes opening the same file never run a step twice. */
-                if (store_begin(s) < 0)
+                if (db_begin(db) < 0)
                         return -EIO;
-                int v = store_schema_version(s);
+                int v = db_schema_version(db);
                 if (v < 0) {
-                        (void) store_rollback(s);
-                        return sql_fail(s, SQLITE_ERROR, "read the schema version");
+                        (void) db_rollback(db);
+                        return open_fail(db, SQLITE_ERROR, "read the schema version");
                 }
-                if (v > STORE_SCHEMA_VERSION) {
-                        (void) store_rollback(s);
+                if (v > DB_SCHEMA_VERSION) {
+                        (void) db_rollback(db);
                         log_error("State database %s has schema version %d, newer than this kino-traktd knows (%d); refusing to touch it.",
-                                  s->path, v, STORE_SCHEMA_VERSION);
+                                  db->path, v, DB_SCHEMA_VERSION);
                         return -EPROTONOSUPPORT;
                 }
-                if (v == STORE_SCHEMA_VERSION) {
-                        if (store_commit(s) < 0)
+                if (v == DB_SCHEMA_VERSION) {
+                        if (db_commit(db) < 0)
                                 return -EIO;
                         break;
                 }
                 if (from < 0)
                         from = v;
                 snprintf(bump, sizeof bump, "PRAGMA user_version = %d", v + 1);
-                if (exec(s, migrations[v], "migrate the schema") < 0 || exec(s, bump, "set the schema version") < 0) {
-                        (void) store_rollback(s);
-                        log_error("State database %s stays at schema version %d.", s->path, v);
+                if (db_exec(db, migrations[v], "migrate the schema") < 0 || db_exec(db, bump, "set the schema version") < 0) {
+                        (void) db_rollback(db);
+                        log_error("State database %s stays at schema version %d.", db->path, v);
                         return -EIO;
                 }
-                if (store_commit(s) < 0) {
-                        if (!sqlite3_get_autocommit(s->db))
-                                (void) store_rollback(s);
+                if (db_commit(db) < 0) {
+                        if (db_in_transaction(db))
+                                (void) db_rollback(db);
                         return -EIO;
                 }
-                log_debug("State database %s: schema step %d done.", s->path, v + 1);
+                log_debug("State database %s: schema step %d done.", db->path, v + 1);
         }
 
         if (from == 0)
-                log_info("State database %s created (schema version %d).", s->path, STORE_SCHEMA_VERSION);
+                log_info("State database %s created (schema version %d).", db->path, DB_SCHEMA_VERSION);
         else if (from > 0)
-                log_info("State database %s upgraded from schema version %d to %d.", s->path, from, STORE_SCHEMA_VERSION);
+                log_info("State database %s upgraded from schema version %d to %d.", db->path, from, DB_SCHEMA_VERSION);
         return 0;
 }
 
@@ -241,18 +343,19 @@ static void chmod_if_exists(const char *path) {
                 log_warning_errno(errno, "Failed to make %s private: %m", path);
 }
 
-static bool journal_is_wal(Store *s) {
+static bool journal_is_wal(Db *db) {
         sqlite3_stmt *st = NULL;
         bool wal = false;
-        if (sqlite3_prepare_v2(s->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+        if (sqlite3_prepare_v2(db->db, "PRAGMA journal_mode", -1, &st, NULL) == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
                 wal = streq_ptr((const char *) sqlite3_column_text(st, 0), "wal");
         sqlite3_finalize(st);
         return wal;
 }
 
-int store_open_file(Store **ret, const char *path) {
+int db_open_file(Db **ret, const char *path) {
         _cleanup_free_ char *wal = NULL, *shm = NULL;
         static bool configured = false;
+        bool memory = streq(path, ":memory:");
         int rc, r;
 
         /* sqlite's memory statistics take a global mutex on every allocation
@@ -263,89 +366,92 @@ int store_open_file(Store **ret, const char *path) {
                 configured = true;
         }
 
-        /* Create it private before sqlite opens it: the secrets never sit in a readable file. */
-        int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0)
-                return log_error_errno(errno, "Cannot open %s: %m", path);
-        if (fchmod(fd, 0600) < 0) {
-                r = -errno;
+        if (!memory) {
+                /* Create it private before sqlite opens it: the secrets never sit in a readable file. */
+                int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+                if (fd < 0)
+                        return log_error_errno(errno, "Cannot open %s: %m", path);
+                if (fchmod(fd, 0600) < 0) {
+                        r = -errno;
+                        close(fd);
+                        return log_error_errno(r, "Cannot make %s private: %m", path);
+                }
                 close(fd);
-                return log_error_errno(r, "Cannot make %s private: %m", path);
+                if (asprintf(&wal, "%s-wal", path) < 0 || asprintf(&shm, "%s-shm", path) < 0)
+                        return -ENOMEM;
+                chmod_if_exists(wal);
+                chmod_if_exists(shm);
         }
-        close(fd);
-        if (asprintf(&wal, "%s-wal", path) < 0 || asprintf(&shm, "%s-shm", path) < 0)
-                return -ENOMEM;
-        chmod_if_exists(wal);
-        chmod_if_exists(shm);
 
-        Store *s = calloc(1, sizeof(*s));
-        if (!s)
+        Db *db = calloc(1, sizeof(*db));
+        if (!db)
                 return -ENOMEM;
-        s->path = strdup(path);
-        if (!s->path) {
-                store_free(s);
+        db->path = strdup(path);
+        if (!db->path) {
+                db_free(db);
                 return -ENOMEM;
         }
-        /* No SQLITE_OPEN_CREATE: the file exists, with the right mode. */
-        rc = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+        /* No SQLITE_OPEN_CREATE for a file: it exists, with the right mode. */
+        rc = sqlite3_open_v2(path, &db->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX | (memory ? SQLITE_OPEN_CREATE : 0), NULL);
         if (rc != SQLITE_OK) {
-                r = sql_fail(s, rc, "open");
-                store_free(s);
+                r = open_fail(db, rc, "open");
+                db_free(db);
                 return r;
         }
-        sqlite3_busy_timeout(s->db, 5000);
-        sqlite3_extended_result_codes(s->db, 1);
+        sqlite3_busy_timeout(db->db, 5000);
+        sqlite3_extended_result_codes(db->db, 1);
 
         /* WAL with synchronous=FULL: a committed outbox event or token survives power loss. */
-        if (exec(s, "PRAGMA journal_mode = WAL", "enable WAL") < 0 ||
-            exec(s, "PRAGMA synchronous = FULL", "set synchronous") < 0 ||
-            exec(s, "PRAGMA foreign_keys = ON", "enable foreign keys") < 0) {
-                store_free(s);
+        if (db_exec(db, "PRAGMA journal_mode = WAL", "enable WAL") < 0 ||
+            db_exec(db, "PRAGMA synchronous = FULL", "set synchronous") < 0 ||
+            db_exec(db, "PRAGMA foreign_keys = ON", "enable foreign keys") < 0) {
+                db_free(db);
                 return -EIO;
         }
-        r = migrate(s);
+        r = migrate(db);
         if (r < 0) {
-                store_free(s);
+                db_free(db);
                 return r;
         }
-        if (!journal_is_wal(s))
+        if (!memory && !journal_is_wal(db))
                 log_warning("State database %s: WAL is not available here; using a rollback journal (still durable).", path);
-        chmod_if_exists(wal);
-        chmod_if_exists(shm);
-        *ret = s;
+        if (!memory) {
+                chmod_if_exists(wal);
+                chmod_if_exists(shm);
+        }
+        *ret = db;
         return 0;
 }
 
-int store_open(Store **ret, const char *state_dir) {
+int db_open(Db **ret, const char *state_dir) {
         _cleanup_free_ char *path = NULL;
 
         if (mkdir(state_dir, 0700) < 0 && errno != EEXIST)
                 return log_error_errno(errno, "Cannot create the state folder %s: %m", state_dir);
         if (asprintf(&path, "%s/state.db", state_dir) < 0)
                 return -ENOMEM;
-        return store_open_file(ret, path);
+        return db_open_file(ret, path);
 }
 
-Store *store_free(Store *s) {
-        if (!s)
+Db *db_free(Db *db) {
+        if (!db)
                 return NULL;
-        if (s->db)
-                sqlite3_close_v2(s->db);
-        free(s->path);
-        free(s);
+        cache_drop(db);
+        if (db->db)
+                sqlite3_close_v2(db->db);
+        free(db->path);
+        free(db);
         return NULL;
 }
 
-sqlite3 *store_db(Store *s) {
-        return s->db;
-}
+/* ---- settings, credentials, tokens, toggles ---- */
 
-int store_get_setting(Store *s, const char *key, char **ret) {
+int db_get_setting(Db *db, const char *key, char **ret) {
         sqlite3_stmt *st = NULL;
         int r;
 
-        if (sqlite3_prepare_v2(s->db, "SELECT value FROM settings WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
-                return sql_fail(s, SQLITE_ERROR, "read a setting");
+        if (sqlite3_prepare_v2(db->db, "SELECT value FROM settings WHERE key = ?", -1, &st, NULL) != SQLITE_OK)
+                return db_fail(db, "read a setting");
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         if (rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
@@ -358,28 +464,28 @@ int store_get_setting(Store *s, const char *key, char **ret) {
         } else if (rc == SQLITE_ROW || rc == SQLITE_DONE)
                 r = -ENOENT;
         else
-                r = sql_fail(s, rc, "read a setting");
+                r = db_fail(db, "read a setting");
         sqlite3_finalize(st);
         return r;
 }
 
-int store_set_setting(Store *s, const char *key, const char *value) {
+int db_set_setting(Db *db, const char *key, const char *value) {
         sqlite3_stmt *st = NULL;
         const char *sql = value ? "INSERT INTO settings(key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value"
                                 : "DELETE FROM settings WHERE key = ?";
-        if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK)
-                return sql_fail(s, SQLITE_ERROR, "write a setting");
+        if (sqlite3_prepare_v2(db->db, sql, -1, &st, NULL) != SQLITE_OK)
+                return db_fail(db, "write a setting");
         sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
         if (value)
                 sqlite3_bind_text(st, 2, value, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? 0 : sql_fail(s, rc, "write a setting");
+        return rc == SQLITE_DONE ? 0 : db_fail(db, "write a setting");
 }
 
-int store_get_setting_u64(Store *s, const char *key, uint64_t *ret) {
+int db_get_setting_u64(Db *db, const char *key, uint64_t *ret) {
         _cleanup_free_ char *v = NULL;
-        int r = store_get_setting(s, key, &v);
+        int r = db_get_setting(db, key, &v);
         if (r < 0)
                 return r;
         char *end;
@@ -393,29 +499,29 @@ int store_get_setting_u64(Store *s, const char *key, uint64_t *ret) {
         return 0;
 }
 
-int store_set_setting_u64(Store *s, const char *key, uint64_t value) {
+int db_set_setting_u64(Db *db, const char *key, uint64_t value) {
         char buf[32];
         snprintf(buf, sizeof buf, "%" PRIu64, value);
-        return store_set_setting(s, key, buf);
+        return db_set_setting(db, key, buf);
 }
 
-int store_set_credentials(Store *s, const char *client_id, const char *client_secret) {
+int db_set_credentials(Db *db, const char *client_id, const char *client_secret) {
         bool nested;
-        if (tx_begin(s, &nested) < 0)
+        if (tx_begin(db, &nested) < 0)
                 return -EIO;
-        if (store_set_setting(s, "client_id", client_id) < 0 || store_set_setting(s, "client_secret", client_secret) < 0) {
-                tx_rollback(s, nested);
+        if (db_set_setting(db, "client_id", client_id) < 0 || db_set_setting(db, "client_secret", client_secret) < 0) {
+                tx_rollback(db, nested);
                 return -EIO;
         }
-        return tx_commit(s, nested);
+        return tx_commit(db, nested);
 }
 
-int store_get_credentials(Store *s, char **client_id, char **client_secret) {
+int db_get_credentials(Db *db, char **client_id, char **client_secret) {
         _cleanup_free_ char *id = NULL, *secret = NULL;
-        int r = store_get_setting(s, "client_id", &id);
+        int r = db_get_setting(db, "client_id", &id);
         if (r < 0)
                 return r;
-        r = store_get_setting(s, "client_secret", &secret);
+        r = db_get_setting(db, "client_secret", &secret);
         if (r < 0)
                 return r;
         if (client_id)
@@ -425,21 +531,21 @@ int store_get_credentials(Store *s, char **client_id, char **client_secret) {
         return 0;
 }
 
-int store_set_tokens(Store *s, const char *access_token, const char *refresh_token, int64_t created_at, int64_t expires_at) {
+int db_set_tokens(Db *db, const char *access_token, const char *refresh_token, int64_t created_at, int64_t expires_at) {
         char c[32], e[32];
         snprintf(c, sizeof c, "%" PRIi64, created_at);
         snprintf(e, sizeof e, "%" PRIi64, expires_at);
         bool nested;
         if (!access_token || !refresh_token)
                 return -EINVAL;
-        if (tx_begin(s, &nested) < 0)
+        if (tx_begin(db, &nested) < 0)
                 return -EIO;
-        if (store_set_setting(s, "access_token", access_token) < 0 || store_set_setting(s, "refresh_token", refresh_token) < 0 ||
-            store_set_setting(s, "token_created_at", c) < 0 || store_set_setting(s, "token_expires_at", e) < 0) {
-                tx_rollback(s, nested);
+        if (db_set_setting(db, "access_token", access_token) < 0 || db_set_setting(db, "refresh_token", refresh_token) < 0 ||
+            db_set_setting(db, "token_created_at", c) < 0 || db_set_setting(db, "token_expires_at", e) < 0) {
+                tx_rollback(db, nested);
                 return -EIO;
         }
-        return tx_commit(s, nested);
+        return tx_commit(db, nested);
 }
 
 static int parse_i64(const char *v, int64_t *ret) {
@@ -454,18 +560,18 @@ static int parse_i64(const char *v, int64_t *ret) {
         return 0;
 }
 
-int store_get_tokens(Store *s, char **access_token, char **refresh_token, int64_t *created_at, int64_t *expires_at) {
+int db_get_tokens(Db *db, char **access_token, char **refresh_token, int64_t *created_at, int64_t *expires_at) {
         _cleanup_free_ char *a = NULL, *rt = NULL;
         sqlite3_stmt *st = NULL;
         int64_t c = 0, e = 0;
         int rc;
 
         /* One statement: one consistent snapshot of the pair. */
-        if (sqlite3_prepare_v2(s->db,
+        if (sqlite3_prepare_v2(db->db,
                                "SELECT key, value FROM settings WHERE key IN "
                                "('access_token','refresh_token','token_created_at','token_expires_at') AND value IS NOT NULL",
                                -1, &st, NULL) != SQLITE_OK)
-                return sql_fail(s, SQLITE_ERROR, "read the tokens");
+                return db_fail(db, "read the tokens");
         while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
                 const char *k = (const char *) sqlite3_column_text(st, 0);
                 const char *v = (const char *) sqlite3_column_text(st, 1);
@@ -486,7 +592,7 @@ int store_get_tokens(Store *s, char **access_token, char **refresh_token, int64_
         if (rc == SQLITE_NOMEM)
                 return -ENOMEM;
         if (rc != SQLITE_DONE)
-                return sql_fail(s, rc, "read the tokens");
+                return db_fail(db, "read the tokens");
         if (!a || !rt)
                 return -ENOENT;
 
@@ -501,48 +607,37 @@ int store_get_tokens(Store *s, char **access_token, char **refresh_token, int64_
         return 0;
 }
 
-int store_clear_tokens(Store *s) {
-        return exec(s,
+int db_clear_tokens(Db *db) {
+        return db_exec(db,
                     "DELETE FROM settings WHERE key IN ('access_token','refresh_token','token_created_at','token_expires_at')",
                     "clear the tokens");
 }
 
-int store_get_toggle(Store *s, const char *category, bool *ret) {
+int db_get_toggle(Db *db, const char *category, bool *ret) {
         sqlite3_stmt *st = NULL;
         if (!kt_category_valid(category))
                 return -EINVAL;
-        if (sqlite3_prepare_v2(s->db, "SELECT enabled FROM toggles WHERE category = ?", -1, &st, NULL) != SQLITE_OK)
-                return sql_fail(s, SQLITE_ERROR, "read a toggle");
+        if (sqlite3_prepare_v2(db->db, "SELECT enabled FROM toggles WHERE category = ?", -1, &st, NULL) != SQLITE_OK)
+                return db_fail(db, "read a toggle");
         sqlite3_bind_text(st, 1, category, -1, SQLITE_STATIC);
         int rc = sqlite3_step(st);
         *ret = rc == SQLITE_ROW ? sqlite3_column_int(st, 0) != 0 : true;
         sqlite3_finalize(st);
-        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(s, rc, "read a toggle");
+        return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : db_fail(db, "read a toggle");
 }
 
-int store_set_toggle(Store *s, const char *category, bool enabled) {
+int db_set_toggle(Db *db, const char *category, bool enabled) {
         sqlite3_stmt *st = NULL;
         if (!kt_category_valid(category))
                 return -EINVAL;
-        if (sqlite3_prepare_v2(s->db,
+        if (sqlite3_prepare_v2(db->db,
                                "INSERT INTO toggles(category, enabled) VALUES (?, ?) "
                                "ON CONFLICT(category) DO UPDATE SET enabled = excluded.enabled",
                                -1, &st, NULL) != SQLITE_OK)
-                return sql_fail(s, SQLITE_ERROR, "write a toggle");
+                return db_fail(db, "write a toggle");
         sqlite3_bind_text(st, 1, category, -1, SQLITE_STATIC);
         sqlite3_bind_int(st, 2, enabled);
         int rc = sqlite3_step(st);
         sqlite3_finalize(st);
-        return rc == SQLITE_DONE ? 0 : sql_fail(s, rc, "write a toggle");
-}
-
-int store_outbox_pending(Store *s, unsigned *ret) {
-        sqlite3_stmt *st = NULL;
-        if (sqlite3_prepare_v2(s->db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", -1, &st, NULL) != SQLITE_OK)
-                return sql_fail(s, SQLITE_ERROR, "count the outbox");
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = (unsigned) sqlite3_column_int64(st, 0);
-        sqlite3_finalize(st);
-        return rc == SQLITE_ROW ? 0 : sql_fail(s, rc, "count the outbox");
+        return rc == SQLITE_DONE ? 0 : db_fail(db, "write a toggle");
 }
