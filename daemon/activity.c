@@ -104,14 +104,16 @@ int activity_live_event(Context *c, const char *kind, const TraktMedia *m, doubl
         return r;
 }
 
-int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session) {
+int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid) {
         uint64_t now = now_realtime_usec();
         Stored s;
         int r = stored_init(&s, m);
         if (r < 0)
                 return r;
         r = begin(c);
-        if (r >= 0)
+        if (r >= 0 && private_ && uid != ACTIVITY_NO_UID)
+                r = db_resume_set_private(c->db, uid, s.key, s.json, progress, (int64_t) now);
+        else if (r >= 0)
                 r = db_resume_set(c->db, s.key, s.json, progress, (int64_t) now);
         if (r >= 0 && !private_ && activity_linked(c) && toggle(c, "scrobble"))
                 r = enqueue(c, kind, "scrobble", session, live_payload(&s, progress, now));
@@ -148,11 +150,18 @@ char **activity_media_keys(Context *c, const TraktMedia *m) {
         return l.keys;
 }
 
-static int clear_resume(Context *c, const TraktMedia *m) {
+/* A watch ended: the user's own private resume point goes; the household's
+ * only when the watch was not private (a private one leaves no trace another
+ * user could see, not even a resume point that vanished). */
+static int clear_resume(Context *c, const TraktMedia *m, bool private_, uid_t uid) {
         char **keys = activity_media_keys(c, m);
         int r = 0;
-        for (size_t i = 0; keys && keys[i] && r >= 0; i++)
-                r = db_resume_delete(c->db, keys[i]);
+        for (size_t i = 0; keys && keys[i] && r >= 0; i++) {
+                if (uid != ACTIVITY_NO_UID)
+                        r = db_resume_delete_private(c->db, uid, keys[i]);
+                if (r >= 0 && !private_)
+                        r = db_resume_delete(c->db, keys[i]);
+        }
         trakt_strv_free(keys);
         return r;
 }
@@ -180,7 +189,7 @@ int activity_completed(Context *c, const TraktMedia *m, double progress, bool pr
         if (r >= 0)
                 r = insert_play(c, &s, now, private_, queue, uid, &row);
         if (r >= 0)
-                r = clear_resume(c, m);
+                r = clear_resume(c, m, private_, uid);
         if (r >= 0 && queue) {
                 struct json_object *p = live_payload(&s, progress, now);
                 json_object_object_add(p, "history_id", json_object_new_int64(row));

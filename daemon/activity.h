@@ -28,18 +28,19 @@ bool activity_linked(Context *c);
 /* A start or a pause (below the threshold) of a non-incognito session. */
 int activity_live_event(Context *c, const char *kind, const TraktMedia *m, double progress, const char *session);
 
-/* A pause or a stop below the threshold: the local resume point (also in
- * incognito: it never leaves the machine), plus, unless private, a queued
- * event of kind ("pause" or "stop": Trakt keeps a stop below 80 % as a pause). */
-int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session);
-
 /* No user to record with a play (MarkWatched). */
 #define ACTIVITY_NO_UID ((uid_t) -1)
+
+/* A pause or a stop below the threshold: the local resume point, plus,
+ * unless private, a queued event of kind ("pause" or "stop": Trakt keeps a
+ * stop below 80 % as a pause). A private pause is kept as uid's own resume
+ * point: it never leaves the machine, and another user does not see it. */
+int activity_paused(Context *c, const char *kind, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid);
 
 /* A completed watch: a history row (origin local, flagged private in
  * incognito, never pushed then, and recorded with uid, the user whose session
  * played it: GetHistory shows a private play to that user and root alone),
- * the item's resume point cleared, and unless private a queued scrobble stop
+ * the item's resume point cleared (private: only uid's own), and unless private a queued scrobble stop
  * (scrobble on) or history add (scrobble off). */
 int activity_completed(Context *c, const TraktMedia *m, double progress, bool private_, const char *session, uid_t uid);
 

@@ -240,13 +240,72 @@ int db_resume_delete(Db *db, const char *media_key) {
         return run_key(db, "DELETE FROM resume_points WHERE media_key = ?1", media_key);
 }
 
-int db_resume_find(Db *db, char *const *keys, double *ret_progress, uint64_t *ret_paused_at) {
+int db_resume_set_private(Db *db, uid_t uid, const char *media_key, const char *media, double progress, int64_t paused_at) {
         sqlite3_stmt *st = NULL;
-        int r = find_by_keys(db, keys, "SELECT progress, paused_at FROM resume_points", "paused_at", &st);
-        if (r >= 0) {
+        int r = db_prepare(db,
+                           "INSERT INTO private_resume_points(uid, media_key, media, progress, paused_at) VALUES (?1, ?2, ?3, ?4, ?5)"
+                           " ON CONFLICT(uid, media_key) DO UPDATE SET media = excluded.media, progress = excluded.progress,"
+                           " paused_at = excluded.paused_at",
+                           &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (int64_t) uid);
+        sqlite3_bind_text(st, 2, media_key, -1, SQLITE_STATIC);
+        sqlite3_bind_text(st, 3, media, -1, SQLITE_STATIC);
+        sqlite3_bind_double(st, 4, progress);
+        sqlite3_bind_int64(st, 5, paused_at);
+        return run_once(db, st, "store a private resume point");
+}
+
+int db_resume_delete_private(Db *db, uid_t uid, const char *media_key) {
+        sqlite3_stmt *st = NULL;
+        int r = db_prepare(db, "DELETE FROM private_resume_points WHERE uid = ?1 AND media_key = ?2", &st);
+        if (r < 0)
+                return r;
+        sqlite3_bind_int64(st, 1, (int64_t) uid);
+        sqlite3_bind_text(st, 2, media_key, -1, SQLITE_STATIC);
+        return run_once(db, st, "forget a private resume point");
+}
+
+int db_resume_find(Db *db, char *const *keys, uid_t uid, double *ret_progress, uint64_t *ret_paused_at) {
+        _cleanup_free_ char *in = NULL, *sql = NULL;
+        sqlite3_stmt *st = NULL;
+        size_t n = 0, len = 0;
+
+        while (keys && keys[n])
+                n++;
+        if (n == 0)
+                return -ENOENT;
+        /* ?1…?n are the keys in both halves; ?n+1 the uid. */
+        in = malloc(n * 12);
+        if (!in)
+                return -ENOMEM;
+        for (size_t i = 0; i < n; i++)
+                len += (size_t) snprintf(in + len, n * 12 - len, "%s?%zu", i ? "," : "", i + 1);
+        if (asprintf(&sql,
+                     "SELECT progress, paused_at FROM resume_points WHERE media_key IN (%s)"
+                     " UNION ALL SELECT progress, paused_at FROM private_resume_points WHERE uid = ?%zu AND media_key IN (%s)"
+                     " ORDER BY paused_at DESC LIMIT 1",
+                     in, n + 1, in) < 0) {
+                sql = NULL;
+                return -ENOMEM;
+        }
+        int r = db_prepare(db, sql, &st);
+        if (r < 0)
+                return r;
+        for (size_t i = 0; i < n; i++)
+                sqlite3_bind_text(st, (int) i + 1, keys[i], -1, SQLITE_STATIC);
+        if (uid != (uid_t) -1)
+                sqlite3_bind_int64(st, (int) n + 1, (int64_t) uid);
+        else
+                sqlite3_bind_null(st, (int) n + 1); /* uid = NULL: no private row */
+        int rc = sqlite3_step(st);
+        if (rc == SQLITE_ROW) {
                 *ret_progress = sqlite3_column_double(st, 0);
                 *ret_paused_at = (uint64_t) sqlite3_column_int64(st, 1);
-        }
+                r = 0;
+        } else
+                r = rc == SQLITE_DONE ? -ENOENT : db_fail(db, "read the resume points");
         sqlite3_finalize(st);
         return r;
 }
@@ -606,6 +665,17 @@ int db_library_rekey(Db *db, const char *old_key, const char *new_key, const cha
                         r = run_keys(db, sql, old_key, NULL, NULL);
                 }
         }
+        /* The same for each user's private pauses. */
+        if (r >= 0)
+                r = run_keys(db,
+                             "DELETE FROM private_resume_points WHERE media_key = ?2 AND paused_at <= (SELECT o.paused_at"
+                             " FROM private_resume_points AS o WHERE o.media_key = ?1 AND o.uid = private_resume_points.uid)",
+                             old_key, new_key, NULL);
+        if (r >= 0)
+                r = run_keys(db, "UPDATE OR IGNORE private_resume_points SET media_key = ?2, media = ?3 WHERE media_key = ?1", old_key,
+                             new_key, new_media);
+        if (r >= 0)
+                r = run_keys(db, "DELETE FROM private_resume_points WHERE media_key = ?1", old_key, NULL, NULL);
         if (!nested && (r < 0 || db_commit(db) < 0)) {
                 (void) db_rollback(db);
                 r = -EIO;

@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "db.h"
 
@@ -63,8 +64,12 @@ int db_resume_from_trakt(Db *db, const char *media_key, const char *media, doubl
 /* A pause here. */
 int db_resume_set(Db *db, const char *media_key, const char *media, double progress, int64_t paused_at);
 int db_resume_delete(Db *db, const char *media_key);
-/* The resume point stored under any of keys, the newest: 0, or -ENOENT. */
-int db_resume_find(Db *db, char *const *keys, double *ret_progress, uint64_t *ret_paused_at);
+/* A pause in incognito: uid's own, never sent, never shown to another uid. */
+int db_resume_set_private(Db *db, uid_t uid, const char *media_key, const char *media, double progress, int64_t paused_at);
+int db_resume_delete_private(Db *db, uid_t uid, const char *media_key);
+/* The newest resume point stored under any of keys, the household's or uid's
+ * own private one ((uid_t) -1: the household's alone): 0, or -ENOENT. */
+int db_resume_find(Db *db, char *const *keys, uid_t uid, double *ret_progress, uint64_t *ret_paused_at);
 /* A sweep read every pause Trakt has: those from Trakt it no longer has go. */
 int db_resume_forget_unseen(Db *db);
 

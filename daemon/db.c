@@ -143,6 +143,18 @@ static const char *const migrations[] = {
         " WHERE json_valid(media) AND json_type(media, '$.type') = 'text'"
         " AND json_type(media, '$.' || json_extract(media, '$.type')) = 'object'"
         " AND EXISTS (SELECT 1 FROM json_each(list_items.media) WHERE key NOT IN ('type', 'movie', 'show', 'season', 'episode'));",
+
+        /* 7: where an incognito session paused, for the user who watched it
+         * alone (GetResumePoint asks with the caller's uid): a private pause
+         * never leaves the machine, and another user of it does not see it
+         * either. resume_points stays the household's, Trakt's account. */
+        "CREATE TABLE private_resume_points ("
+        "  uid INTEGER NOT NULL,"
+        "  media_key TEXT NOT NULL,"
+        "  media TEXT NOT NULL,"
+        "  progress REAL NOT NULL,"
+        "  paused_at INTEGER NOT NULL,"
+        "  PRIMARY KEY (uid, media_key)) WITHOUT ROWID;",
 };
 
 _Static_assert(ELEMENTSOF(migrations) == DB_SCHEMA_VERSION, "one migration per schema version");

@@ -36,7 +36,7 @@ typedef enum DbPushed {
         DB_PUSHED_UNCONFIRMED = 3, /* plays: sent by an import whose answer was lost; looked for on Trakt before they go again */
 } DbPushed;
 
-#define DB_SCHEMA_VERSION 6
+#define DB_SCHEMA_VERSION 7
 
 /* Creates state_dir (0700) and state_dir/state.db (0600) when missing and
  * upgrades the schema. A file that is not a usable sqlite database gives

@@ -560,7 +560,7 @@ int library_rating(Context *c, TraktMedia *media, uint8_t *ret) {
         return r == -ENOENT ? 0 : r;
 }
 
-int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at) {
+int library_resume_point(Context *c, TraktMedia *media, uid_t uid, double *ret_progress, uint64_t *ret_paused_at) {
         bool on = true;
         *ret_progress = 0;
         *ret_paused_at = 0;
@@ -570,7 +570,7 @@ int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, ui
         if (!on)
                 return 0;
         char **keys = activity_media_keys(c, media);
-        int r = db_resume_find(c->db, keys, ret_progress, ret_paused_at);
+        int r = db_resume_find(c->db, keys, uid, ret_progress, ret_paused_at);
         trakt_strv_free(keys);
         return r == -ENOENT ? 0 : r;
 }

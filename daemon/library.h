@@ -87,7 +87,9 @@ int library_history(Context *c, uint64_t since, uint32_t limit, uid_t uid, Libra
  * ids the title cache knows is filled in place (resolve_fill) and found
  * under those and under the name. 0, -ENOMEM or -EIO. */
 int library_rating(Context *c, TraktMedia *media, uint8_t *ret);
-int library_resume_point(Context *c, TraktMedia *media, double *ret_progress, uint64_t *ret_paused_at);
+/* The resume point is the household's, or uid's own private one (a pause in
+ * incognito) when that is newer. */
+int library_resume_point(Context *c, TraktMedia *media, uid_t uid, double *ret_progress, uint64_t *ret_paused_at);
 
 typedef DbListRow LibraryListRow; /* id, name, url, kind ("watchlist" or "custom"), n_items */
 typedef int (*LibraryListFn)(const LibraryListRow *row, void *userdata);

@@ -90,7 +90,7 @@ static int paused_or_completed(Session *s, const char *kind, double progress) {
         s->progress = progress;
         if (progress >= KT_WATCHED_THRESHOLD)
                 return s->completed ? 0 : on_completed(s);
-        return activity_paused(s->context, kind, &s->media, progress, effective(s), s->id);
+        return activity_paused(s->context, kind, &s->media, progress, effective(s), s->id, s->uid);
 }
 
 static int do_pause(Session *s, double progress) {

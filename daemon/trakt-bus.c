@@ -394,13 +394,14 @@ static int method_get_resume_point(sd_bus_message *m, void *userdata, sd_bus_err
         Context *c = userdata;
         double progress;
         uint64_t paused_at;
+        uid_t uid;
         int r = bus_read_media(m, &media, error);
         if (r < 0 || sd_bus_error_is_set(error))
                 return r;
-        r = bus_authorize(c, m, NULL, error);
+        r = bus_authorize(c, m, &uid, error);
         if (r != 0)
                 return r;
-        r = library_resume_point(c, &media, &progress, &paused_at);
+        r = library_resume_point(c, &media, uid, &progress, &paused_at);
         if (r == -EIO)
                 return sd_bus_error_set(error, SD_BUS_ERROR_FAILED, "Could not read the resume points; check the daemon's log.");
         if (r < 0)

@@ -679,6 +679,61 @@ def test_kinoctl_monitor_and_incognito():
         check('ScrobbleStatus' in b_out, f'another user\'s monitor: {b_out!r}')
 
 
+def test_resume_points_private_per_user():
+    """A pause in incognito is the resume point of the user who paused and of
+    nobody else (not another user, not root's GetResumePoint); a pause in a
+    session that is not incognito is the household's. A private watch that
+    ends clears the watcher's own resume point, never the household's."""
+    a_uid, b_uid, _ = users()
+    with Rig(standin=False) as rig:
+        rig.polkit_allow(USE)
+        a, b = rig.agent(a_uid), rig.agent(b_uid)
+
+        def resume(agent, what):
+            return tuple(float(v) for v in agent.ok('GetResumePoint', 'a{sv}', [what]))
+
+        hidden = create(a, 'mpv', incognito=True)
+        play(a, hidden, 'Start', INCEPTION, 5.0)
+        play(a, hidden, 'Pause', 40.0)
+        eq(resume(a, INCEPTION)[0], 40.0, "A's own resume point after an incognito pause")
+        eq(resume(b, INCEPTION), (0.0, 0.0), "B's GetResumePoint of A's incognito pause")
+        root = rig.call('GetResumePoint', dbus.Dictionary({'type': 'movie', 'tmdb': dbus.UInt32(27205), 'title': 'Inception',
+                                                           'year': dbus.UInt32(2010)}, signature='sv'))
+        eq((float(root[0]), int(root[1])), (0.0, 0), "root's GetResumePoint of A's incognito pause")
+
+        # The user-wide eye hides a pause the same way.
+        a.ok('SetIncognito', 'b', [True])
+        seen = create(a, 'vlc')
+        play(a, seen, 'Start', TRON, 5.0)
+        play(a, seen, 'Pause', 25.0)
+        a.ok('SetIncognito', 'b', [False])
+        eq(resume(a, TRON)[0], 25.0, "A's resume point after a pause under the eye")
+        eq(resume(b, TRON), (0.0, 0.0), "B's GetResumePoint of A's pause under the eye")
+
+        # B's public pause of the same film: everyone's; A sees the newer of the two.
+        shown = create(b, 'vlc')
+        play(b, shown, 'Start', INCEPTION, 5.0)
+        play(b, shown, 'Pause', 60.0)
+        eq(resume(b, INCEPTION)[0], 60.0, "B's own public pause")
+        eq(resume(a, INCEPTION)[0], 60.0, 'A sees the newer, public pause')
+        play(a, hidden, 'Start', INCEPTION, 40.0)
+        play(a, hidden, 'Pause', 45.0)
+        eq(resume(a, INCEPTION)[0], 45.0, "A's newer private pause")
+        eq(resume(b, INCEPTION)[0], 60.0, 'B still sees only the public pause')
+
+        # A finishes the film in incognito: A's private point goes, the household's stays.
+        play(a, hidden, 'Start', INCEPTION, 45.0)
+        play(a, hidden, 'Stop', 96.0)
+        eq(resume(a, INCEPTION)[0], 60.0, "A's resume point after the private watch ended")
+        eq(resume(b, INCEPTION)[0], 60.0, "B's resume point after A's private watch ended")
+        # Nothing of it in the household's table.
+        import sqlite3
+        db = sqlite3.connect(os.path.join(rig.state_dir, 'state.db'), timeout=10)
+        rows = db.execute('SELECT progress FROM resume_points ORDER BY progress').fetchall()
+        db.close()
+        eq([r[0] for r in rows], [60.0], 'the household resume points')
+
+
 def test_history_private_plays_per_user():
     """GetHistory lists a private (incognito) play only for the user whose
     session recorded it and for root; public plays and plays recorded without

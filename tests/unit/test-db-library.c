@@ -126,9 +126,9 @@ static void test_resume_points(void) {
         uint64_t at = 1;
         char *k[] = { (char *) "x", (char *) "y", NULL };
 
-        g_assert_cmpint(db_resume_find(db, k, &p, &at), ==, -ENOENT);
+        g_assert_cmpint(db_resume_find(db, k, (uid_t) -1, &p, &at), ==, -ENOENT);
         g_assert_cmpint(db_resume_set(db, "x", "X", 12.5, 100), ==, 0);
-        g_assert_cmpint(db_resume_find(db, k, &p, &at), ==, 0);
+        g_assert_cmpint(db_resume_find(db, k, (uid_t) -1, &p, &at), ==, 0);
         g_assert_true(p == 12.5);
         g_assert_cmpuint(at, ==, 100);
         /* Trakt's pause: the newest wins. */
@@ -139,7 +139,7 @@ static void test_resume_points(void) {
                  "40.0/110/7/trakt");
         g_assert_cmpint(db_resume_from_trakt(db, "y", "Y", 5, 120, 0), ==, 0);
         assert_q(db, "SELECT playback_id IS NULL FROM resume_points WHERE media_key = 'y'", "1");
-        g_assert_cmpint(db_resume_find(db, k, &p, &at), ==, 0);
+        g_assert_cmpint(db_resume_find(db, k, (uid_t) -1, &p, &at), ==, 0);
         g_assert_true(p == 5);
         /* A pause here takes the row over. */
         g_assert_cmpint(db_resume_set(db, "y", "Y2", 6, 130), ==, 0);
@@ -154,6 +154,46 @@ static void test_resume_points(void) {
         assert_q(db, "SELECT group_concat(media_key) FROM (SELECT media_key FROM resume_points ORDER BY 1)", "w,y");
         g_assert_cmpint(db_resume_delete(db, "y"), ==, 0);
         assert_q(db, "SELECT group_concat(media_key) FROM resume_points", "w");
+        db_free(db);
+}
+
+static void test_resume_points_private(void) {
+        Db *db = memory_db();
+        double p = -1;
+        uint64_t at = 1;
+        char *k[] = { (char *) "x", (char *) "y", NULL };
+
+        /* uid 1000 paused x in incognito: its own, nobody else's. */
+        g_assert_cmpint(db_resume_set_private(db, 1000, "x", "X", 30, 200), ==, 0);
+        assert_q(db, "SELECT count(*) FROM resume_points", "0");
+        g_assert_cmpint(db_resume_find(db, k, 1000, &p, &at), ==, 0);
+        g_assert_true(p == 30);
+        g_assert_cmpuint(at, ==, 200);
+        g_assert_cmpint(db_resume_find(db, k, 1001, &p, &at), ==, -ENOENT);
+        g_assert_cmpint(db_resume_find(db, k, (uid_t) -1, &p, &at), ==, -ENOENT);
+        g_assert_cmpint(db_resume_find(db, k, 0, &p, &at), ==, -ENOENT);
+
+        /* The household's pause: everyone's; the newer of the two wins for 1000. */
+        g_assert_cmpint(db_resume_set(db, "y", "Y", 10, 100), ==, 0);
+        g_assert_cmpint(db_resume_find(db, k, 1001, &p, &at), ==, 0);
+        g_assert_true(p == 10);
+        g_assert_cmpint(db_resume_find(db, k, 1000, &p, &at), ==, 0);
+        g_assert_true(p == 30);
+        g_assert_cmpint(db_resume_set(db, "y", "Y", 11, 300), ==, 0);
+        g_assert_cmpint(db_resume_find(db, k, 1000, &p, &at), ==, 0);
+        g_assert_true(p == 11);
+
+        /* A second private pause replaces the first; another uid has its own row. */
+        g_assert_cmpint(db_resume_set_private(db, 1000, "x", "X", 35, 400), ==, 0);
+        g_assert_cmpint(db_resume_set_private(db, 1001, "x", "X", 50, 50), ==, 0);
+        assert_q(db, "SELECT group_concat(uid || ':' || progress) FROM (SELECT * FROM private_resume_points ORDER BY uid)",
+                 "1000:35.0,1001:50.0");
+        g_assert_cmpint(db_resume_delete_private(db, 1000, "x"), ==, 0);
+        assert_q(db, "SELECT group_concat(uid) FROM private_resume_points", "1001");
+        /* A sweep never touches them. */
+        g_assert_cmpint(db_seen_reset(db), ==, 0);
+        g_assert_cmpint(db_resume_forget_unseen(db), ==, 0);
+        assert_q(db, "SELECT count(*) FROM private_resume_points", "1");
         db_free(db);
 }
 
@@ -333,6 +373,11 @@ static void test_rekey(void) {
         g_assert_cmpint(db_resume_set(db, "name", "N", 50, 300), ==, 0);
         g_assert_cmpint(db_resume_set(db, "trakt=1", "T", 10, 200), ==, 0);
         g_assert_cmpint(db_collection_set(db, "name", "N", 1, &none, DB_PUSHED_NO), ==, 0);
+        /* Private pauses: uid 7's under the name is newer, uid 8's older than its own under Trakt's key. */
+        g_assert_cmpint(db_resume_set_private(db, 7, "name", "N", 70, 700), ==, 0);
+        g_assert_cmpint(db_resume_set_private(db, 7, "trakt=1", "T", 71, 600), ==, 0);
+        g_assert_cmpint(db_resume_set_private(db, 8, "name", "N", 80, 100), ==, 0);
+        g_assert_cmpint(db_resume_set_private(db, 8, "trakt=1", "T", 81, 800), ==, 0);
 
         g_assert_cmpint(db_library_rekey(db, "name", "trakt=1", "NEW"), ==, 0);
         g_assert_false(db_in_transaction(db));
@@ -341,6 +386,9 @@ static void test_rekey(void) {
         assert_q(db, "SELECT group_concat(media_key || ':' || media || ':' || rating, ' ') FROM ratings", "trakt=1:T:9");
         assert_q(db, "SELECT group_concat(media_key || ':' || media || ':' || progress, ' ') FROM resume_points", "trakt=1:NEW:50.0");
         assert_q(db, "SELECT group_concat(media_key || ':' || media, ' ') FROM collection", "trakt=1:NEW");
+        assert_q(db, "SELECT group_concat(uid || ':' || media_key || ':' || media || ':' || progress, ' ')"
+                     " FROM (SELECT * FROM private_resume_points ORDER BY uid)",
+                 "7:trakt=1:NEW:70.0 8:trakt=1:T:81.0");
 
         /* Inside a caller's transaction it follows the caller's fate. */
         g_assert_cmpint(db_collection_set(db, "name2", "N2", 1, &none, DB_PUSHED_NO), ==, 0);
@@ -357,6 +405,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/db-library/aliases", test_aliases);
         g_test_add_func("/db-library/ratings", test_ratings);
         g_test_add_func("/db-library/resume-points", test_resume_points);
+        g_test_add_func("/db-library/resume-points-private", test_resume_points_private);
         g_test_add_func("/db-library/collection", test_collection);
         g_test_add_func("/db-library/lists", test_lists);
         g_test_add_func("/db-library/recommendations", test_recommendations);

@@ -556,6 +556,27 @@ static void test_bad_files(void) {
         rm_rf(d);
 }
 
+/* Schema 7: private resume points, per uid. The household's stay as they were. */
+static void test_migrate_private_resume_points(void) {
+        g_autofree char *d = tmpdir();
+        g_autofree char *db = g_build_filename(d, "state.db", NULL);
+        Db *s = NULL;
+
+        g_assert_cmpint(db_open_file(&s, db), ==, 0);
+        g_assert_cmpint(sql(s, "DROP TABLE private_resume_points;"
+                               "INSERT INTO resume_points(media_key, media, progress, paused_at) VALUES ('m', 'M', 42, 5);"
+                               "PRAGMA user_version = 6;"),
+                        ==, SQLITE_OK);
+        s = db_free(s);
+
+        g_assert_cmpint(db_open_file(&s, db), ==, 0);
+        g_assert_cmpint(db_schema_version(s), ==, DB_SCHEMA_VERSION);
+        g_assert_cmpint(query_int(db_sqlite(s), "SELECT count(*) FROM private_resume_points"), ==, 0);
+        g_assert_cmpint(query_int(db_sqlite(s), "SELECT progress FROM resume_points WHERE media_key = 'm'"), ==, 42);
+        s = db_free(s);
+        rm_rf(d);
+}
+
 /* Schema 6: list_items.media has one shape. A followed list stored by an
  * older release kept Trakt's raw list item; the upgrade makes it the
  * wrapper every other table keeps, and leaves wrappers as they are. */
@@ -575,6 +596,7 @@ static void test_migrate_list_items_shape(void) {
                                "\"show\":{\"title\":\"S\",\"year\":2010,\"ids\":{\"trakt\":30}}}', 7),"
                                " ('sean/l', 2, 'show:trakt=4', '{\"rank\":3,\"id\":103,\"type\":\"show\",\"show\":{\"title\":\"T\",\"ids\":{\"trakt\":4}}}', 8),"
                                " ('sean/l', 3, 'x', 'not json', 9);"
+                               "DROP TABLE private_resume_points;" /* schema 7 */
                                "PRAGMA user_version = 5;"),
                          ==, SQLITE_OK);
         s = db_free(s);
@@ -661,6 +683,7 @@ int main(int argc, char **argv) {
         g_test_add_func("/db/reopen", test_reopen);
         g_test_add_func("/db/bad-files", test_bad_files);
         g_test_add_func("/db/migrate-list-items-shape", test_migrate_list_items_shape);
+        g_test_add_func("/db/migrate-private-resume-points", test_migrate_private_resume_points);
         g_test_add_func("/db/memory", test_memory);
         g_test_add_func("/db/cached-statements", test_cached_statements);
         return g_test_run();
