@@ -1,4 +1,10 @@
 /* SPDX-License-Identifier: MIT */
+/* The HTTP engine (http.h): libcurl's multi interface inside sd-event. A
+ * little over 800 lines for a reason: the socket and timer glue, the curl
+ * callbacks, one request's send/retry/backoff and the governor's queues are
+ * one state machine over the same Http and HttpRequest structs; split, each
+ * part would have to export those internals to the others. Each part is a
+ * section below. */
 #include <curl/curl.h>
 #include <errno.h>
 #include <inttypes.h>

@@ -4,7 +4,13 @@
  * word lists and number shapes, and one Guess per component says what that
  * component alone tells; release_name_parse then weighs the file name against
  * its folders and the player's hints. Nothing allocates; every loop is bounded
- * by RELEASE_COMPONENT_MAX and TOK_MAX. */
+ * by RELEASE_COMPONENT_MAX and TOK_MAX.
+ *
+ * Longer than our other files for a reason: the stages below (words, tokens,
+ * markers, titles, one component, paths) share one token array and one Guess,
+ * and the word lists they match are data; split, every stage would export
+ * those internals to the others. Its unit tests and the corpus test
+ * (tests/unit/test-release-name*.c) pin each stage's behaviour. */
 #include <errno.h>
 #include <stdint.h>
 #include <string.h>
