@@ -12,6 +12,7 @@
 #include "errors.h"
 #include "library.h"
 #include "log.h"
+#include "paging.h"
 #include "sync.h"
 #include "trakt-client.h"
 #include "trakt-body.h"
@@ -111,7 +112,7 @@ struct SyncRun {
         /* the pull that runs */
         int64_t floor;               /* items older than this stay on Trakt (not imported) */
         int64_t first_item_count;    /* X-Pagination-Item-Count of page 1 */
-        uint64_t page_mark;          /* the previous page's first item (pages without X-Pagination-Page-Count) */
+        uint64_t page_mark;          /* paging_mark() of the previous page's first item */
         bool unstable;               /* the list changed while it was paged: judge nothing by it */
         unsigned ratings_pushed_at_start; /* c->ratings_pushed when the ratings pull began */
         uint32_t position;           /* next position in a list being replaced */
@@ -325,6 +326,14 @@ static char *item_json(const TraktItem *it) {
         /* Written directly from the parsed item: a json-c tree re-serialised per
          * row was a tenth of an import's CPU time. */
         return trakt_media_wrapper_text(&it->media);
+}
+
+/* A page's first item, as paging.h compares pages; 0: an empty page. */
+static uint64_t page_mark(const TraktItem *items, size_t n) {
+        if (n == 0)
+                return 0;
+        _cleanup_free_ char *key = trakt_media_key(&items[0].media);
+        return paging_mark(items[0].id, items[0].at, key);
 }
 
 static void history_rows_drop(SyncRun *run) {
@@ -628,14 +637,16 @@ static void on_lookup_page(Http *h, const HttpResponse *r, void *userdata) {
                 if (k == -EINVAL)
                         k = 0;
         }
+        uint64_t mark = page_mark(items, n);
         trakt_items_free(items, n);
         if (k < 0 || db_commit(c->db) < 0) {
                 (void) db_rollback(c->db);
                 fail(s, "Writing what Trakt sent to the state database failed; check the disk");
                 return;
         }
-        bool last = r->page_count >= 0 ? (int64_t) s->page >= r->page_count : n != PAGE_LIMIT;
-        if (!last) {
+        bool more = paging_more(s->page, r->page_count, n, PAGE_LIMIT, mark, s->page_mark);
+        s->page_mark = mark;
+        if (more) {
                 s->page++;
                 next_step(s);
                 return;
@@ -929,19 +940,6 @@ static void judge_counts(SyncRun *s) {
                           s->new_plays, vanished, s->total_now);
 }
 
-/* FNV-1a over what names an item on a page: its Trakt id, time and media key. */
-static uint64_t page_mark(const TraktItem *it) {
-        _cleanup_free_ char *key = trakt_media_key(&it->media);
-        uint64_t hsh = 1469598103934665603ULL;
-        char buf[64];
-        snprintf(buf, sizeof buf, "%" PRIi64 "@%" PRIi64 "/", it->id, it->at);
-        for (const char *p = buf; *p; p++)
-                hsh = (hsh ^ (unsigned char) *p) * 1099511628211ULL;
-        for (const char *p = key ?: ""; *p; p++)
-                hsh = (hsh ^ (unsigned char) *p) * 1099511628211ULL;
-        return hsh | 1; /* never 0: 0 stands for an empty page */
-}
-
 /* History pages are read from their text (trakt_parse_history_text): an
  * import's 50,000 plays as json-c trees cost more CPU than everything else. */
 static bool pull_reads_text(const Pull *p) {
@@ -996,14 +994,9 @@ static void on_page(Http *h, const HttpResponse *r, void *userdata) {
                 s->unstable = true; /* added or removed while we paged: items may have moved between pages */
         if (!(p->flags & PULL_PAGED))
                 last = true;
-        else if (r->page_count >= 0)
-                last = (int64_t) s->page >= r->page_count;
         else {
-                /* No page count: a page of exactly the limit may have a next one,
-                 * unless the server ignores paging (more than the limit, or the
-                 * same page again). */
-                uint64_t mark = n > 0 ? page_mark(&items[0]) : 0;
-                last = n != PAGE_LIMIT || (s->page > 1 && mark == s->page_mark);
+                uint64_t mark = page_mark(items, n);
+                last = !paging_more(s->page, r->page_count, n, PAGE_LIMIT, mark, s->page_mark);
                 s->page_mark = mark;
         }
 
