@@ -13,6 +13,7 @@
 #include "library.h"
 #include "list.h"
 #include "log.h"
+#include "paging.h"
 #include "resolve.h"
 #include "trakt-client.h"
 #include "trakt-parse.h"
@@ -46,6 +47,7 @@ struct ListFetch {
         char *list_id;          /* refresh: the stored id; add: set once the summary is in */
         char *name;
         unsigned page;
+        uint64_t page_mark;     /* paging_mark() of the previous page's first item */
         TraktCall *call;
         sd_event_source *timer; /* AddList's deadline */
         FetchedItem *items;
@@ -269,6 +271,11 @@ static void on_items(Http *h, const HttpResponse *r, void *userdata) {
                 f->items = v;
                 f->cap = cap;
         }
+        uint64_t mark = 0;
+        if (n > 0) {
+                _cleanup_free_ char *first = trakt_media_key(&items[0].media);
+                mark = paging_mark(items[0].id, items[0].at, first);
+        }
         for (size_t i = 0; i < n; i++) {
                 /* The item as every table keeps it, the watchlist too (trakt_media_wrapper_text);
                  * its rank is its position, its listed_at a column of its own. */
@@ -283,10 +290,10 @@ static void on_items(Http *h, const HttpResponse *r, void *userdata) {
         }
         trakt_items_free(items, n);
 
-        /* Walk the pages with the page count of our own limit (§6); without
-         * the headers, a full page means there may be another. */
-        bool more = r->page_count >= 0 ? (int64_t) f->page < r->page_count : n == LIST_PAGE_LIMIT;
-        if (more && n > 0) {
+        /* Walk the pages with the page count of our own limit (§6, paging.h). */
+        bool more = paging_more(f->page, r->page_count, n, LIST_PAGE_LIMIT, mark, f->page_mark);
+        f->page_mark = mark;
+        if (more) {
                 f->page++;
                 if (fetch_request(f) < 0)
                         fetch_fail(f, -ENOTCONN, KT_ERROR_NOT_CONNECTED, GONE_OFFLINE);

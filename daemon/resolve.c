@@ -122,7 +122,7 @@ static ResolveState cache_get(Context *c, const char *key, TraktMedia *ret, char
 }
 
 /* Every id of the item found (and the name it was asked for by) leads to the
- * key its rows are stored under, as for items from Trakt (sync.c): GetRating
+ * key its rows are stored under, as for items from Trakt (sync-pull.c): GetRating
  * and GetResumePoint find it whichever a player names it by. */
 static void store_aliases(Context *c, const TraktMedia *found, const TraktMedia *name) {
         _cleanup_free_ char *key = trakt_media_key(found);

@@ -1221,13 +1221,22 @@ def daemon_include_graph():
     module outside the bus layer (and main.c, which wires everything) that
     includes a bus header or main. Headers from common/ and the build are
     leaves and do not count. NAME-private.h is NAME's own internal header
-    (db-private.h: what the db-*.c modules share), part of module NAME."""
+    (db-private.h: what the db-*.c modules share), part of module NAME; so is
+    a NAME-PART.c without a header of its own (sync-pull.c, sync-push.c: the
+    sync's pulls and pushes, sharing sync-private.h with sync.c)."""
     daemon = os.path.join(SRC, 'daemon')
     files = sorted(f for f in os.listdir(daemon) if f.endswith(('.c', '.h')))
+    privates = sorted((f[:-len('-private.h')] for f in files if f.endswith('-private.h')), key=len, reverse=True)
 
     def module_of(name):
         stem = os.path.basename(name).rsplit('.', 1)[0]
-        return stem[:-len('-private')] if stem.endswith('-private') else stem
+        if stem.endswith('-private'):
+            return stem[:-len('-private')]
+        if name.endswith('.c') and stem + '.h' not in files:
+            for owner in privates:
+                if stem.startswith(owner + '-'):
+                    return owner
+        return stem
 
     modules = {module_of(f) for f in files}
     edges = {m: set() for m in modules}
@@ -1254,7 +1263,7 @@ def daemon_include_graph():
         if not f.endswith('.h'):
             continue
         text = re.sub(r'//.*', '', re.sub(r'/\*.*?\*/', '', read(daemon, f), flags=re.S))
-        src = read(daemon, stem + '.c') if stem + '.c' in files else ''
+        src = '\n'.join(read(daemon, g) for g in files if g.endswith('.c') and module_of(g) == stem)
         for name in re.findall(r'^(?!typedef|static|extern|#|\s|\})[^;{}#]*?\b(\w+)\s*\([^;{}]*\)\s*(?:__attribute__\s*\(\(.*?\)\)\s*)?;',
                                text, re.M):
             if name.isupper():
