@@ -1,9 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* The helpers kinoctl's verbs share (kinoctl-common.h). */
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -46,7 +52,7 @@ int report_error(const sd_bus_error *e, int r, const char *what) {
                          * happened: kinoctl always allows interaction, so no
                          * agent could ask (no desktop session, no pkttyagent). */
                         fprintf(stderr, "Permission denied: this needs authentication and no polkit agent could ask for it; "
-                                        "run it in a desktop session, or as root.\n");
+                                        "run it on a terminal or in a desktop session, or as root.\n");
                         return EXIT_DENIED;
                 }
                 if (sd_bus_error_has_name(e, SD_BUS_ERROR_ACCESS_DENIED)) {
@@ -104,8 +110,69 @@ int ping_daemon(sd_bus *bus) {
  * daemon answers at all (the usual timeout), then let the calls wait as long
  * as a person may take to type it, so kinoctl does not give up on a call
  * that then succeeds. */
+/* ---- a polkit agent on the terminal ---- */
+
+/* How long the agent may take to register before the call goes ahead
+ * without it (it then cannot ask: the call fails with a sentence). */
+#define AGENT_READY_TIMEOUT_MSEC 5000
+
+static pid_t agent_pid;
+
+static void agent_close(void) {
+        if (agent_pid <= 0)
+                return;
+        (void) kill(agent_pid, SIGTERM);
+        (void) waitpid(agent_pid, NULL, 0);
+        agent_pid = 0;
+}
+
+/* Like systemctl and busctl: when a person sits at a terminal and no desktop
+ * agent may be there to ask, start pkttyagent for this process's session
+ * (--fallback: a desktop's own agent stays first) and wait until it has
+ * registered, so polkit can ask for the password right here. Never for
+ * root (polkit is not asked), the session bus (no polkit) or without a
+ * terminal; KINOCTL_NO_AGENT=1 turns it off. Best effort: without
+ * pkttyagent the call goes on and fails with the sentence above. */
+static void agent_open(void) {
+        int fds[2];
+        const char *off = getenv("KINOCTL_NO_AGENT");
+
+        if (agent_pid > 0 || arg_session || geteuid() == 0 || (off && streq(off, "1")) || !isatty(STDIN_FILENO) ||
+            !isatty(STDERR_FILENO))
+                return;
+        if (pipe2(fds, O_CLOEXEC) < 0)
+                return;
+        (void) fflush(stdout);
+        (void) fflush(stderr);
+        pid_t pid = fork();
+        if (pid < 0) {
+                close(fds[0]);
+                close(fds[1]);
+                return;
+        }
+        if (pid == 0) {
+                char fd[16];
+                /* Gone with kinoctl, even when kinoctl is killed. */
+                (void) prctl(PR_SET_PDEATHSIG, SIGTERM);
+                /* The write end crosses exec; the agent closes it (or writes) once registered. */
+                if (fcntl(fds[1], F_SETFD, 0) < 0)
+                        _exit(127);
+                snprintf(fd, sizeof fd, "%d", fds[1]);
+                execlp("pkttyagent", "pkttyagent", "--notify-fd", fd, "--fallback", (char *) NULL);
+                _exit(127);
+        }
+        close(fds[1]);
+        agent_pid = pid;
+        (void) atexit(agent_close);
+        /* Registered, or gone (EOF): either way the call may go. */
+        struct pollfd p = { .fd = fds[0], .events = POLLIN };
+        (void) poll(&p, 1, AGENT_READY_TIMEOUT_MSEC);
+        close(fds[0]);
+}
+
 int acquire_bus_to_authenticate(sd_bus **ret) {
         _cleanup_(sd_bus_flush_close_unrefp) sd_bus *bus = NULL;
+        agent_open();
         int r = acquire_bus(&bus);
         if (r == 0)
                 r = ping_daemon(bus);

@@ -12,7 +12,8 @@ at the first failure:
                  session made by systemd-run), bob has no session
   no-agent       alice's `kinoctl configure` with no polkit agent: refused
                  with kinoctl's sentence for it (polkitd's "challenge")
-  agent          the same through pkttyagent with alice's password
+  agent          the same on a terminal: kinoctl starts pkttyagent itself
+                 (like systemctl), which asks for alice's password there
                  (auth_admin_keep; alice is in the sudo group): done
   connect        root connects to the stand-in and imports
   use            as alice: kinoctl status, history and a scrobbling session
@@ -46,9 +47,9 @@ at the first failure:
 Writes /kt/started first, then /kt/inside.log as it goes, /kt/result.json
 at the end and, on a failure, /kt/diagnostics.txt (journal and status).
 
-`inside.py agent PASSWORD -- COMMAND...` is the helper that runs COMMAND with
-a pkttyagent registered for it on a terminal of its own, typing PASSWORD at
-its prompt. `inside.py player NAME URL LENGTH POSITION` is the stand-in MPRIS
+`inside.py agent PASSWORD -- COMMAND...` is the helper that runs COMMAND on
+a terminal of its own, typing PASSWORD at the password prompt (kinoctl starts
+pkttyagent there itself). `inside.py player NAME URL LENGTH POSITION` is the stand-in MPRIS
 player: on the session bus as org.mpris.MediaPlayer2.NAME, playing URL
 (LENGTH seconds long) from POSITION seconds, until it is stopped.
 """
@@ -72,7 +73,7 @@ UNIT = 'kino-traktd.service'
 NOT_ALLOWED = ('Permission denied: your account is not allowed to do this (polkit action org.kino.trakt.use); '
                'ask an administrator.')
 NO_AGENT = ('Permission denied: this needs authentication and no polkit agent could ask for it; '
-            'run it in a desktop session, or as root.')
+            'run it on a terminal or in a desktop session, or as root.')
 CLIENT_ID, CLIENT_SECRET = 'test-client-id', 'test-client-secret'   # the stand-in's app
 
 T0 = time.monotonic()
@@ -300,9 +301,10 @@ def step_no_agent():
 
 def step_agent():
     p = in_session('alice', ['/usr/bin/python3', f'{KT}/inside.py', 'agent', P['password'], '--', *configure_cmd('alice')])
-    say('pkttyagent run:\n' + p.stderr[-1500:])
-    check(p.returncode == 0, f'kinoctl configure through pkttyagent: exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}')
-    check('AUTHENTICATION COMPLETE' in p.stderr, f'pkttyagent did not authenticate: {p.stderr[-1500:]}')
+    say('kinoctl configure on a terminal:\n' + p.stderr[-1500:])
+    check(p.returncode == 0, f'kinoctl configure on a terminal: exit {p.returncode}: {p.stdout} {p.stderr[-1500:]}')
+    check('AUTHENTICATING FOR org.kino.trakt.configure' in p.stderr and 'AUTHENTICATION COMPLETE' in p.stderr,
+          f'kinoctl\'s pkttyagent did not ask and authenticate: {p.stderr[-1500:]}')
     p = run([KINOCTL, 'status'])
     check(CLIENT_ID in p.stdout and 'disconnected' in p.stdout, f'not configured: {p.stdout!r}')
 
@@ -566,25 +568,14 @@ def step_idle(first_invocation):
 # ---------------------------------------------------------------- the agent helper
 
 def agent_main(password, cmd):
-    """Runs cmd with pkttyagent registered for its process, answering the
-    password prompt. pkttyagent asks on its controlling terminal: it gets a
-    pty of its own. Its output goes to stderr; the exit status is cmd's."""
-    go_r, go_w = os.pipe()
-    child = os.fork()
+    """Runs cmd on a terminal of its own (a pty), as a person at a terminal
+    would, typing password at the first password prompt. kinoctl starts the
+    polkit agent (pkttyagent) itself when it sits at a terminal, like
+    systemctl; the agent asks on that terminal. What the terminal showed goes
+    to stderr; the exit status is cmd's."""
+    child, master = pty.fork()
     if child == 0:
-        os.close(go_w)
-        os.read(go_r, 1)  # wait for the agent; exec keeps the pid and start time polkit knows
         os.execv(cmd[0], cmd)
-    os.close(go_r)
-    note_r, note_w = os.pipe()
-    os.set_inheritable(note_w, True)
-    agent, master = pty.fork()
-    if agent == 0:
-        os.execvp('pkttyagent', ['pkttyagent', '--process', str(child), '--notify-fd', str(note_w)])
-    os.close(note_w)
-    os.read(note_r, 1)  # pkttyagent closes it once registered
-    os.write(go_w, b'x')
-    os.close(go_w)
     out, typed = b'', False
     deadline = time.monotonic() + 120
     status = None
@@ -606,14 +597,11 @@ def agent_main(password, cmd):
         if pid:
             status = os.waitstatus_to_exitcode(st)
             break
-    time.sleep(0.3)
     try:
         while select.select([master], [], [], 0.1)[0]:
             out += os.read(master, 4096)
     except OSError:
         pass
-    os.kill(agent, signal.SIGTERM)
-    os.waitpid(agent, 0)
     text = re.sub(r'\x1b\[[0-9;]*m', '', out.decode(errors='replace')).replace('\r', '')
     sys.stderr.write(text.replace(password, '***'))
     if status is None:

@@ -1,6 +1,8 @@
 """kinoctl against the real daemon: output, exit codes, one clean line on errors."""
 import json
 import os
+import shutil
+import subprocess
 
 from harness import Rig, check, eq, nobody_uid, wait_until
 
@@ -153,3 +155,103 @@ def test_daemon_hangs():
         eq(p.stdout, '', 'stdout')
         p = rig.kinoctl('status')
         eq(p.returncode, 0, f'after SIGCONT ({p.stderr!r})')
+
+
+FAKE_AGENT = r'''#!/bin/sh
+# Stands in for polkit's pkttyagent (a system program, not ours): says how it
+# was started, whether it had the terminal, tells kinoctl it registered, and
+# waits to be sent away.
+log="$(dirname "$0")/agent.log"
+if [ -t 0 ]; then tty=tty; else tty=notty; fi
+echo "started $* $tty" >> "$log"
+trap 'echo terminated >> "$log"; exit 0' TERM
+fd=$2
+eval "echo ready >&$fd"
+eval "exec $fd>&-"
+while :; do sleep 0.05; done
+'''
+
+
+def run_on_terminal(cmd, env):
+    """Run cmd with a pseudo-terminal as its stdin, stdout and stderr; its output."""
+    import pty
+    import select
+    import subprocess
+    import time
+    from harness import SLOW
+    main, sub = pty.openpty()
+    p = subprocess.Popen(cmd, stdin=sub, stdout=sub, stderr=sub, env=env, start_new_session=True)
+    os.close(sub)
+    out = b''
+    deadline = time.monotonic() + 60 * SLOW
+    while time.monotonic() < deadline:
+        ready, _, _ = select.select([main], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:
+                chunk = b''
+            if not chunk and p.poll() is not None:
+                break
+            out += chunk
+        elif p.poll() is not None:
+            break
+    os.close(main)
+    p.wait(10)
+    return p.returncode, out.decode(errors='replace')
+
+
+def test_polkit_agent_on_a_terminal():
+    """Like systemctl: a person at a terminal who may be asked for a password
+    gets pkttyagent started for kinoctl's call (--fallback, so a desktop's
+    agent stays first), waited for until it registered and sent away at the
+    end; not without a terminal, not for root, not with KINOCTL_NO_AGENT=1."""
+    import tempfile
+    with Rig(standin=False) as rig:
+        rig.polkit_allow('org.kino.trakt.configure')
+        # Outside the rig's folder: the other uid must reach it.
+        folder = tempfile.mkdtemp(prefix='kt-agent-')
+        try:
+            agent_checks(rig, folder)
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def agent_checks(rig, folder):
+    """The checks of test_polkit_agent_on_a_terminal, with the fake agent in folder."""
+    os.chmod(folder, 0o777)
+    fake = os.path.join(folder, 'pkttyagent')
+    with open(fake, 'w') as f:
+        f.write(FAKE_AGENT)
+    os.chmod(fake, 0o755)
+    log = os.path.join(folder, 'agent.log')
+    env = dict(rig.env)
+    env['PATH'] = folder + ':' + env.get('PATH', '/usr/bin:/bin')
+    user = nobody_uid()
+    as_user = ['setpriv', f'--reuid={user}', f'--regid={user}', '--clear-groups', rig.kinoctl_path()]
+
+    def agent_log():
+        return open(log).read() if os.path.exists(log) else ''
+
+    code, out = run_on_terminal(as_user + ['sync', 'disable', 'history'], env)
+    eq(code, 0, f'kinoctl on a terminal ({out!r})')
+    eq(bool(rig.prop('SyncEnabled')['history']), False, 'history off')
+    lines = agent_log().splitlines()
+    check(len(lines) == 2 and lines[0].startswith('started --notify-fd ') and lines[0].endswith(' --fallback tty'),
+          f'the agent was not started on the terminal as pkttyagent --notify-fd N --fallback: {lines!r}')
+    eq(lines[-1], 'terminated', 'the agent after kinoctl ended')
+
+    # No terminal, root, or turned off: no agent.
+    os.unlink(log)
+    p = subprocess.run(as_user + ['sync', 'enable', 'history'], env=env, capture_output=True, text=True, timeout=60)
+    eq(p.returncode, 0, f'kinoctl without a terminal ({p.stderr!r})')
+    code, out = run_on_terminal([rig.kinoctl_path(), 'sync', 'disable', 'history'], env)
+    eq(code, 0, f'root on a terminal ({out!r})')
+    off = dict(env, KINOCTL_NO_AGENT='1')
+    code, out = run_on_terminal(as_user + ['sync', 'enable', 'history'], off)
+    eq(code, 0, f'KINOCTL_NO_AGENT=1 on a terminal ({out!r})')
+    eq(agent_log(), '', 'an agent started without a terminal, for root or with KINOCTL_NO_AGENT=1')
+    # Status needs no authentication: no agent either.
+    code, out = run_on_terminal(as_user + ['status'], env)
+    eq(code, 0, f'status on a terminal ({out!r})')
+    eq(agent_log(), '', 'an agent started for kinoctl status')

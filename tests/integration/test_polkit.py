@@ -203,7 +203,7 @@ def test_kinoctl_sentences():
             (None, 'Permission denied: your account is not allowed to do this (polkit action org.kino.trakt.use); '
                    'ask an administrator.'),
             (POLKIT_CHALLENGE, 'Permission denied: this needs authentication and no polkit agent could ask for it; '
-                               'run it in a desktop session, or as root.'),
+                               'run it on a terminal or in a desktop session, or as root.'),
             (POLKIT_DISMISSED, 'Permission denied: the authentication was cancelled (polkit action org.kino.trakt.use).'),
             (POLKIT_NO_OWNER, 'Permission denied: polkit could not check whether your account may do this '
                               '(polkit action org.kino.trakt.use); an administrator finds why in '
