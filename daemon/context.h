@@ -22,8 +22,8 @@
  * client → HTTP; no module includes a bus file or main.c
  * (system-daemon-include-graph checks it). */
 
-/* Percent at which a stop counts as watched: Trakt's server-side 80 (docs/trakt-api.md §4.2). */
-#define KT_WATCHED_THRESHOLD 80.0
+/* KT_WATCHED_THRESHOLD, the percent at which a stop counts as watched. */
+#include "scrobble-rules.h"
 
 typedef struct PolkitQuery PolkitQuery;
 struct TraktClient;

@@ -10,6 +10,7 @@
 #include "build-config.h"
 #include "log.h"
 #include "outbox.h"
+#include "outbox-rules.h"
 #include "resolve.h"
 #include "trakt-client.h"
 #include "trakt-body.h"
@@ -17,11 +18,8 @@
 #include "trakt-time.h"
 #include "util.h"
 
-#define BACKOFF_BASE_USEC (5 * USEC_PER_SEC)
-#define BACKOFF_MAX_USEC (300 * USEC_PER_SEC)
 #define KEEP_DONE_USEC (7 * 24 * 3600 * USEC_PER_SEC) /* sent/dropped rows kept a week for inspection */
 #define MATCH_WINDOW_USEC (60 * USEC_PER_SEC)         /* the same play on both sides: ±1 minute */
-#define HOLD_USEC (3600 * USEC_PER_SEC)               /* a refused category (420/426) or a locked account (423) is tried again hourly */
 
 typedef struct Outbox {
         Context *context;
@@ -37,8 +35,7 @@ typedef struct Outbox {
         /* Categories Trakt refuses to take more of for now (420 account limit,
          * 426 VIP only), and the whole account while it is locked (423): their
          * events wait, the others go on. Realtime µs; 0 = not held. */
-        uint64_t held_until[_KT_CATEGORY_MAX];
-        uint64_t locked_until;
+        OutboxHolds holds;
         /* status */
         bool failed;     /* the last delivery failed for good (red until the next success) */
         bool set_error;  /* LastError holds one of our sentences */
@@ -123,17 +120,7 @@ static bool superseded(Context *c, int64_t id, const char *session) {
 
 static const char *status_for(Context *c, unsigned pending) {
         Outbox *o = ob(c);
-        bool busy = pending > 0 || c->n_sessions > 0;
-
-        if (c->state == CONN_EXPIRED && pending > 0)
-                return "failed";
-        if (o && o->failed)
-                return "failed";
-        if (!busy)
-                return "idle";
-        if (c->http && http_blocked(c->http))
-                return "rate-limited";
-        return "active";
+        return outbox_status_name(c->state == CONN_EXPIRED, o && o->failed, pending, c->n_sessions, c->http && http_blocked(c->http));
 }
 
 const char *outbox_status(Context *c) {
@@ -191,13 +178,6 @@ static void flight_clear(Outbox *o) {
         o->checking = false;
 }
 
-static uint64_t backoff(unsigned attempts) {
-        uint64_t d = BACKOFF_BASE_USEC;
-        for (unsigned i = 1; i < attempts && d < BACKOFF_MAX_USEC; i++)
-                d *= 2;
-        return d > BACKOFF_MAX_USEC ? BACKOFF_MAX_USEC : d;
-}
-
 static const char *describe(struct json_object *payload, char *buf, size_t n) {
         TraktMedia m = {};
         struct json_object *w = payload_media(payload);
@@ -234,131 +214,92 @@ static void record_unmatched(Context *c, struct json_object *payload, const char
         context_notify_changed(c, "UnmatchedItems", NULL);
 }
 
-static unsigned body_flags(struct json_object *payload);
 static void convert_to_history(Context *c, int64_t id, struct json_object *payload);
-
-static const char *kind_category(const char *kind) {
-        if (streq(kind, "start") || streq(kind, "pause") || streq(kind, "stop"))
-                return "scrobble";
-        if (streq(kind, "history_add"))
-                return "history";
-        if (startswith(kind, "rating_"))
-                return "ratings";
-        return "collection";
-}
-
-/* Whether the events of category wait because Trakt refused them for now;
- * *ret_until (if not NULL) gets when to look again. */
-static bool held(Outbox *o, const char *category, uint64_t now, uint64_t *ret_until) {
-        int i = kt_category_from_string(category);
-        uint64_t until = o->locked_until;
-        if (i >= 0 && o->held_until[i] > until)
-                until = o->held_until[i];
-        if (ret_until)
-                *ret_until = until;
-        return until > now;
-}
-
-/* Does the row's media include an episode that Trakt could find by its show
- * and numbers, where it was sent (and not found) by its id? */
-static bool retry_by_numbers_possible(struct json_object *payload) {
-        struct json_object *items;
-        if (body_flags(payload) & TRAKT_BODY_BY_NUMBERS)
-                return false;
-        if (!json_object_object_get_ex(payload, "items", &items)) {
-                struct json_object *w = payload_media(payload);
-                return trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w);
-        }
-        for (size_t i = 0; json_object_is_type(items, json_type_array) && i < json_object_array_length(items); i++) {
-                struct json_object *w = payload_media(json_object_array_get_idx(items, i));
-                if (trakt_wrapper_episode_by_id(w) && trakt_wrapper_episode_by_numbers(w))
-                        return true;
-        }
-        return false;
-}
 
 /* Send the row again now, naming its episodes by show and numbers (the
  * Jellyfin plugin's fallback): Trakt did not find them by id, so nothing was
  * applied and nothing needs looking up first. */
-static void retry_by_numbers(Outbox *o) {
+static void retry_by_numbers(Outbox *o, const OutboxVerdict *v) {
         Context *c = o->context;
         json_object_object_add(o->payload, "by_numbers", json_object_new_boolean(1));
-        (void) db_outbox_rewrite(c->db, o->row, json_object_to_json_string_ext(o->payload, JSON_C_TO_STRING_PLAIN),
-                                 o->attempts > 0 ? o->attempts - 1 : 0);
+        (void) db_outbox_rewrite(c->db, o->row, json_object_to_json_string_ext(o->payload, JSON_C_TO_STRING_PLAIN), v->attempts);
         log_info("Outbox event %" PRId64 ": Trakt did not find the episode by its id; trying its show and numbers.", o->row);
 }
 
 /* Trakt answered 2xx but the answer is not what that endpoint returns: it
  * counts as no answer (a malformed answer is never success). */
-static void unreadable_answer(Outbox *o, const char *what) {
+static void unreadable_answer(Outbox *o, const OutboxVerdict *v, const char *what) {
         log_warning("Trakt's answer to the %s of %s could not be read; it is sent again later%s.", o->kind, what,
                     streq(o->kind, "history_add") ? ", after looking for it on Trakt" : "");
-        row_retry_later(o->context, o->row, o->attempts, backoff(o->attempts), "unreadable answer");
+        row_retry_later(o->context, o->row, v->attempts, v->delay, "unreadable answer");
 }
 
-/* A 2xx (or a 409 on a stop). Returns false when the answer means the event
- * is not done after all (kept, to be sent again). */
-static bool delivered(Outbox *o, const HttpResponse *r) {
+static OutboxFacts facts(Outbox *o, const HttpResponse *r) {
+        Context *c = o->context;
+        return (OutboxFacts) {
+                .kind = o->kind,
+                .status = r->status,
+                .retry_after_sec = r->retry_after_sec,
+                .attempts = o->attempts,
+                .connected = c->state == CONN_CONNECTED,
+                .completed = streq(o->kind, "stop") && payload_int(o->payload, "history_id") > 0,
+                .by_numbers_possible = outbox_payload_by_numbers_possible(o->payload),
+        };
+}
+
+/* A 2xx (or a 409 on a stop): what the answer says decides. */
+static void delivered(Outbox *o, const HttpResponse *r, const OutboxFacts *f) {
         Context *c = o->context;
         const char *kind = o->kind;
         struct json_object *p = o->payload;
+        TraktScrobbleResult scrobble = {};
+        TraktSyncResult sync = {};
+        OutboxAnswer a = {};
         char what[160];
 
         describe(p, what, sizeof what);
-        if (streq(kind, "start") || streq(kind, "pause") || streq(kind, "stop")) {
-                TraktScrobbleResult res = {};
-                if (r->status != 409 && trakt_parse_scrobble(r->json, &res) < 0) {
-                        unreadable_answer(o, what);
-                        return false;
-                }
-                bool completed = streq(kind, "stop") && payload_int(p, "history_id") > 0;
-                if (completed && r->status != 409 && res.action && streq(res.action, "pause")) {
-                        /* Trakt kept it as a pause (it scrobbles only above 80 %): this
-                         * machine counted a watch, so it goes to the history with the time
-                         * it happened, looked for there first. */
-                        log_info("Trakt kept the stop of %s at %.2f %% as a pause; adding the watch to its history instead.", what,
-                                 res.progress);
-                        trakt_scrobble_done(&res);
-                        convert_to_history(c, o->row, p);
-                        row_retry_later(c, o->row, o->attempts > 0 ? o->attempts : 1, 0, "kept as a pause by Trakt");
-                        clear_failed(o);
-                        return false;
-                }
-                if (completed) {
-                        int64_t trakt_id = r->status != 409 && res.id > 0 ? res.id : 0;
-                        history_row_mark_pushed(c, payload_int(p, "history_id"), trakt_id);
-                        if (r->status != 409 && r->json)
-                                history_row_learn_media(c, payload_int(p, "history_id"), r->json);
-                }
-                trakt_scrobble_done(&res);
+        if (outbox_kind_is_scrobble(kind)) {
+                a.parsed = r->status != 409 && trakt_parse_scrobble(r->json, &scrobble) >= 0;
+                a.action = scrobble.action;
+                a.id = scrobble.id;
         } else {
-                TraktSyncResult res = {};
-                if (trakt_parse_sync_result(r->json, &res) < 0) {
-                        unreadable_answer(o, what);
-                        return false;
-                }
-                if (res.not_found > 0 && retry_by_numbers_possible(p)) {
-                        retry_by_numbers(o);
-                        return false;
-                }
-                if (res.not_found > 0) {
+                a.parsed = trakt_parse_sync_result(r->json, &sync) >= 0;
+                a.added = sync.added;
+                a.not_found = sync.not_found;
+        }
+        OutboxVerdict v = outbox_rule_answer(f, &a);
+
+        switch (v.kind) {
+        case OUTBOX_RETRY:
+                unreadable_answer(o, &v, what);
+                break;
+        case OUTBOX_TO_HISTORY:
+                log_info("Trakt kept the stop of %s at %.2f %% as a pause; adding the watch to its history instead.", what,
+                         scrobble.progress);
+                convert_to_history(c, o->row, p);
+                row_retry_later(c, o->row, v.attempts, v.delay, "kept as a pause by Trakt");
+                clear_failed(o);
+                break;
+        case OUTBOX_BY_NUMBERS:
+                retry_by_numbers(o, &v);
+                break;
+        default:
+                if (v.unmatched) {
                         log_warning("Trakt did not know %s (%s).", what, kind);
                         record_unmatched(c, p, kind);
                 }
-                if (streq(kind, "history_add")) {
-                        if (res.added <= 0 && res.not_found == 0) {
-                                unreadable_answer(o, what);
-                                return false;
-                        }
-                        history_row_mark_pushed(c, payload_int(p, "history_id"), 0);
-                } else if (streq(kind, "rating_set"))
+                if (v.mark_pushed)
+                        history_row_mark_pushed(c, payload_int(p, "history_id"), v.trakt_history_id);
+                if (v.learn_media && r->json)
+                        history_row_learn_media(c, payload_int(p, "history_id"), r->json);
+                if (streq(kind, "rating_set"))
                         (void) db_rating_delivered(c->db, payload_int(p, "rated_at"));
                 if (streq(kind, "rating_set") || streq(kind, "rating_remove"))
                         c->ratings_pushed++;
+                row_done(c, o->row, DB_OUTBOX_SENT, NULL);
+                clear_failed(o);
         }
-        row_done(c, o->row, DB_OUTBOX_SENT, NULL);
-        clear_failed(o);
-        return true;
+        trakt_scrobble_done(&scrobble);
 }
 
 static void on_answer(Http *h, const HttpResponse *r, void *userdata);
@@ -415,58 +356,19 @@ static void on_checked(Http *h, const HttpResponse *r, void *userdata) {
         on_answer(h, r, o);
 }
 
-static const char *category_words(const char *category) {
-        if (streq(category, "scrobble") || streq(category, "history"))
-                return "plays";
-        if (streq(category, "ratings"))
-                return "ratings";
-        return "collected titles";
-}
-
 /* 420 (an account limit), 426 (VIP only): this category waits, the others go
  * on; 423: the account is locked, everything waits. The event is kept and
  * LastError says why, with Trakt's own limit and upgrade address when it sent
  * them (docs/trakt-api.md §3.2). */
-static void hold(Outbox *o, const HttpResponse *r, const char *category) {
+static void hold(Outbox *o, const HttpResponse *r, const OutboxVerdict *v, const char *category) {
         Context *c = o->context;
-        uint64_t until = now_realtime_usec() + HOLD_USEC;
-        char sentence[512], upgrade[256] = "";
-        int i = kt_category_from_string(category);
+        char sentence[512];
 
-        if (r->upgrade_url && strlen(r->upgrade_url) < 200 && startswith(r->upgrade_url, "https://"))
-                snprintf(upgrade, sizeof upgrade, " (%s)", r->upgrade_url);
-        if (r->status == 423) {
-                o->locked_until = until;
-                snprintf(sentence, sizeof sentence,
-                         "Trakt says this account is locked or deactivated (HTTP 423): nothing is sent until it is unlocked; "
-                         "contact Trakt support. %u event(s) are kept.", outbox_pending(c));
-        } else if (r->status == 420) {
-                if (i >= 0)
-                        o->held_until[i] = until;
-                if (r->account_limit && strlen(r->account_limit) < 64)
-                        snprintf(sentence, sizeof sentence,
-                                 "Trakt refused more %s: this account's limit of %s is reached (HTTP 420). They are kept and "
-                                 "sent once there is room; remove some on trakt.tv or upgrade to VIP%s.",
-                                 category_words(category), r->account_limit, upgrade);
-                else
-                        snprintf(sentence, sizeof sentence,
-                                 "Trakt refused more %s: this account's limit is reached (HTTP 420). They are kept and sent "
-                                 "once there is room; remove some on trakt.tv or upgrade to VIP%s.",
-                                 category_words(category), upgrade);
-        } else {
-                if (i >= 0)
-                        o->held_until[i] = until;
-                snprintf(sentence, sizeof sentence,
-                         "Trakt takes %s from this app only for VIP accounts (HTTP 426); they are kept. Upgrade to VIP%s "
-                         "or turn %s sync off.",
-                         category_words(category), upgrade, category);
-        }
+        outbox_holds_add(&o->holds, v, category, now_realtime_usec());
+        outbox_hold_sentence(sentence, sizeof sentence, r->status, category, r->account_limit, r->upgrade_url, outbox_pending(c));
         log_warning("%s", sentence);
-        /* Not sent: the next attempt needs no look-up for this one. */
-        row_retry_later(c, o->row, o->attempts > 0 ? o->attempts - 1 : 0, 0, sentence);
-        /* The dot turns red when scrobbling itself is held; a held rating or
-         * collection change is said in LastError only. */
-        if (r->status == 423 || streq(category, "scrobble") || streq(category, "history"))
+        row_retry_later(c, o->row, v->attempts, 0, sentence);
+        if (v->red)
                 set_failed(o, sentence);
         else {
                 o->set_error = true;
@@ -479,47 +381,49 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         Context *c = o->context;
         char what[160], item[32], sentence[512];
         long s = r->status;
-        const char *category = kind_category(o->kind);
-        bool scrobble = streq(category, "scrobble");
-
+        const char *category = outbox_kind_category(o->kind);
         o->call = NULL;
         o->checking = false;
         describe(o->payload, what, sizeof what);
         describe_public(o->payload, item, sizeof item);
 
-        if ((s >= 200 && s < 300) || (s == 409 && streq(o->kind, "stop"))) {
+        OutboxFacts f = facts(o, r);
+        OutboxVerdict v = outbox_rule_status(&f);
+        switch (v.kind) {
+        case OUTBOX_READ_ANSWER:
                 if (s == 409)
                         log_info("Trakt already has the scrobble of %s (409): done.", what);
-                (void) delivered(o, r);
-        } else if (s == 401 || (s == 403 && c->state != CONN_CONNECTED)) {
-                /* trakt-client refreshed once already; when that failed State is expired. */
-                row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "not authorized");
+                delivered(o, r, &f);
+                break;
+        case OUTBOX_UNAUTHORIZED:
+                row_retry_later(c, o->row, v.attempts, v.delay, "not authorized");
                 if (c->state == CONN_EXPIRED)
                         snprintf(sentence, sizeof sentence,
                                  "Trakt disconnected: %u event(s) wait until you reconnect the account.", outbox_pending(c));
                 else
                         snprintf(sentence, sizeof sentence, "Trakt refused the token while sending %s; reconnect the account.", item);
                 set_failed(o, sentence);
-        } else if (s == 403) {
-                row_retry_later(c, o->row, o->attempts, BACKOFF_MAX_USEC, "403");
+                break;
+        case OUTBOX_APP_REFUSED:
+                row_retry_later(c, o->row, v.attempts, v.delay, "403");
                 set_failed(o, "Trakt refused the application (403); check the client id in the configuration, the events wait.");
-        } else if (s == 420 || s == 423 || s == 426) {
-                hold(o, r, category);
-        } else if (s == 0 || s == 408 || s == 429 || s >= 500) {
-                uint64_t delay = backoff(o->attempts);
-                if (s == 429 && r->retry_after_sec >= 0)
-                        delay = (uint64_t) r->retry_after_sec * USEC_PER_SEC;
+                break;
+        case OUTBOX_HOLD:
+                hold(o, r, &v, category);
+                break;
+        case OUTBOX_RETRY:
                 log_warning("Could not send %s for %s (%s); retrying in %" PRIu64 " s.", o->kind, what,
-                            r->error ?: "no answer", delay / USEC_PER_SEC);
-                row_retry_later(c, o->row, o->attempts, delay, r->error ?: "transient failure");
-        } else if (s == 404 && retry_by_numbers_possible(o->payload)) {
-                retry_by_numbers(o);
-        } else if (s == 422 && scrobble && !streq(o->kind, "stop")) {
-                /* A start or pause Trakt refuses by its own rules (§4.2) is not a
-                 * failure of ours: the next event of the playback says where it is. */
+                            r->error ?: "no answer", v.delay / USEC_PER_SEC);
+                row_retry_later(c, o->row, v.attempts, v.delay, r->error ?: "transient failure");
+                break;
+        case OUTBOX_BY_NUMBERS:
+                retry_by_numbers(o, &v);
+                break;
+        case OUTBOX_DROP:
                 log_info("Trakt refused the %s of %s by its rules (422): %s", o->kind, what, r->error ?: "no reason given");
                 row_done(c, o->row, DB_OUTBOX_DROPPED, "422");
-        } else {
+                break;
+        default:
                 if (s == 404)
                         snprintf(sentence, sizeof sentence,
                                  "Trakt does not know %s a player sent; check the ids the player sends (the event was dropped).", item);
@@ -527,9 +431,9 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
                         snprintf(sentence, sizeof sentence, "Trakt refused the %s of %s (HTTP %ld); the event was dropped.",
                                  o->kind, item, s);
                 log_warning("%s (%s)", sentence, what);
-                if (s == 404)
+                if (v.unmatched)
                         record_unmatched(c, o->payload, o->kind);
-                if (streq(o->kind, "stop") || streq(o->kind, "history_add"))
+                if (v.mark_pushed)
                         history_row_mark_pushed(c, payload_int(o->payload, "history_id"), 0);
                 row_done(c, o->row, DB_OUTBOX_FAILED, sentence);
                 set_failed(o, sentence);
@@ -539,15 +443,10 @@ static void on_answer(Http *h, const HttpResponse *r, void *userdata) {
         outbox_kick(c);
 }
 
-static unsigned body_flags(struct json_object *payload) {
-        struct json_object *v;
-        return json_object_object_get_ex(payload, "by_numbers", &v) && json_object_get_boolean(v) ? TRAKT_BODY_BY_NUMBERS : 0;
-}
-
 static int sync_body(const char *kind, struct json_object *payload, char **ret) {
         _cleanup_(trakt_sync_body_freep) TraktSyncBody *body = trakt_sync_body_new();
         struct json_object *items;
-        unsigned flags = body_flags(payload);
+        unsigned flags = outbox_payload_flags(payload);
 
         if (!body)
                 return -ENOMEM;
@@ -599,7 +498,7 @@ static int send_row(Outbox *o) {
 
         if (streq(o->kind, "start") || streq(o->kind, "pause") || streq(o->kind, "stop"))
                 r = trakt_scrobble_body(payload_media(o->payload), o->kind, payload_double(o->payload, "progress"), PACKAGE_VERSION,
-                                        body_flags(o->payload), &body);
+                                        outbox_payload_flags(o->payload), &body);
         else
                 r = sync_body(o->kind, o->payload, &body);
         if (r < 0)
@@ -710,7 +609,7 @@ static int deliver_next(Outbox *o) {
                         continue;
                 }
                 uint64_t until;
-                if (held(o, category, now, &until)) {
+                if (outbox_holds_held(&o->holds, category, now, &until)) {
                         /* Trakt refuses this category (or the account) for now: the
                          * others go on; look again when the hold ends. */
                         if (!wake || until < wake)
@@ -837,8 +736,7 @@ void outbox_connection_changed(Context *c) {
         if (c->state == CONN_CONNECTED) {
                 /* (Re)connected: whatever waited for the account goes now, not after its backoff. */
                 (void) db_outbox_retry_all_now(c->db);
-                memset(o->held_until, 0, sizeof o->held_until);
-                o->locked_until = 0;
+                o->holds = (OutboxHolds) {};
                 clear_failed(o);
         }
         outbox_update_status(c);

@@ -37,7 +37,9 @@
  *    (kept, tried hourly); 422 on a start or pause is dropped; 404 and other
  *    4xx fail that one row (kept as 'failed', shown in LastError); transient
  *    failures back off and retry;
- *  - nothing is sent unless State is connected; while expired the rows wait. */
+ *  - nothing is sent unless State is connected; while expired the rows wait.
+ * What an answer means (the verdicts), the backoff, the holds and the
+ * status dot are outbox-rules.h's pure rules; this file does the I/O. */
 
 
 int outbox_setup(Context *c);

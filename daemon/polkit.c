@@ -5,55 +5,8 @@
 #include "list.h"
 #include "log.h"
 #include "polkit.h"
+#include "polkit-table.h"
 #include "util.h"
-
-#define ACTION_CONFIGURE "org.kino.trakt.configure"
-#define ACTION_CONNECT "org.kino.trakt.connect"
-#define ACTION_USE "org.kino.trakt.use"
-
-/* Every method the daemon exports, and who may call it. A method that is not
- * here is refused: adding a method means deciding its action here. */
-static const struct {
-        const char *interface;
-        const char *member;
-        const char *action; /* "" = public */
-} auth_table[] = {
-        { KT_INTERFACE, "Configure", ACTION_CONFIGURE },
-        { KT_INTERFACE, "SetSyncEnabled", ACTION_CONFIGURE },
-        { KT_INTERFACE, "Connect", ACTION_CONNECT },
-        { KT_INTERFACE, "FinishConnect", ACTION_CONNECT },
-        { KT_INTERFACE, "CancelConnect", ACTION_CONNECT },
-        { KT_INTERFACE, "Disconnect", ACTION_CONNECT },
-        { KT_INTERFACE, "Import", ACTION_CONNECT },
-        { KT_INTERFACE, "SyncNow", ACTION_USE },
-        { KT_INTERFACE, "CreateSession", ACTION_USE },
-        { KT_INTERFACE, "Rate", ACTION_USE },
-        { KT_INTERFACE, "GetRating", ACTION_USE },
-        { KT_INTERFACE, "MarkWatched", ACTION_USE },
-        { KT_INTERFACE, "GetHistory", ACTION_USE },
-        { KT_INTERFACE, "GetResumePoint", ACTION_USE },
-        { KT_INTERFACE, "UpdateCollection", ACTION_USE },
-        { KT_INTERFACE, "GetLists", ACTION_USE },
-        { KT_INTERFACE, "GetListItems", ACTION_USE },
-        { KT_INTERFACE, "AddList", ACTION_USE },
-        { KT_INTERFACE, "RemoveList", ACTION_USE },
-        { KT_INTERFACE, "GetRecommendations", ACTION_USE },
-        { KT_INTERFACE, "CreateSessionFor", ACTION_USE },
-        { KT_INTERFACE, "ListSessions", ACTION_USE },
-        { KT_INTERFACE, "SetIncognito", ACTION_USE },
-        { KT_INTERFACE, "GetIncognito", ACTION_USE },
-        { KT_INTERFACE, "WatchSessions", ACTION_USE },
-        { KT_INTERFACE, "UnwatchSessions", "" },
-};
-
-const char *polkit_action_for(const char *interface, const char *member) {
-        if (!interface || !member)
-                return NULL;
-        for (size_t i = 0; i < ELEMENTSOF(auth_table); i++)
-                if (streq(auth_table[i].interface, interface) && streq(auth_table[i].member, member))
-                        return auth_table[i].action;
-        return NULL;
-}
 
 /* One authorization check, kept in c->polkit_queries keyed by the message
  * it is for until the handler, dispatched again, takes the verdict. */

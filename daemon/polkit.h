@@ -9,8 +9,8 @@
 /* Asynchronous authorization, default deny.
  *
  * bus_authorize() looks the method up in one table mapping every method of
- * the daemon to its polkit action (or "public"); a method missing from the
- * table is refused. Root (uid 0, asked from the bus daemon asynchronously)
+ * the daemon to its polkit action (or "public", polkit-table.h); a method
+ * missing from the table is refused. Root (uid 0, asked from the bus daemon asynchronously)
  * is always allowed; anyone else goes through
  * org.freedesktop.PolicyKit1.Authority.CheckAuthorization with a
  * system-bus-name subject, interactive when the caller allowed it. When
@@ -44,8 +44,5 @@ int bus_authorize(Context *c, sd_bus_message *m, uid_t *ret_uid, sd_bus_error *e
  * changes hands). Only for what cannot wait for an asynchronous answer:
  * object look-ups, where sd-bus needs the answer before it dispatches. */
 int bus_caller_uid(Context *c, sd_bus_message *m, uid_t *ret);
-
-/* The polkit action for interface.member, "" for public, NULL if unlisted. */
-const char *polkit_action_for(const char *interface, const char *member);
 
 void polkit_queries_free(Context *c);

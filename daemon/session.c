@@ -9,10 +9,9 @@
 #include "log.h"
 #include "outbox.h"
 #include "resolve.h"
+#include "scrobble-rules.h"
 #include "session.h"
 #include "util.h"
-
-#define SCROBBLE_MIN_PROGRESS 1.0 /* Trakt ignores (422) a stop below 1 % (docs/trakt-api.md §4.2) */
 
 static const char *const playback_names[] = { "stopped", "playing", "paused" };
 
@@ -83,26 +82,26 @@ static int on_completed(Session *s) {
         return activity_completed(s->context, &s->media, s->progress, effective(s), s->id, s->uid);
 }
 
-/* A pause or a stop: at or above the threshold a completed watch (Trakt
- * answers a pause there with 422 "use stop"); below it, a resume point, sent
- * as what it is (Trakt keeps a stop below 80 % as a pause, §4.2). */
-static int paused_or_completed(Session *s, const char *kind, double progress) {
+/* A pause or a stop: what it becomes is scrobble_rule_end()'s verdict. */
+static int paused_or_completed(Session *s, ScrobbleEnd what, double progress) {
         s->progress = progress;
-        if (progress >= KT_WATCHED_THRESHOLD)
-                return s->completed ? 0 : on_completed(s);
-        return activity_paused(s->context, kind, &s->media, progress, effective(s), s->id, s->uid);
+        switch (scrobble_rule_end(what, progress, s->completed)) {
+        case SCROBBLE_COMPLETED:
+                return on_completed(s);
+        case SCROBBLE_RESUME_POINT:
+                return activity_paused(s->context, what == SCROBBLE_END_STOP ? "stop" : "pause", &s->media, progress, effective(s),
+                                       s->id, s->uid);
+        default:
+                return 0;
+        }
 }
 
 static int do_pause(Session *s, double progress) {
-        return paused_or_completed(s, "pause", progress);
+        return paused_or_completed(s, SCROBBLE_END_PAUSE, progress);
 }
 
 static int do_stop(Session *s, double progress) {
-        if (progress < SCROBBLE_MIN_PROGRESS) {
-                s->progress = progress;
-                return 0; /* Trakt ignores it (422): nothing to send, nothing to keep */
-        }
-        return paused_or_completed(s, "stop", progress);
+        return paused_or_completed(s, SCROBBLE_END_STOP, progress);
 }
 
 void session_end(Session *s, const char *why) {
@@ -154,7 +153,7 @@ int session_start(Session *s, TraktMedia *media_in, double progress, unsigned *r
                 return sd_bus_error_set(error, SD_BUS_ERROR_INVALID_ARGS, "The media dictionary names no item.");
         }
         /* Another title, or watching again from before the threshold: a new playback. */
-        if (!streq_ptr(key, s->media_key) || progress < KT_WATCHED_THRESHOLD)
+        if (scrobble_rule_new_playback(streq_ptr(key, s->media_key), progress))
                 s->completed = false;
         /* What withdrawing on incognito reaches back to: another title, or a Start after a Stop. */
         uint64_t now = now_realtime_usec();
