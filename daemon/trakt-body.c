@@ -220,8 +220,10 @@ double trakt_scrobble_progress(const char *action, double progress) {
                 progress = 0;
         if (progress > 100)
                 progress = 100;
-        /* Two decimals, never rounded up: 79.996 must not become 80.00. */
-        progress = floor(progress * 100) / 100;
+        /* Two decimals, never rounded up: 79.996 must not become 80.00. The
+         * nudge keeps a value that already has two decimals (79.99 is
+         * 7998.999… once multiplied) from losing one. */
+        progress = floor(progress * 100 + 1e-9) / 100;
         /* A pause Trakt accepts is 1 % to under 80 % (§4.2: 422 otherwise). */
         if (streq(action, "pause")) {
                 if (progress < 1)

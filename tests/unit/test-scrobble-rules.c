@@ -88,6 +88,11 @@ static void test_progress_sent(void) {
         g_assert_cmpfloat(trakt_scrobble_progress("pause", 0.5), ==, 1.0);
         g_assert_cmpfloat(trakt_scrobble_progress("pause", 1.0), ==, 1.0);
         g_assert_cmpfloat(trakt_scrobble_progress("pause", 79.996), ==, 79.99);
+        /* Two decimals already: kept as they are (floor alone made 79.98, 0.28 of them). */
+        g_assert_cmpfloat(trakt_scrobble_progress("pause", 79.99), ==, 79.99);
+        g_assert_cmpfloat(trakt_scrobble_progress("pause", 1.15), ==, 1.15);
+        g_assert_cmpfloat(trakt_scrobble_progress("stop", 0.29), ==, 0.29);
+        g_assert_cmpfloat(trakt_scrobble_progress("stop", 57.57), ==, 57.57);
         g_assert_cmpfloat(trakt_scrobble_progress("pause", 80.0), ==, 79.99);
         g_assert_cmpfloat(trakt_scrobble_progress("pause", 80.01), ==, 79.99);
         g_assert_cmpfloat(trakt_scrobble_progress("pause", 150), ==, 79.99);
