@@ -14,6 +14,12 @@ episode by its show and numbers, GET /shows/{id}/seasons/{s}/episodes/{e}.
 Besides Trakt's endpoints it serves a control API under /_control/ (see
 README.md next to this file) to approve device codes, inject faults, seed
 data and read the request log.
+
+One file, longer than 800 lines, for a reason: the tests, the demo, the
+benchmarks and the container test start it by path with nothing but the
+standard library, and its endpoints share one account state and one fault
+table. Its sections: item resolution, pagination, the request handler
+(faults, the governor's limits), Trakt's endpoints, search, the control API.
 """
 import argparse
 import datetime

@@ -8,7 +8,11 @@ graph. Each check is one meson test; run one by hand with
 
 A check prints what it looked at and ends with PASS, or prints FAIL: why and
 exits 1. Nothing here is skipped: a missing tool is a failure naming the
-Debian package to install."""
+Debian package to install.
+
+Longer than 800 lines for a reason: the checks are independent functions of a
+few dozen lines each, run by name from one meson test apiece; one file keeps
+one runner and one set of helpers (sources, the policy, the unit)."""
 import json
 import os
 import pwd
