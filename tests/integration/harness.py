@@ -270,7 +270,12 @@ class Rig:
         p = subprocess.Popen([PYTHON, STANDIN, '--port', '0', '--port-file', port_file, '--quiet'],
                              stdout=self.standin_log, stderr=subprocess.STDOUT)
         self.procs.append(p)
-        wait_until(lambda: os.path.exists(port_file) and open(port_file).read().strip(), what='stand-in port')
+        def ready():
+            if p.poll() is not None:
+                self.standin_log.seek(0)
+                raise TestFailure(f'the stand-in exited ({p.returncode}) before it listened: {self.standin_log.read()[-2000:]}')
+            return os.path.exists(port_file) and open(port_file).read().strip()
+        wait_until(ready, what='stand-in port')
         self.port = int(open(port_file).read().strip())
         self.trakt_url = f'http://127.0.0.1:{self.port}'
 
