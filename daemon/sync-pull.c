@@ -10,6 +10,7 @@
 #include "log.h"
 #include "paging.h"
 #include "sync-private.h"
+#include "sync-rules.h"
 #include "trakt-parse-text.h"
 #include "trakt-time.h"
 #include "util.h"
@@ -18,15 +19,9 @@
  * once a category is read, what Trakt no longer has forgotten here and its
  * cursors recorded (sync.h tells what each category does). */
 
-/* New plays are read from just after the newest one known, so 1,000 new plays
- * cost ceil(1000/250) pages. A play that reaches Trakt late (an outbox replay,
- * another device back online) keeps the time it happened and falls before
- * that: Trakt's play count then disagrees with ours, and the day before the
- * newest known play is read too; only if the counts still disagree is every
- * play read. */
-#define HISTORY_MARGIN_USEC (86400 * USEC_PER_SEC)
-/* A local play linked to Trakt may be dated up to a minute off Trakt's date:
- * near the window's start, the play counts decide instead of the window. */
+/* How much history a sweep reads is in sync-rules.h. A local play linked to
+ * Trakt may be dated up to a minute off Trakt's date: near the window's
+ * start, the play counts decide instead of the window. */
 #define HISTORY_GUARD_USEC (120 * USEC_PER_SEC)
 
 static inline int64_t max_i64(int64_t a, int64_t b) {
@@ -259,12 +254,9 @@ const Pull sync_pull_recommendations_shows = {
         "/recommendations/shows?ignore_collected=true&ignore_watchlisted=true&limit=100", TRAKT_ITEMS_RECOMMENDATIONS,
         TRAKT_SHOW, "show", CAT_RECOMMENDATIONS, PULL_REPLACE };
 
-/* Sweep, history: Trakt's play count now against the count when history was
- * last in step, plus the plays new in the window, minus the linked plays of
- * the window Trakt no longer has. A difference means plays were removed
- * before the window or added with an older date: then the day before the
- * newest known play is read as well, and if that does not explain it, every
- * play is read. */
+/* Sweep, history: the count check (sync_rule_judge_counts()) on what the
+ * window's read left, and what its verdict says: the day before the newest
+ * known play, or every play, is read next. */
 static void judge_counts(SyncRun *s) {
         int64_t vanished = -1;
 
@@ -272,21 +264,28 @@ static void judge_counts(SyncRun *s) {
                 return;
         if (db_history_count_vanished(s->context->db, s->window_start + (int64_t) HISTORY_GUARD_USEC, &vanished) < 0)
                 vanished = -1;
-        int64_t expected = s->history_total + s->new_plays - vanished;
-        if (vanished >= 0 && !s->unstable && s->total_now >= 0 && expected != s->total_now && !s->widened &&
-            s->history_newest > 0) {
+        SyncCountJudgement j = sync_rule_judge_counts(&(SyncCountFacts) {
+                .history_total = s->history_total, .new_plays = s->new_plays, .vanished = vanished,
+                .total_now = s->total_now, .unstable = s->unstable, .widened = s->widened,
+                .history_newest = s->history_newest, .window_start = s->window_start });
+        switch (j.verdict) {
+        case SYNC_COUNTS_WIDEN:
                 log_debug("Trakt has %" PRIi64 " plays where %" PRIi64 " were expected; reading the day before the newest known play.",
-                          s->total_now, expected);
+                          s->total_now, j.expected);
                 s->widened = true;
-                s->window_end = s->window_start - 1;
-                s->window_start = s->history_newest > (int64_t) HISTORY_MARGIN_USEC ? s->history_newest - (int64_t) HISTORY_MARGIN_USEC : 0;
-        } else if (vanished < 0 || s->unstable || s->total_now < 0 || expected != s->total_now) {
+                s->window_end = j.window_end;
+                s->window_start = j.window_start;
+                break;
+        case SYNC_COUNTS_FULL:
                 log_info("Trakt has %" PRIi64 " plays where %" PRIi64 " were expected; reading the whole history again.",
-                         s->total_now, expected);
+                         s->total_now, j.expected);
                 s->need_full = true;
-        } else
+                break;
+        default:
                 log_debug("History: %" PRIi64 " new plays, %" PRIi64 " gone from the window, %" PRIi64 " on Trakt.",
                           s->new_plays, vanished, s->total_now);
+                break;
+        }
 }
 
 /* History pages are read from their text (trakt_parse_history_text): an

@@ -12,6 +12,7 @@
 #include "log.h"
 #include "sync.h"
 #include "sync-private.h"
+#include "sync-rules.h"
 #include "trakt-parse.h"
 #include "util.h"
 
@@ -21,20 +22,6 @@
 
 /* The first sweep after start-up or connecting: soon, not in start-up's way. */
 #define SWEEP_FIRST_DELAY_USEC (5 * USEC_PER_SEC)
-/* Trakt's times have millisecond resolution: the window starts one later. */
-#define HISTORY_AFTER_USEC 1000
-/* Recommendations are fetched again at least this often. */
-#define RECOMMENDATIONS_MAX_AGE_USEC (86400 * USEC_PER_SEC)
-
-/* The last_activities fields that say a category changed (docs/trakt-api.md §5.1). */
-static const char *const cat_keys[_CAT_MAX][6] = {
-        [CAT_HISTORY] = { "movies.watched_at", "episodes.watched_at" },
-        [CAT_RATINGS] = { "movies.rated_at", "shows.rated_at", "seasons.rated_at", "episodes.rated_at" },
-        [CAT_WATCHLIST] = { "watchlist.updated_at", "movies.watchlisted_at", "shows.watchlisted_at",
-                            "seasons.watchlisted_at", "episodes.watchlisted_at" },
-        [CAT_COLLECTION] = { "movies.collected_at", "episodes.collected_at" },
-        [CAT_RESUME] = { "movies.paused_at", "episodes.paused_at" },
-};
 
 bool sync_running(Context *c) {
         return c->sync != NULL;
@@ -174,29 +161,34 @@ static int64_t activity(SyncRun *s, const char *key) {
 
 /* The newest of a category's fields: where "before connecting" ends for it. */
 static int64_t activity_max(SyncRun *s, Cat cat) {
-        int64_t m = 0;
-        for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i]; i++)
-                if (activity(s, cat_keys[cat][i]) > m)
-                        m = activity(s, cat_keys[cat][i]);
-        return m;
+        size_t n;
+        const char *const *keys = sync_rule_activity_keys((KtCategory) cat, &n);
+        int64_t at[SYNC_ACTIVITY_KEYS_MAX];
+        for (size_t i = 0; i < n && i < ELEMENTSOF(at); i++)
+                at[i] = activity(s, keys[i]);
+        return sync_rule_activity_max(at, MIN(n, ELEMENTSOF(at)));
 }
 
 static bool category_changed(SyncRun *s, Cat cat) {
-        for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i]; i++) {
-                int64_t v;
-                if (db_cursor_activity_get(s->context->db, cat_keys[cat][i], &v) < 0 || v != activity(s, cat_keys[cat][i]))
-                        return true;
+        size_t n;
+        const char *const *keys = sync_rule_activity_keys((KtCategory) cat, &n);
+        SyncActivityField f[SYNC_ACTIVITY_KEYS_MAX] = {};
+        for (size_t i = 0; i < n && i < ELEMENTSOF(f); i++) {
+                f[i].trakt = activity(s, keys[i]);
+                f[i].have_cursor = db_cursor_activity_get(s->context->db, keys[i], &f[i].cursor) >= 0;
         }
-        return false;
+        return sync_rule_category_changed(f, MIN(n, ELEMENTSOF(f)));
 }
 
 /* Store a category's last_activities fields: Trakt's state we are now in step with. */
 int sync_store_activity_cursors(SyncRun *s, Cat cat) {
         int r = 0;
+        size_t n;
+        const char *const *keys = sync_rule_activity_keys((KtCategory) cat, &n);
         if (!s->have_acts)
                 return 0;
-        for (size_t i = 0; i < ELEMENTSOF(cat_keys[cat]) && cat_keys[cat][i] && r >= 0; i++)
-                r = db_cursor_activity_set(s->context->db, cat_keys[cat][i], activity(s, cat_keys[cat][i]));
+        for (size_t i = 0; i < n && r >= 0; i++)
+                r = db_cursor_activity_set(s->context->db, keys[i], activity(s, keys[i]));
         return r;
 }
 
@@ -218,24 +210,20 @@ void sync_fail(SyncRun *s, const char *what) {
 
 /* ---- last activities (docs/trakt-api.md §5.1) ---- */
 
+/* What the sweep pulls (sync_rule_plan_sweep()) and where its history window starts. */
 static void plan_sweep(SyncRun *s) {
         Context *c = s->context;
-        int64_t fetched = 0, now = (int64_t) now_realtime_usec();
+        SyncSweepFacts f = { .now = (int64_t) now_realtime_usec() };
 
-        s->baseline = db_cursor_get(c->db, DB_CURSOR_BASELINE, NULL) >= 0;
+        s->baseline = f.baseline = db_cursor_get(c->db, DB_CURSOR_BASELINE, NULL) >= 0;
         if (!s->baseline)
                 for (Cat cat = CAT_HISTORY; cat < CAT_RECOMMENDATIONS; cat++)
-                        s->changed[cat] = category_changed(s, cat);
+                        f.differs[cat] = category_changed(s, cat);
         s->have_history_cursors = db_cursor_get_i64(c->db, DB_CURSOR_HISTORY_NEWEST, &s->history_newest) >= 0 &&
                                   db_cursor_get_i64(c->db, DB_CURSOR_HISTORY_TOTAL, &s->history_total) >= 0;
-        s->window_start = s->history_newest > 0 ? s->history_newest + HISTORY_AFTER_USEC : 0;
-        /* Trakt's picks leave out what is collected or watchlisted and follow
-         * what was rated (Rate clears the cursor); they are asked again when
-         * those change or once a day. What was watched since is left out of
-         * GetRecommendations' answer, so a play alone costs no request. */
-        s->changed[CAT_RECOMMENDATIONS] = s->changed[CAT_RATINGS] || s->changed[CAT_WATCHLIST] || s->changed[CAT_COLLECTION] ||
-                                          db_cursor_get_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, &fetched) < 0 ||
-                                          fetched > now || now - fetched >= (int64_t) RECOMMENDATIONS_MAX_AGE_USEC;
+        s->window_start = sync_rule_window_start(s->history_newest);
+        f.have_fetched_at = db_cursor_get_i64(c->db, DB_CURSOR_RECOMMENDATIONS_FETCHED_AT, &f.fetched_at) >= 0;
+        sync_rule_plan_sweep(&f, s->changed);
         log_debug("Sweep: %s%s%s%s%s%s%s.", s->baseline ? "baseline" : "changed:",
                   s->changed[CAT_HISTORY] ? " history" : "", s->changed[CAT_RATINGS] ? " ratings" : "",
                   s->changed[CAT_WATCHLIST] ? " watchlist" : "", s->changed[CAT_COLLECTION] ? " collection" : "",
@@ -302,24 +290,35 @@ static bool want_changed(SyncRun *s) {
         return s->changed[s->plan[s->step].cat];
 }
 
+static SyncHistoryState history_state(SyncRun *s) {
+        return (SyncHistoryState) { .baseline = s->baseline, .changed = s->changed[CAT_HISTORY],
+                                    .have_cursors = s->have_history_cursors, .widened = s->widened,
+                                    .need_full = s->need_full };
+}
+
 static bool want_history_window(SyncRun *s) {
-        return !s->baseline && s->changed[CAT_HISTORY] && s->have_history_cursors;
+        SyncHistoryState h = history_state(s);
+        return sync_rule_want_history_window(&h);
 }
 
 static bool want_history_count(SyncRun *s) {
-        return s->baseline || want_history_window(s);
+        SyncHistoryState h = history_state(s);
+        return sync_rule_want_history_count(&h);
 }
 
 static bool want_history_wider(SyncRun *s) {
-        return want_history_window(s) && s->widened;
+        SyncHistoryState h = history_state(s);
+        return sync_rule_want_history_wider(&h);
 }
 
 static bool want_history_full(SyncRun *s) {
-        return !s->baseline && s->changed[CAT_HISTORY] && (!s->have_history_cursors || s->need_full);
+        SyncHistoryState h = history_state(s);
+        return sync_rule_want_history_full(&h);
 }
 
 static bool want_history_done(SyncRun *s) {
-        return s->baseline || s->changed[CAT_HISTORY];
+        SyncHistoryState h = history_state(s);
+        return sync_rule_want_history_done(&h);
 }
 
 static bool want_baseline(SyncRun *s) {
@@ -570,8 +569,10 @@ void sync_connected(Context *c, bool import) {
                         (void) db_cursor_set(c->db, DB_CURSOR_ACCOUNT, user);
         }
         /* Disconnect removed the watchlist list: the next sweep fills it again. */
-        for (size_t i = 0; i < ELEMENTSOF(cat_keys[CAT_WATCHLIST]) && cat_keys[CAT_WATCHLIST][i]; i++)
-                (void) db_cursor_activity_clear(c->db, cat_keys[CAT_WATCHLIST][i]);
+        size_t n;
+        const char *const *keys = sync_rule_activity_keys(KT_CATEGORY_WATCHLIST, &n);
+        for (size_t i = 0; i < n; i++)
+                (void) db_cursor_activity_clear(c->db, keys[i]);
         if (import)
                 return;
         /* Cursors of this account from an earlier connection: catch up from there. */
