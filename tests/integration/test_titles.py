@@ -284,7 +284,7 @@ def test_incognito_never_searches():
                               'body': {'error': 'rate limited'}})
         s3 = create(a, 'mpv')
         play(a, s3, 'Start', amedia({'type': 'movie', 'trakt': 28, 'title': 'Guardians of the Galaxy', 'year': 2014}), 5.0)
-        wait_until(lambda: [r for r in scrobbles(rig) if r['status'] == 429], what='Trakt\'s 429')
+        wait_until(lambda: [r for r in scrobbles(rig) if r.get('status') == 429], what='Trakt\'s 429')
         s4 = create(a, 'mpv')
         play(a, s4, 'Start', amedia(PRIMER), 5.0)
         a.ok('Set', 'ssv', ['org.kino.Trakt.Session', 'Incognito', ['b', True]], interface='org.freedesktop.DBus.Properties',
