@@ -101,15 +101,10 @@ static int int_of(Db *db, const char *sql, int64_t id, int64_t *ret) {
 }
 
 int db_history_has_unlinked(Db *db, bool *ret) {
-        sqlite3_stmt *st = NULL;
-        int r = db_prepare(db, "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)", &st);
-        if (r < 0)
-                return r;
-        if (sqlite3_step(st) == SQLITE_ROW)
-                *ret = sqlite3_column_int(st, 0);
-        else
-                r = -EIO;
-        sqlite3_finalize(st);
+        int64_t v = 0;
+        int r = db_query_int64(db, "SELECT EXISTS (SELECT 1 FROM history WHERE trakt_history_id IS NULL)", "look for unlinked plays", &v);
+        if (r >= 0)
+                *ret = v != 0;
         return r;
 }
 

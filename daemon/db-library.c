@@ -612,15 +612,10 @@ int db_unmatched_add(Db *db, const char *kind, const char *media, const char *re
 }
 
 int db_unmatched_count(Db *db, uint32_t *ret) {
-        sqlite3_stmt *st = NULL;
-        int r = db_prepare(db, "SELECT COUNT(*) FROM not_found", &st);
-        if (r < 0)
-                return r;
-        if (sqlite3_step(st) == SQLITE_ROW)
-                *ret = (uint32_t) sqlite3_column_int64(st, 0);
-        else
-                r = -EIO;
-        sqlite3_finalize(st);
+        int64_t v = 0;
+        int r = db_query_int64(db, "SELECT COUNT(*) FROM not_found", "count the unmatched items", &v);
+        if (r >= 0)
+                *ret = (uint32_t) v;
         return r;
 }
 

@@ -174,16 +174,10 @@ int db_outbox_prune(Db *db, uint64_t before) {
 }
 
 int db_outbox_pending(Db *db, unsigned *ret) {
-        sqlite3_stmt *st = NULL;
-        int r = db_prepare(db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", &st);
-        if (r < 0)
-                return r;
-        int rc = sqlite3_step(st);
-        if (rc == SQLITE_ROW)
-                *ret = (unsigned) sqlite3_column_int64(st, 0);
-        else
-                r = db_fail(db, "count the outbox");
-        sqlite3_finalize(st);
+        int64_t v = 0;
+        int r = db_query_int64(db, "SELECT COUNT(*) FROM outbox WHERE state = 'pending'", "count the outbox", &v);
+        if (r >= 0)
+                *ret = (unsigned) v;
         return r;
 }
 

@@ -19,6 +19,10 @@ int db_fail(Db *db, const char *what);
 /* Run sql (one or more statements without parameters); -EIO, logged. */
 int db_exec(Db *db, const char *sql, const char *what);
 
+/* The one integer a query without parameters answers (COUNT, EXISTS): 0 and
+ * *ret, or -EIO, logged with what. */
+int db_query_int64(Db *db, const char *sql, const char *what, int64_t *ret);
+
 /* A statement for one use (finalize it); -EIO, logged. */
 int db_prepare(Db *db, const char *sql, sqlite3_stmt **ret);
 

@@ -186,6 +186,19 @@ int db_exec(Db *db, const char *sql, const char *what) {
         return 0;
 }
 
+int db_query_int64(Db *db, const char *sql, const char *what, int64_t *ret) {
+        sqlite3_stmt *st = NULL;
+        int r = db_prepare(db, sql, &st);
+        if (r < 0)
+                return r;
+        if (sqlite3_step(st) == SQLITE_ROW)
+                *ret = sqlite3_column_int64(st, 0);
+        else
+                r = db_fail(db, what);
+        sqlite3_finalize(st);
+        return r;
+}
+
 int db_prepare(Db *db, const char *sql, sqlite3_stmt **ret) {
         if (sqlite3_prepare_v2(db->db, sql, -1, ret, NULL) != SQLITE_OK) {
                 *ret = NULL;
