@@ -169,7 +169,7 @@ static int clear_resume(Context *c, const TraktMedia *m, bool private_, uid_t ui
 static int insert_play(Context *c, const Stored *s, uint64_t watched_at, bool private_, bool queued, uid_t uid,
                        int64_t *ret_id) {
         int64_t id = db_history_add_local(c->db, s->key, s->json, (int64_t) watched_at, private_, queued ? DB_PUSHED_QUEUED : DB_PUSHED_NO,
-                                          uid == ACTIVITY_NO_UID ? (uid_t) -1 : uid);
+                                          uid); /* ACTIVITY_NO_UID is the db layer's "no uid", (uid_t) -1 */
         if (id < 0)
                 return (int) id;
         *ret_id = id;
